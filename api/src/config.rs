@@ -1,0 +1,124 @@
+//! Server configuration: every setting is a flag of `caas serve` and an environment variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+use ipnet::IpNet;
+
+use crate::netacl::parse_cidr;
+use crate::ratelimit::Rate;
+
+/// Where data lives; shared by `caas serve` and the `caas app` commands.
+#[derive(Debug, Clone, Args)]
+pub struct DbArgs {
+    /// Folder of the embedded database and blobs.
+    #[arg(long, env = "CAAS_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// Database URL: `sqlite://…` or `postgres://…` [default: sqlite://$CAAS_DATA_DIR/caas.db]
+    #[arg(long, env = "CAAS_DATABASE_URL")]
+    pub database_url: Option<String>,
+}
+
+impl DbArgs {
+    /// The database URL, defaulting to a SQLite file in the data folder.
+    pub fn url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("caas.db").display()))
+    }
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Flags of `caas serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// HTTP and WebSocket listener.
+    #[arg(long, env = "CAAS_HTTP_ADDR", default_value = "127.0.0.1:8080")]
+    pub http_addr: SocketAddr,
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Redis URL for a cluster's event bus (unset: in-process bus).
+    #[arg(long, env = "CAAS_REDIS_URL")]
+    pub redis_url: Option<String>,
+    /// Blob store URL: `file://…` or an S3-compatible URL [default: file://$CAAS_DATA_DIR/blobs]
+    #[arg(long, env = "CAAS_BLOB_URL")]
+    pub blob_url: Option<String>,
+    /// The SFU's UDP socket.
+    #[arg(long, env = "CAAS_RTC_UDP_ADDR", default_value = "127.0.0.1:7882")]
+    pub rtc_udp_addr: SocketAddr,
+    /// IP the SFU advertises in ICE candidates [default: the UDP address's IP]
+    #[arg(long, env = "CAAS_RTC_PUBLIC_IP")]
+    pub rtc_public_ip: Option<std::net::IpAddr>,
+    /// Log format.
+    #[arg(long, env = "CAAS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// Log filter, in `tracing` env-filter syntax.
+    #[arg(long, env = "CAAS_LOG", default_value = "info")]
+    pub log: String,
+    /// Comma-separated proxies (IPs or CIDRs) whose `X-Forwarded-For` is believed.
+    #[arg(long, env = "CAAS_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_cidr)]
+    pub trusted_proxies: Vec<IpNet>,
+    /// Requests per second per app, burst twice that (0: unlimited).
+    #[arg(long, env = "CAAS_RATE_LIMIT_APP", default_value_t = 2000.0)]
+    pub rate_limit_app: f64,
+    /// Requests per second per end user, burst twice that (0: unlimited).
+    #[arg(long, env = "CAAS_RATE_LIMIT_USER", default_value_t = 20.0)]
+    pub rate_limit_user: f64,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "CAAS_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Longest a request may take, in seconds.
+    #[arg(long, env = "CAAS_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+    /// How often app settings and keys changed elsewhere are picked up, in seconds.
+    #[arg(long, env = "CAAS_DIRECTORY_REFRESH_SECS", default_value_t = 5)]
+    pub directory_refresh_secs: u64,
+}
+
+impl ServeArgs {
+    /// Defaults for everything, as `caas serve` with no flags and no environment.
+    pub fn defaults() -> Self {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            serve: ServeArgs,
+        }
+        // Parsing an empty argument list only applies defaults; the environment
+        // still counts, as it does for the real binary.
+        match Only::try_parse_from(["caas"]) {
+            Ok(o) => o.serve,
+            Err(e) => e.exit(),
+        }
+    }
+
+    /// The per-app rate, or `None` when unlimited.
+    pub fn app_rate(&self) -> Option<Rate> {
+        rate(self.rate_limit_app)
+    }
+
+    /// The per-user rate, or `None` when unlimited.
+    pub fn user_rate(&self) -> Option<Rate> {
+        rate(self.rate_limit_user)
+    }
+
+    /// The request timeout.
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs.max(1))
+    }
+}
+
+fn rate(per_sec: f64) -> Option<Rate> {
+    (per_sec > 0.0 && per_sec.is_finite()).then_some(Rate { per_sec, burst: (per_sec * 2.0).max(1.0) })
+}

@@ -1,0 +1,21 @@
+//! CAAS public gateway: the axum router, REST handlers, authentication (API
+//! secrets, IP and origin allowlists, session JWTs), tenancy, OpenAPI and metrics.
+//! The `caas` binary (`src/main.rs`) serves it and manages apps from the command line.
+
+pub mod auth;
+pub mod config;
+pub mod directory;
+pub mod error;
+pub mod netacl;
+pub mod observe;
+pub mod ops;
+pub mod origin;
+pub mod ratelimit;
+pub mod routes;
+pub mod secrets;
+pub mod server;
+pub mod state;
+pub mod tokens;
+
+pub use config::{DbArgs, LogFormat, ServeArgs};
+pub use server::{Server, shutdown_signal};

@@ -1,0 +1,185 @@
+//! `caas`: serve CAAS, or manage client apps in the configured database.
+
+use std::process::ExitCode;
+
+use caas_api::config::{DbArgs, LogFormat, ServeArgs};
+use caas_api::error::ApiError;
+use caas_api::ops;
+use caas_api::routes::admin::AppBody;
+use caas_api::{Server, shutdown_signal};
+use caas_storage::{AppId, Store};
+use clap::{Parser, Subcommand};
+use serde_json::json;
+
+#[derive(Parser)]
+#[command(name = "caas", version, about = "CAAS — Chat-As-A-Service server and admin CLI")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (the default when no command is given).
+    Serve(Box<ServeArgs>),
+    /// Manage client apps.
+    App {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(subcommand)]
+        command: AppCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AppCommand {
+    /// Create an app; prints its id, API key and API secret (shown once) as JSON.
+    Create {
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// IP or CIDR allowed to call the admin API (repeatable; default: loopback only).
+        #[arg(long = "allow-ip")]
+        allow_ip: Vec<String>,
+        /// Web origin allowed to make end-user requests (repeatable).
+        #[arg(long = "allow-origin")]
+        allow_origin: Vec<String>,
+    },
+    /// List apps as JSON lines.
+    List,
+    /// Show one app as JSON.
+    Show {
+        /// The app id.
+        app_id: AppId,
+    },
+    /// Replace an app's API secret; prints the new one. The old one stops working.
+    RotateSecret {
+        /// The app id.
+        app_id: AppId,
+    },
+    /// Start signing session tokens with a new key.
+    RotateKey {
+        /// The app id.
+        app_id: AppId,
+        /// Also invalidate every token signed with older keys.
+        #[arg(long)]
+        revoke_previous: bool,
+    },
+    /// Replace the IP allowlist of the admin API (no CIDR: nobody may call it).
+    SetIps {
+        /// The app id.
+        app_id: AppId,
+        /// IPs or CIDRs, IPv4 or IPv6.
+        cidrs: Vec<String>,
+    },
+    /// Replace the origin allowlist of end-user requests.
+    SetOrigins {
+        /// The app id.
+        app_id: AppId,
+        /// Origins such as https://app.example.com, https://*.example.com or *.
+        origins: Vec<String>,
+    },
+}
+
+fn init_logs(format: LogFormat, filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|e| {
+        eprintln!("invalid CAAS_LOG filter `{filter}` ({e}); using `info`");
+        tracing_subscriber::EnvFilter::new("info")
+    });
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        None => serve(ServeArgs::defaults()).await,
+        Some(Command::Serve(args)) => serve(*args).await,
+        Some(Command::App { db, command }) => {
+            init_logs(LogFormat::Text, "warn");
+            match app_command(&db, command).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+async fn serve(config: ServeArgs) -> ExitCode {
+    init_logs(config.log_format, &config.log);
+    let server = match Server::bind(&config).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start");
+            return ExitCode::FAILURE;
+        }
+    };
+    let addr = server.local_addr().map(|a| a.to_string()).unwrap_or_default();
+    tracing::info!(%addr, database = ?server.state().store.backend(), "caas listening");
+    match server.run(shutdown_signal()).await {
+        Ok(()) => {
+            tracing::info!("stopped");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "server failed");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn show(app: caas_storage::App) -> String {
+    serde_json::to_string(&AppBody::from(app)).unwrap_or_default()
+}
+
+async fn app_command(db: &DbArgs, command: AppCommand) -> Result<(), String> {
+    let store = Store::connect(&db.url()).await.map_err(|e| e.to_string())?;
+    let msg = |e: ApiError| e.message;
+    match command {
+        AppCommand::Create { name, allow_ip, allow_origin } => {
+            let created = ops::create_app(&store, &name, &allow_ip, &allow_origin).await.map_err(msg)?;
+            let out = json!({
+                "app_id": created.app.id.to_string(),
+                "api_key": created.app.api_key,
+                "api_secret": created.api_secret,
+                "allowed_ips": created.app.allowed_ips,
+                "allowed_origins": created.app.allowed_origins,
+            });
+            println!("{out}");
+        }
+        AppCommand::List => {
+            for app in store.list_apps().await.map_err(|e| e.to_string())? {
+                println!("{}", show(app));
+            }
+        }
+        AppCommand::Show { app_id } => {
+            let app = store.app_by_id(app_id).await.map_err(|e| e.to_string())?;
+            println!("{}", show(app.ok_or_else(|| format!("no app with id {app_id}"))?));
+        }
+        AppCommand::RotateSecret { app_id } => {
+            let secret = ops::rotate_secret(&store, app_id).await.map_err(msg)?;
+            println!("{}", json!({"app_id": app_id.to_string(), "api_secret": secret}));
+        }
+        AppCommand::RotateKey { app_id, revoke_previous } => {
+            let kid = ops::rotate_signing_key(&store, app_id, revoke_previous).await.map_err(msg)?;
+            println!("{}", json!({"app_id": app_id.to_string(), "kid": kid.to_string()}));
+        }
+        AppCommand::SetIps { app_id, cidrs } => {
+            let app = ops::update_settings(&store, app_id, None, Some(&cidrs), None).await.map_err(msg)?;
+            println!("{}", show(app));
+        }
+        AppCommand::SetOrigins { app_id, origins } => {
+            let app = ops::update_settings(&store, app_id, None, None, Some(&origins)).await.map_err(msg)?;
+            println!("{}", show(app));
+        }
+    }
+    store.close().await;
+    Ok(())
+}

@@ -1,0 +1,180 @@
+//! Building the router and running the server.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::middleware::{from_fn, from_fn_with_state};
+use caas_storage::Store;
+use tower_http::timeout::TimeoutLayer;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::config::ServeArgs;
+use crate::directory::Directory;
+use crate::error::ensure_error_shape;
+use crate::observe::{metrics_handle, observe};
+use crate::origin::cors;
+use crate::routes::{admin, me, system};
+use crate::state::AppState;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum BootError {
+    /// The database could not be opened or migrated.
+    #[error(transparent)]
+    Store(#[from] caas_storage::StoreError),
+    /// The listener could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "CAAS",
+        description = "Chat-As-A-Service: the REST API. Admin routes take HTTP Basic auth with the app's \
+                       API key and secret from an allowed IP; end-user routes take a session token.",
+    ),
+    modifiers(&SecuritySchemes),
+    components(schemas(crate::error::ErrorBody))
+)]
+struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl utoipa::Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("api_secret", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Basic).build()));
+        components.add_security_scheme(
+            "session_token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
+
+fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(system::healthz))
+        .routes(routes!(system::readyz))
+        .routes(routes!(system::metrics))
+        .routes(routes!(system::openapi))
+        .routes(routes!(me::me))
+        .routes(routes!(admin::create_session))
+        .routes(routes!(admin::get_user, admin::put_user, admin::delete_user))
+        .routes(routes!(admin::get_app, admin::patch_app))
+        .routes(routes!(admin::rotate_secret))
+        .routes(routes!(admin::rotate_signing_key))
+}
+
+/// The OpenAPI document of every route.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api_routes().into_openapi()
+}
+
+/// The full router with its middleware, for `state`.
+pub fn router(config: &ServeArgs, state: AppState) -> Router {
+    let (routes, _) = api_routes().split_for_parts();
+    routes
+        .layer(DefaultBodyLimit::max(config.max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout()))
+        .layer(from_fn_with_state(state.clone(), cors))
+        .layer(from_fn(ensure_error_shape))
+        .layer(from_fn(observe))
+        .with_state(state)
+}
+
+/// A server that has opened its database and bound its listener.
+pub struct Server {
+    listener: tokio::net::TcpListener,
+    router: Router,
+    state: AppState,
+    background: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Server {
+    /// Opens the database (applying migrations), loads the app directory and binds.
+    pub async fn bind(config: &ServeArgs) -> Result<Server, BootError> {
+        let store = Store::connect(&config.db.url()).await?;
+        let directory = Arc::new(Directory::load(&store).await?);
+        let openapi_json = serde_json::to_string(&openapi()).unwrap_or_else(|_| "{}".to_owned());
+        let state = AppState::new(config, store.clone(), Arc::clone(&directory), metrics_handle(), openapi_json);
+        let mut background = vec![directory.spawn_refresher(store, Duration::from_secs(config.directory_refresh_secs.max(1)))];
+        let sweeper = state.clone();
+        background.push(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                sweeper.app_limiter.sweep(Instant::now());
+                sweeper.user_limiter.sweep(Instant::now());
+            }
+        }));
+        let listener = tokio::net::TcpListener::bind(config.http_addr)
+            .await
+            .map_err(|source| BootError::Bind { addr: config.http_addr, source })?;
+        let router = router(config, state.clone());
+        Ok(Server { listener, router, state, background })
+    }
+
+    /// The bound address (useful with port 0).
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// The server's state (the tests reach the store through it).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish.
+    pub async fn run(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let Server { listener, router, state, background } = self;
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        let result = axum::serve(listener, service).with_graceful_shutdown(shutdown).await;
+        for task in background {
+            task.abort();
+        }
+        state.store.close().await;
+        result
+    }
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

@@ -1,0 +1,61 @@
+//! Shared state of the server, handed to every handler.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use caas_storage::{AppId, Store, UserId};
+use ipnet::IpNet;
+
+use crate::config::ServeArgs;
+use crate::directory::Directory;
+use crate::ratelimit::RateLimiter;
+
+/// Cheap-to-clone handle to the server's state.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+/// What the handle points to.
+pub struct Inner {
+    /// The database.
+    pub store: Store,
+    /// Keys and origins of every app, in memory.
+    pub directory: Arc<Directory>,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpNet>,
+    /// Requests per app.
+    pub app_limiter: RateLimiter<AppId>,
+    /// Requests per end user.
+    pub user_limiter: RateLimiter<(AppId, UserId)>,
+    /// Renders `/metrics`.
+    pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    /// The OpenAPI document, rendered once.
+    pub openapi_json: String,
+}
+
+impl AppState {
+    /// Builds the state.
+    pub fn new(
+        config: &ServeArgs,
+        store: Store,
+        directory: Arc<Directory>,
+        metrics: metrics_exporter_prometheus::PrometheusHandle,
+        openapi_json: String,
+    ) -> Self {
+        AppState(Arc::new(Inner {
+            store,
+            directory,
+            trusted_proxies: config.trusted_proxies.clone(),
+            app_limiter: RateLimiter::new(config.app_rate()),
+            user_limiter: RateLimiter::new(config.user_rate()),
+            metrics,
+            openapi_json,
+        }))
+    }
+}
+
+impl Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}

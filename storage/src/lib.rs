@@ -1,0 +1,172 @@
+//! CAAS storage: repositories over SQLite (embedded, WAL) and PostgreSQL.
+//!
+//! One interface, [`Store`], with two implementations chosen by the database URL.
+//! Each backend has its own migrations (`migrations/sqlite`, `migrations/postgres`),
+//! applied at start-up. The SQL is written once where both dialects agree (`$N`
+//! placeholders, `ON CONFLICT`, `RETURNING`) and per backend where they differ.
+//!
+//! Tenant data is reachable only through an [`AppScope`], obtained with
+//! [`Store::app`]: every query on it binds the app id, so code without an app id
+//! cannot read or write a tenant's rows.
+
+mod apps;
+mod error;
+pub mod ids;
+mod keys;
+mod users;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+pub use apps::{App, AppSettings, NewApp};
+pub use error::StoreError;
+pub use ids::{AppId, IdError, KeyId, UserId};
+pub use keys::{NewSigningKey, SigningKey, VerificationKey};
+pub use users::{User, UserUpsert};
+
+/// Result alias of the storage layer.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which database engine a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite file (the default for one machine).
+    Sqlite,
+    /// PostgreSQL server (for production and clusters).
+    Postgres,
+}
+
+#[derive(Clone)]
+enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs the same body against whichever pool the store holds. The body is
+/// type-checked once per backend, so it may only use types both drivers support.
+macro_rules! on_pool {
+    ($db:expr, |$pool:ident| $body:expr) => {
+        match $db {
+            $crate::Db::Sqlite($pool) => $body,
+            $crate::Db::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+/// Handle to the database. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    db: Db,
+}
+
+/// The data of one client app. Every tenant query hangs off this value.
+#[derive(Clone, Copy)]
+pub struct AppScope<'a> {
+    store: &'a Store,
+    app_id: AppId,
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://path` or `postgres://…`) and applies migrations.
+    /// A SQLite file and its folder are created if missing.
+    pub async fn connect(url: &str) -> Result<Store> {
+        let db = if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let file = opts.get_filename();
+            if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+                if !is_memory(file) {
+                    std::fs::create_dir_all(dir)?;
+                }
+            }
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(opts)
+                .await?;
+            sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+            Db::Sqlite(pool)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let opts = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await?;
+            sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+            Db::Postgres(pool)
+        } else {
+            return Err(StoreError::UnsupportedUrl(url.to_owned()));
+        };
+        Ok(Store { db })
+    }
+
+    /// Which engine this store uses.
+    pub fn backend(&self) -> Backend {
+        match self.db {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Answers when the database answers a trivial query.
+    pub async fn ping(&self) -> Result<()> {
+        on_pool!(&self.db, |pool| {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    /// Closes every pooled connection (for graceful shutdown).
+    pub async fn close(&self) {
+        on_pool!(&self.db, |pool| pool.close().await)
+    }
+
+    /// The data of one app.
+    pub fn app(&self, app_id: AppId) -> AppScope<'_> {
+        AppScope { store: self, app_id }
+    }
+}
+
+impl AppScope<'_> {
+    /// The app this scope is bound to.
+    pub fn app_id(&self) -> AppId {
+        self.app_id
+    }
+
+    fn db(&self) -> &Db {
+        &self.store.db
+    }
+
+    fn id(&self) -> String {
+        self.app_id.to_string()
+    }
+}
+
+fn is_memory(path: &Path) -> bool {
+    path.as_os_str().is_empty() || path.as_os_str() == ":memory:"
+}
+
+/// Milliseconds since the Unix epoch, the timestamp unit of every table.
+pub fn now_ms() -> i64 {
+    let now = time::OffsetDateTime::now_utc();
+    // i128 nanoseconds / 1e6 fits i64 for the next ~290 million years.
+    (now.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+pub(crate) fn json_list(column: &'static str, raw: &str) -> Result<Vec<String>> {
+    serde_json::from_str(raw).map_err(|e| StoreError::Corrupt { column, reason: e.to_string() })
+}
+
+pub(crate) fn to_json_list(items: &[String]) -> String {
+    // Serializing a slice of strings cannot fail.
+    serde_json::to_string(items).unwrap_or_else(|_| "[]".to_owned())
+}

@@ -1,0 +1,124 @@
+//! End users of an app.
+
+use sqlx::FromRow;
+
+use crate::{AppScope, Result, StoreError, UserId, now_ms, on_pool};
+
+/// An end user as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    /// The id the client app gave this user.
+    pub id: UserId,
+    /// Display name.
+    pub name: Option<String>,
+    /// Avatar picture URL.
+    pub avatar_url: Option<String>,
+    /// Free-form JSON object the client app chose to share.
+    pub metadata: serde_json::Value,
+    /// Creation time, ms since the epoch.
+    pub created_at: i64,
+    /// Last change, ms since the epoch.
+    pub updated_at: i64,
+}
+
+/// Creates a user or updates the given fields of an existing one;
+/// `None` fields keep their stored value.
+#[derive(Debug, Clone)]
+pub struct UserUpsert {
+    /// The user's id.
+    pub id: UserId,
+    /// Display name.
+    pub name: Option<String>,
+    /// Avatar picture URL.
+    pub avatar_url: Option<String>,
+    /// JSON object (replaces the stored one when given).
+    pub metadata: Option<serde_json::Value>,
+}
+
+#[derive(FromRow)]
+struct UserRow {
+    id: String,
+    name: Option<String>,
+    avatar_url: Option<String>,
+    metadata: String,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = StoreError;
+    fn try_from(r: UserRow) -> Result<User> {
+        let corrupt = |column: &'static str| move |e: &dyn std::fmt::Display| StoreError::Corrupt {
+            column,
+            reason: e.to_string(),
+        };
+        Ok(User {
+            id: r.id.parse().map_err(|e| corrupt("users.id")(&e))?,
+            name: r.name,
+            avatar_url: r.avatar_url,
+            metadata: serde_json::from_str(&r.metadata).map_err(|e| corrupt("users.metadata")(&e))?,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+}
+
+macro_rules! user_columns {
+    () => {
+        "id, name, avatar_url, metadata, created_at, updated_at"
+    };
+}
+
+impl AppScope<'_> {
+    /// Creates the user or updates the fields given; returns the stored user.
+    pub async fn upsert_user(&self, u: &UserUpsert) -> Result<User> {
+        let sql = concat!("INSERT INTO users (app_id, id, name, avatar_url, metadata, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, COALESCE($5, '{}'), $6, $6) \
+             ON CONFLICT (app_id, id) DO UPDATE SET \
+               name = COALESCE($3, users.name), \
+               avatar_url = COALESCE($4, users.avatar_url), \
+               metadata = COALESCE($5, users.metadata), \
+               updated_at = $6 \
+             RETURNING ", user_columns!(), "");
+        let metadata = u.metadata.as_ref().map(|m| m.to_string());
+        let row: UserRow = on_pool!(self.db(), |pool| {
+            sqlx::query_as(sql)
+                .bind(self.id())
+                .bind(u.id.as_str())
+                .bind(u.name.as_deref())
+                .bind(u.avatar_url.as_deref())
+                .bind(metadata.as_deref())
+                .bind(now_ms())
+                .fetch_one(pool)
+                .await?
+        });
+        row.try_into()
+    }
+
+    /// The user with this id in this app, if any.
+    pub async fn get_user(&self, id: &UserId) -> Result<Option<User>> {
+        let sql = concat!("SELECT ", user_columns!(), " FROM users WHERE app_id = $1 AND id = $2");
+        let row: Option<UserRow> = on_pool!(self.db(), |pool| {
+            sqlx::query_as(sql).bind(self.id()).bind(id.as_str()).fetch_optional(pool).await?
+        });
+        row.map(User::try_from).transpose()
+    }
+
+    /// Erases the user and everything of theirs in this app, in one transaction.
+    /// Returns false if there was no such user.
+    pub async fn delete_user(&self, id: &UserId) -> Result<bool> {
+        let deleted = on_pool!(self.db(), |pool| {
+            let mut tx = pool.begin().await?;
+            // Tables added by later features that hold a user's data are erased here too.
+            let n = sqlx::query("DELETE FROM users WHERE app_id = $1 AND id = $2")
+                .bind(self.id())
+                .bind(id.as_str())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            tx.commit().await?;
+            n
+        });
+        Ok(deleted == 1)
+    }
+}
