@@ -120,5 +120,8 @@ impl ServeArgs {
 }
 
 fn rate(per_sec: f64) -> Option<Rate> {
-    (per_sec > 0.0 && per_sec.is_finite()).then_some(Rate { per_sec, burst: (per_sec * 2.0).max(1.0) })
+    (per_sec > 0.0 && per_sec.is_finite()).then_some(Rate {
+        per_sec,
+        burst: (per_sec * 2.0).max(1.0),
+    })
 }

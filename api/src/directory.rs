@@ -31,12 +31,18 @@ impl Directory {
     /// Loads the directory from the database.
     pub async fn load(store: &Store) -> Result<Directory, StoreError> {
         let snap = build(store).await?;
-        Ok(Directory { current: RwLock::new(Arc::new(snap)), last_reload: tokio::sync::Mutex::new(Instant::now()) })
+        Ok(Directory {
+            current: RwLock::new(Arc::new(snap)),
+            last_reload: tokio::sync::Mutex::new(Instant::now()),
+        })
     }
 
     fn snapshot(&self) -> Arc<Snapshot> {
         // The lock only guards an Arc swap; a poisoned lock still holds a valid Arc.
-        self.current.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Rebuilds the directory from the database now.
@@ -59,7 +65,8 @@ impl Directory {
                         *last = Instant::now();
                         match build(store).await {
                             Ok(snap) => {
-                                *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(snap);
+                                *self.current.write().unwrap_or_else(|e| e.into_inner()) =
+                                    Arc::new(snap);
                                 true
                             }
                             Err(e) => {
@@ -71,7 +78,11 @@ impl Directory {
                         false
                     }
                 };
-                if reloaded { self.snapshot().keys.verify(token) } else { Err(TokenError::UnknownKey) }
+                if reloaded {
+                    self.snapshot().keys.verify(token)
+                } else {
+                    Err(TokenError::UnknownKey)
+                }
             }
             other => other,
         }
@@ -79,16 +90,27 @@ impl Directory {
 
     /// The origins an app allows (empty if the app is unknown).
     pub fn origins(&self, app: AppId) -> Arc<Vec<OriginPattern>> {
-        self.snapshot().origins.get(&app).cloned().unwrap_or_default()
+        self.snapshot()
+            .origins
+            .get(&app)
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// Whether any app allows `origin` (used to answer CORS preflights).
     pub fn origin_known(&self, origin: &str) -> bool {
-        self.snapshot().origins.values().any(|list| origin_allowed(list, origin))
+        self.snapshot()
+            .origins
+            .values()
+            .any(|list| origin_allowed(list, origin))
     }
 
     /// Spawns the periodic reload.
-    pub fn spawn_refresher(self: &Arc<Self>, store: Store, every: Duration) -> tokio::task::JoinHandle<()> {
+    pub fn spawn_refresher(
+        self: &Arc<Self>,
+        store: Store,
+        every: Duration,
+    ) -> tokio::task::JoinHandle<()> {
         let dir = Arc::clone(self);
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
@@ -116,5 +138,8 @@ async fn build(store: &Store) -> Result<Snapshot, StoreError> {
             (app.id, Arc::new(list))
         })
         .collect();
-    Ok(Snapshot { keys: KeySet::new(keys.into_iter().map(|k| (k.kid, k.app_id, k.public_key))), origins })
+    Ok(Snapshot {
+        keys: KeySet::new(keys.into_iter().map(|k| (k.kid, k.app_id, k.public_key))),
+        origins,
+    })
 }

@@ -75,7 +75,9 @@ pub fn generate_key() -> Result<NewSigningKey, TokenError> {
     let mut seed = [0u8; 32];
     rand::rng().fill_bytes(&mut seed);
     let sk = ed25519_dalek::SigningKey::from_bytes(&seed);
-    let der = sk.to_pkcs8_der().map_err(|e| TokenError::Signing(e.to_string()))?;
+    let der = sk
+        .to_pkcs8_der()
+        .map_err(|e| TokenError::Signing(e.to_string()))?;
     Ok(NewSigningKey {
         kid: KeyId::generate(),
         private_der: der.as_bytes().to_vec(),
@@ -108,7 +110,10 @@ impl KeySet {
         v.set_issuer(&[ISSUER]);
         v.set_required_spec_claims(&["exp", "iss", "sub"]);
         v.leeway = LEEWAY_SECS;
-        KeySet { keys, validation: v }
+        KeySet {
+            keys,
+            validation: v,
+        }
     }
 
     /// How many keys the set holds.
@@ -127,16 +132,23 @@ impl KeySet {
         if header.alg != Algorithm::EdDSA {
             return Err(TokenError::WrongAlgorithm);
         }
-        let kid: KeyId = header.kid.as_deref().and_then(|k| k.parse().ok()).ok_or(TokenError::UnknownKey)?;
+        let kid: KeyId = header
+            .kid
+            .as_deref()
+            .and_then(|k| k.parse().ok())
+            .ok_or(TokenError::UnknownKey)?;
         let (app, key) = self.keys.get(&kid).ok_or(TokenError::UnknownKey)?;
-        let data = jsonwebtoken::decode::<Claims>(token, key, &self.validation).map_err(|e| match e.kind() {
-            ErrorKind::ExpiredSignature => TokenError::Expired,
-            ErrorKind::InvalidSignature => TokenError::BadSignature,
-            ErrorKind::InvalidIssuer => TokenError::BadClaims("issuer"),
-            ErrorKind::MissingRequiredClaim(_) => TokenError::BadClaims("missing claim"),
-            ErrorKind::InvalidAlgorithm => TokenError::WrongAlgorithm,
-            _ => TokenError::Malformed,
-        })?;
+        let data =
+            jsonwebtoken::decode::<Claims>(token, key, &self.validation).map_err(|e| {
+                match e.kind() {
+                    ErrorKind::ExpiredSignature => TokenError::Expired,
+                    ErrorKind::InvalidSignature => TokenError::BadSignature,
+                    ErrorKind::InvalidIssuer => TokenError::BadClaims("issuer"),
+                    ErrorKind::MissingRequiredClaim(_) => TokenError::BadClaims("missing claim"),
+                    ErrorKind::InvalidAlgorithm => TokenError::WrongAlgorithm,
+                    _ => TokenError::Malformed,
+                }
+            })?;
         if data.claims.app != *app {
             return Err(TokenError::BadClaims("app does not own the signing key"));
         }
@@ -167,13 +179,19 @@ mod tests {
     }
 
     fn signing(k: &NewSigningKey) -> SigningKey {
-        SigningKey { kid: k.kid, private_der: k.private_der.clone() }
+        SigningKey {
+            kid: k.kid,
+            private_der: k.private_der.clone(),
+        }
     }
 
     fn setup() -> (AppId, NewSigningKey, AppId, NewSigningKey, KeySet) {
         let (a, b) = (AppId::generate(), AppId::generate());
         let (ka, kb) = (generate_key().unwrap(), generate_key().unwrap());
-        let set = KeySet::new([(ka.kid, a, ka.public_key.clone()), (kb.kid, b, kb.public_key.clone())]);
+        let set = KeySet::new([
+            (ka.kid, a, ka.public_key.clone()),
+            (kb.kid, b, kb.public_key.clone()),
+        ]);
         (a, ka, b, kb, set)
     }
 
@@ -194,8 +212,14 @@ mod tests {
 
         // Signed by app B's key but claiming app A.
         let foreign = sign(&signing(&kb), &claims(a, 60)).unwrap();
-        assert!(matches!(set.verify(&foreign), Err(TokenError::BadClaims(_))));
-        assert!(set.verify(&sign(&signing(&kb), &claims(b, 60)).unwrap()).is_ok());
+        assert!(matches!(
+            set.verify(&foreign),
+            Err(TokenError::BadClaims(_))
+        ));
+        assert!(
+            set.verify(&sign(&signing(&kb), &claims(b, 60)).unwrap())
+                .is_ok()
+        );
 
         // A key nobody registered, under app A's kid.
         let mut rogue = generate_key().unwrap();
@@ -210,13 +234,24 @@ mod tests {
         // alg: none, with the payload of a valid token and no signature.
         let valid = sign(&signing(&ka), &claims(a, 60)).unwrap();
         let payload = valid.split('.').nth(1).unwrap();
-        let head = URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"none","typ":"JWT","kid":"{}"}}"#, ka.kid));
-        assert_eq!(set.verify(&format!("{head}.{payload}.")), Err(TokenError::Malformed));
+        let head = URL_SAFE_NO_PAD.encode(format!(
+            r#"{{"alg":"none","typ":"JWT","kid":"{}"}}"#,
+            ka.kid
+        ));
+        assert_eq!(
+            set.verify(&format!("{head}.{payload}.")),
+            Err(TokenError::Malformed)
+        );
 
         // HS256 keyed with the public key (algorithm confusion).
         let mut h = Header::new(Algorithm::HS256);
         h.kid = Some(ka.kid.to_string());
-        let hs = jsonwebtoken::encode(&h, &claims(a, 60), &EncodingKey::from_secret(&ka.public_key)).unwrap();
+        let hs = jsonwebtoken::encode(
+            &h,
+            &claims(a, 60),
+            &EncodingKey::from_secret(&ka.public_key),
+        )
+        .unwrap();
         assert_eq!(set.verify(&hs), Err(TokenError::WrongAlgorithm));
 
         assert_eq!(set.verify("not a token"), Err(TokenError::Malformed));

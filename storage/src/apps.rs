@@ -70,10 +70,13 @@ impl TryFrom<AppRow> for App {
     type Error = StoreError;
     fn try_from(r: AppRow) -> Result<App> {
         Ok(App {
-            id: r.id.parse().map_err(|e: crate::IdError| StoreError::Corrupt {
-                column: "apps.id",
-                reason: e.to_string(),
-            })?,
+            id: r
+                .id
+                .parse()
+                .map_err(|e: crate::IdError| StoreError::Corrupt {
+                    column: "apps.id",
+                    reason: e.to_string(),
+                })?,
             name: r.name,
             api_key: r.api_key,
             secret_hash: r.secret_hash,
@@ -96,7 +99,13 @@ impl Store {
     pub async fn create_app(&self, new: NewApp) -> Result<App> {
         let id = AppId::generate();
         let now = now_ms();
-        let sql = concat!("INSERT INTO apps (", app_columns!(), ") VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING ", app_columns!(), "");
+        let sql = concat!(
+            "INSERT INTO apps (",
+            app_columns!(),
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING ",
+            app_columns!(),
+            ""
+        );
         let row: AppRow = on_pool!(&self.db, |pool| {
             let mut tx = pool.begin().await?;
             let row: AppRow = sqlx::query_as(sql)
@@ -130,7 +139,10 @@ impl Store {
     pub async fn app_by_id(&self, id: AppId) -> Result<Option<App>> {
         let sql = concat!("SELECT ", app_columns!(), " FROM apps WHERE id = $1");
         let row: Option<AppRow> = on_pool!(&self.db, |pool| {
-            sqlx::query_as(sql).bind(id.to_string()).fetch_optional(pool).await?
+            sqlx::query_as(sql)
+                .bind(id.to_string())
+                .fetch_optional(pool)
+                .await?
         });
         row.map(App::try_from).transpose()
     }
@@ -139,7 +151,10 @@ impl Store {
     pub async fn app_by_api_key(&self, api_key: &str) -> Result<Option<App>> {
         let sql = concat!("SELECT ", app_columns!(), " FROM apps WHERE api_key = $1");
         let row: Option<AppRow> = on_pool!(&self.db, |pool| {
-            sqlx::query_as(sql).bind(api_key).fetch_optional(pool).await?
+            sqlx::query_as(sql)
+                .bind(api_key)
+                .fetch_optional(pool)
+                .await?
         });
         row.map(App::try_from).transpose()
     }
@@ -153,9 +168,13 @@ impl AppScope<'_> {
 
     /// Changes the app's settings; returns the app as it now is, or `None` if it is gone.
     pub async fn update_settings(&self, s: &AppSettings) -> Result<Option<App>> {
-        let sql = concat!("UPDATE apps SET name = COALESCE($2, name), allowed_ips = COALESCE($3, allowed_ips), \
+        let sql = concat!(
+            "UPDATE apps SET name = COALESCE($2, name), allowed_ips = COALESCE($3, allowed_ips), \
              allowed_origins = COALESCE($4, allowed_origins), updated_at = $5 \
-             WHERE id = $1 RETURNING ", app_columns!(), "");
+             WHERE id = $1 RETURNING ",
+            app_columns!(),
+            ""
+        );
         let row: Option<AppRow> = on_pool!(self.db(), |pool| {
             sqlx::query_as(sql)
                 .bind(self.id())

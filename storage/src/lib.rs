@@ -20,7 +20,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 pub use apps::{App, AppSettings, NewApp};
 pub use error::StoreError;
@@ -132,7 +134,10 @@ impl Store {
 
     /// The data of one app.
     pub fn app(&self, app_id: AppId) -> AppScope<'_> {
-        AppScope { store: self, app_id }
+        AppScope {
+            store: self,
+            app_id,
+        }
     }
 }
 
@@ -163,7 +168,10 @@ pub fn now_ms() -> i64 {
 }
 
 pub(crate) fn json_list(column: &'static str, raw: &str) -> Result<Vec<String>> {
-    serde_json::from_str(raw).map_err(|e| StoreError::Corrupt { column, reason: e.to_string() })
+    serde_json::from_str(raw).map_err(|e| StoreError::Corrupt {
+        column,
+        reason: e.to_string(),
+    })
 }
 
 pub(crate) fn to_json_list(items: &[String]) -> String {

@@ -48,15 +48,18 @@ struct UserRow {
 impl TryFrom<UserRow> for User {
     type Error = StoreError;
     fn try_from(r: UserRow) -> Result<User> {
-        let corrupt = |column: &'static str| move |e: &dyn std::fmt::Display| StoreError::Corrupt {
-            column,
-            reason: e.to_string(),
+        let corrupt = |column: &'static str| {
+            move |e: &dyn std::fmt::Display| StoreError::Corrupt {
+                column,
+                reason: e.to_string(),
+            }
         };
         Ok(User {
             id: r.id.parse().map_err(|e| corrupt("users.id")(&e))?,
             name: r.name,
             avatar_url: r.avatar_url,
-            metadata: serde_json::from_str(&r.metadata).map_err(|e| corrupt("users.metadata")(&e))?,
+            metadata: serde_json::from_str(&r.metadata)
+                .map_err(|e| corrupt("users.metadata")(&e))?,
             created_at: r.created_at,
             updated_at: r.updated_at,
         })
@@ -72,14 +75,18 @@ macro_rules! user_columns {
 impl AppScope<'_> {
     /// Creates the user or updates the fields given; returns the stored user.
     pub async fn upsert_user(&self, u: &UserUpsert) -> Result<User> {
-        let sql = concat!("INSERT INTO users (app_id, id, name, avatar_url, metadata, created_at, updated_at) \
+        let sql = concat!(
+            "INSERT INTO users (app_id, id, name, avatar_url, metadata, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, COALESCE($5, '{}'), $6, $6) \
              ON CONFLICT (app_id, id) DO UPDATE SET \
                name = COALESCE($3, users.name), \
                avatar_url = COALESCE($4, users.avatar_url), \
                metadata = COALESCE($5, users.metadata), \
                updated_at = $6 \
-             RETURNING ", user_columns!(), "");
+             RETURNING ",
+            user_columns!(),
+            ""
+        );
         let metadata = u.metadata.as_ref().map(|m| m.to_string());
         let row: UserRow = on_pool!(self.db(), |pool| {
             sqlx::query_as(sql)
@@ -97,9 +104,17 @@ impl AppScope<'_> {
 
     /// The user with this id in this app, if any.
     pub async fn get_user(&self, id: &UserId) -> Result<Option<User>> {
-        let sql = concat!("SELECT ", user_columns!(), " FROM users WHERE app_id = $1 AND id = $2");
+        let sql = concat!(
+            "SELECT ",
+            user_columns!(),
+            " FROM users WHERE app_id = $1 AND id = $2"
+        );
         let row: Option<UserRow> = on_pool!(self.db(), |pool| {
-            sqlx::query_as(sql).bind(self.id()).bind(id.as_str()).fetch_optional(pool).await?
+            sqlx::query_as(sql)
+                .bind(self.id())
+                .bind(id.as_str())
+                .fetch_optional(pool)
+                .await?
         });
         row.map(User::try_from).transpose()
     }

@@ -1,0 +1,266 @@
+//! Shared harness of the integration tests: a real `caas` server on an ephemeral
+//! port, backed by a fresh SQLite file or a fresh PostgreSQL schema.
+#![allow(dead_code)]
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use caas_api::config::ServeArgs;
+use caas_api::state::AppState;
+use caas_api::{Server, ops};
+use caas_storage::{AppId, Store};
+use serde_json::Value;
+
+/// Which database a test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates `sqlite` and `postgres` tests that run `scenario` on each backend.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($scenario:ident) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn sqlite() {
+            $scenario(common::Backend::Sqlite).await
+        }
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn postgres() {
+            $scenario(common::Backend::Postgres).await
+        }
+    };
+}
+
+/// PostgreSQL server of the tests (trust auth, database `test`).
+pub fn pg_base_url() -> String {
+    std::env::var("CAAS_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
+
+/// A database of its own for one test: a temp SQLite file or a new PostgreSQL schema.
+pub struct TestDb {
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    schema: Option<String>,
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> TestDb {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let dir = tempfile::tempdir().expect("temp dir");
+        match backend {
+            Backend::Sqlite => {
+                let url = format!("sqlite://{}", dir.path().join("caas.db").display());
+                TestDb {
+                    url,
+                    dir,
+                    schema: None,
+                }
+            }
+            Backend::Postgres => {
+                let schema = format!(
+                    "caas_t_{}_{}_{}",
+                    std::process::id(),
+                    N.fetch_add(1, Ordering::Relaxed),
+                    caas_storage::now_ms() % 1_000_000
+                );
+                let pool = sqlx::PgPool::connect(&pg_base_url()).await.expect(
+                    "PostgreSQL at 127.0.0.1:5432 (database `test`) must be running for the tests",
+                );
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+                    .execute(&pool)
+                    .await
+                    .expect("create schema");
+                pool.close().await;
+                let url = format!("{}?options[search_path]={schema}", pg_base_url());
+                TestDb {
+                    url,
+                    dir,
+                    schema: Some(schema),
+                }
+            }
+        }
+    }
+
+    /// Drops the PostgreSQL schema (SQLite files go with the temp dir).
+    pub async fn drop_schema(&self) {
+        if let Some(schema) = &self.schema {
+            if let Ok(pool) = sqlx::PgPool::connect(&pg_base_url()).await {
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+                    .execute(&pool)
+                    .await;
+                pool.close().await;
+            }
+        }
+    }
+}
+
+/// A running server and a client for it.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub base: String,
+    pub state: AppState,
+    pub client: reqwest::Client,
+    pub db: TestDb,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+/// An app created for a test, with its secret.
+#[derive(Debug, Clone)]
+pub struct TestApp {
+    pub id: AppId,
+    pub api_key: String,
+    pub api_secret: String,
+}
+
+/// Server settings of the tests: ephemeral port, generous limits.
+pub fn test_config(db: &TestDb) -> ServeArgs {
+    let mut c = ServeArgs::defaults();
+    c.http_addr = "127.0.0.1:0".parse().expect("addr");
+    c.db.data_dir = db.dir.path().to_path_buf();
+    c.db.database_url = Some(db.url.clone());
+    c.rate_limit_app = 0.0;
+    c.rate_limit_user = 0.0;
+    c.trusted_proxies = Vec::new();
+    c
+}
+
+impl TestServer {
+    pub async fn start(backend: Backend) -> TestServer {
+        Self::start_with(backend, |_| {}).await
+    }
+
+    pub async fn start_with(backend: Backend, tweak: impl FnOnce(&mut ServeArgs)) -> TestServer {
+        let db = TestDb::new(backend).await;
+        Self::start_on(db, tweak).await
+    }
+
+    /// Starts a server on an existing test database.
+    pub async fn start_on(db: TestDb, tweak: impl FnOnce(&mut ServeArgs)) -> TestServer {
+        let mut config = test_config(&db);
+        tweak(&mut config);
+        let server = Server::bind(&config).await.expect("server starts");
+        let addr = server.local_addr().expect("local addr");
+        let state = server.state().clone();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(server.run(async move {
+            let _ = rx.await;
+        }));
+        TestServer {
+            addr,
+            base: format!("http://{addr}"),
+            state,
+            client: reqwest::Client::new(),
+            db,
+            stop: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.state.store
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// A client whose connections come from `ip` (any address of 127.0.0.0/8 works on Linux).
+    pub fn client_from(&self, ip: &str) -> reqwest::Client {
+        let ip: IpAddr = ip.parse().expect("ip");
+        reqwest::Client::builder()
+            .local_address(ip)
+            .build()
+            .expect("client")
+    }
+
+    /// Creates an app directly through the shared operations (as the CLI does).
+    pub async fn create_app(&self, name: &str, ips: &[&str], origins: &[&str]) -> TestApp {
+        let ips: Vec<String> = ips.iter().map(|s| s.to_string()).collect();
+        let origins: Vec<String> = origins.iter().map(|s| s.to_string()).collect();
+        let created = ops::create_app(self.store(), name, &ips, &origins)
+            .await
+            .expect("create app");
+        self.state
+            .directory
+            .reload(self.store())
+            .await
+            .expect("reload directory");
+        TestApp {
+            id: created.app.id,
+            api_key: created.app.api_key,
+            api_secret: created.api_secret,
+        }
+    }
+
+    /// `POST /v1/admin/sessions` as `app`; returns the token.
+    pub async fn session(&self, app: &TestApp, body: Value) -> String {
+        let res = self
+            .client
+            .post(self.url("/v1/admin/sessions"))
+            .basic_auth(&app.api_key, Some(&app.api_secret))
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        let status = res.status();
+        let json: Value = res.json().await.expect("json");
+        assert_eq!(status, 200, "session creation failed: {json}");
+        json["token"].as_str().expect("token").to_owned()
+    }
+
+    /// `GET /v1/me` with `token`; returns status and body.
+    pub async fn me(&self, token: &str) -> (u16, Value) {
+        let res = self
+            .client
+            .get(self.url("/v1/me"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request");
+        read(res).await
+    }
+
+    /// Stops the server and drops its PostgreSQL schema.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await
+                .expect("server task")
+                .expect("server ran cleanly");
+        }
+        self.db.drop_schema().await;
+    }
+}
+
+/// Status and JSON body of a response (`Null` when the body is empty).
+pub async fn read(res: reqwest::Response) -> (u16, Value) {
+    let status = res.status().as_u16();
+    let text = res.text().await.expect("body");
+    let json = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+    };
+    (status, json)
+}
+
+/// Asserts the contract's error shape and code.
+pub fn assert_error(status: u16, body: &Value, want_status: u16, want_code: &str) {
+    assert_eq!(status, want_status, "unexpected status, body: {body}");
+    assert_eq!(
+        body["error"]["code"], want_code,
+        "unexpected code, body: {body}"
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "error without a message: {body}"
+    );
+}

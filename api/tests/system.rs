@@ -1,0 +1,87 @@
+//! `/healthz`, `/readyz`, `/metrics` and `/openapi.json`.
+
+mod common;
+
+use common::{Backend, TestServer, read};
+use serde_json::json;
+
+async fn scenario(backend: Backend) {
+    let h = TestServer::start(backend).await;
+    assert_eq!(
+        read(h.client.get(h.url("/healthz")).send().await.unwrap()).await,
+        (200, json!({"status": "ok"}))
+    );
+    assert_eq!(
+        read(h.client.get(h.url("/readyz")).send().await.unwrap())
+            .await
+            .0,
+        200
+    );
+
+    let app = h.create_app("A", &["127.0.0.1"], &[]).await;
+    h.session(&app, json!({"user_id": "u-1"})).await;
+    let metrics = h
+        .client
+        .get(h.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let line = metrics
+        .lines()
+        .find(|l| {
+            l.starts_with("caas_http_requests_total")
+                && l.contains("route=\"/v1/admin/sessions\"")
+                && l.contains("status=\"200\"")
+        })
+        .unwrap_or_else(|| panic!("no request counter for the sessions route in:\n{metrics}"));
+    let count: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(count >= 1.0);
+    assert!(
+        metrics.contains("caas_http_request_duration_seconds_bucket"),
+        "no latency histogram"
+    );
+    assert!(
+        !metrics.contains(&app.id.to_string()),
+        "an app id leaked into metric labels"
+    );
+
+    let (s, doc) = read(h.client.get(h.url("/openapi.json")).send().await.unwrap()).await;
+    assert_eq!(s, 200);
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, methods) in [
+        ("/healthz", &["get"][..]),
+        ("/readyz", &["get"]),
+        ("/metrics", &["get"]),
+        ("/openapi.json", &["get"]),
+        ("/v1/me", &["get"]),
+        ("/v1/admin/sessions", &["post"]),
+        ("/v1/admin/users/{user_id}", &["get", "put", "delete"]),
+        ("/v1/admin/app", &["get", "patch"]),
+        ("/v1/admin/app/rotate-secret", &["post"]),
+        ("/v1/admin/app/rotate-signing-key", &["post"]),
+    ] {
+        for m in methods {
+            assert!(
+                paths.get(path).and_then(|p| p.get(*m)).is_some(),
+                "OpenAPI lacks {m} {path}"
+            );
+        }
+    }
+    assert_eq!(
+        paths.len(),
+        10,
+        "every route is documented, and only those: {:?}",
+        paths.keys().collect::<Vec<_>>()
+    );
+    h.stop().await;
+}
+
+on_both_backends!(scenario);
