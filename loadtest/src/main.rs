@@ -1,1 +1,198 @@
-fn main() {}
+//! `caas-loadtest`: load scenarios against a running CAAS server, with a report.
+//!
+//! Scenarios:
+//! - `sessions`: client backends calling `POST /v1/admin/sessions` (user upsert and
+//!   token signing) as fast as the server answers, from `--concurrency` workers.
+//!
+//! Every run is bounded by `--duration` and aimed only at the `--base` URL, which
+//! must be on this machine (loopback) — the harness refuses anything else.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use clap::{Args, Parser, Subcommand};
+use hdrhistogram::Histogram;
+use serde::Serialize;
+
+#[derive(Parser)]
+#[command(
+    name = "caas-loadtest",
+    about = "Load scenarios against a CAAS server on this machine"
+)]
+struct Cli {
+    #[command(subcommand)]
+    scenario: Scenario,
+}
+
+#[derive(Subcommand)]
+enum Scenario {
+    /// POST /v1/admin/sessions in a loop.
+    Sessions(SessionsArgs),
+}
+
+#[derive(Args)]
+struct Common {
+    /// Server base URL (loopback only).
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    base: String,
+    /// Concurrent workers.
+    #[arg(long, default_value_t = 32)]
+    concurrency: usize,
+    /// Seconds to run.
+    #[arg(long, default_value_t = 10)]
+    duration: u64,
+    /// Label put in the report (e.g. the database).
+    #[arg(long, default_value = "")]
+    label: String,
+}
+
+#[derive(Args)]
+struct SessionsArgs {
+    #[command(flatten)]
+    common: Common,
+    /// The app's API key.
+    #[arg(long, env = "CAAS_API_KEY")]
+    api_key: String,
+    /// The app's API secret.
+    #[arg(long, env = "CAAS_API_SECRET")]
+    api_secret: String,
+    /// Distinct user ids cycled through (first sessions insert, later ones update).
+    #[arg(long, default_value_t = 10_000)]
+    users: u64,
+}
+
+#[derive(Serialize)]
+struct Report {
+    scenario: &'static str,
+    label: String,
+    concurrency: usize,
+    seconds: f64,
+    ok: u64,
+    errors: u64,
+    per_sec: f64,
+    p50_ms: f64,
+    p90_ms: f64,
+    p99_ms: f64,
+    max_ms: f64,
+}
+
+fn loopback_only(base: &str) -> Result<(), String> {
+    let rest = base
+        .strip_prefix("http://")
+        .ok_or("--base must be an http:// URL")?;
+    let host = rest.split('/').next().unwrap_or_default();
+    let host = host.rsplit_once(':').map(|(h, _)| h).unwrap_or(host);
+    let ok = host == "localhost" || host == "[::1]" || host.starts_with("127.");
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "refusing to load `{host}`: only loopback targets are allowed"
+        ))
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    let result = match cli.scenario {
+        Scenario::Sessions(args) => sessions(args).await,
+    };
+    match result {
+        Ok(report) => println!("{}", serde_json::to_string(&report).unwrap_or_default()),
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+async fn sessions(args: SessionsArgs) -> Result<Report, String> {
+    let c = &args.common;
+    loopback_only(&c.base)?;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(c.concurrency)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let url = format!("{}/v1/admin/sessions", c.base.trim_end_matches('/'));
+    let next_user = Arc::new(AtomicU64::new(0));
+    let errors = Arc::new(AtomicU64::new(0));
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs(c.duration);
+    let mut workers = Vec::new();
+    for _ in 0..c.concurrency.max(1) {
+        let (client, url, next_user, errors) = (
+            client.clone(),
+            url.clone(),
+            next_user.clone(),
+            errors.clone(),
+        );
+        let (key, secret, users) = (
+            args.api_key.clone(),
+            args.api_secret.clone(),
+            args.users.max(1),
+        );
+        workers.push(tokio::spawn(async move {
+            let mut hist = Histogram::<u64>::new(3).expect("3 significant figures is valid");
+            while Instant::now() < deadline {
+                let n = next_user.fetch_add(1, Ordering::Relaxed) % users;
+                let body = serde_json::json!({"user_id": format!("load-{n}"), "name": format!("Load {n}")});
+                let t = Instant::now();
+                let res = client.post(&url).basic_auth(&key, Some(&secret)).json(&body).send().await;
+                match res {
+                    Ok(r) if r.status().is_success() => {
+                        let _ = r.bytes().await;
+                        let _ = hist.record(t.elapsed().as_micros() as u64);
+                    }
+                    Ok(r) => {
+                        if errors.fetch_add(1, Ordering::Relaxed) == 0 {
+                            eprintln!("first error: {} {}", r.status(), r.text().await.unwrap_or_default());
+                        }
+                    }
+                    Err(e) => {
+                        if errors.fetch_add(1, Ordering::Relaxed) == 0 {
+                            eprintln!("first error: {e}");
+                        }
+                    }
+                }
+            }
+            hist
+        }));
+    }
+    let mut hist = Histogram::<u64>::new(3).expect("valid");
+    for w in workers {
+        let h = w.await.map_err(|e| e.to_string())?;
+        hist.add(&h).map_err(|e| e.to_string())?;
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    let ms = |q: f64| hist.value_at_quantile(q) as f64 / 1000.0;
+    Ok(Report {
+        scenario: "sessions",
+        label: c.label.clone(),
+        concurrency: c.concurrency,
+        seconds,
+        ok: hist.len(),
+        errors: errors.load(Ordering::Relaxed),
+        per_sec: hist.len() as f64 / seconds,
+        p50_ms: ms(0.5),
+        p90_ms: ms(0.9),
+        p99_ms: ms(0.99),
+        max_ms: hist.max() as f64 / 1000.0,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_targets() {
+        assert!(loopback_only("http://127.0.0.1:8080").is_ok());
+        assert!(loopback_only("http://localhost:1/x").is_ok());
+        assert!(loopback_only("http://[::1]:8080").is_ok());
+        assert!(loopback_only("http://10.0.0.1:8080").is_err());
+        assert!(loopback_only("http://example.com").is_err());
+        assert!(loopback_only("https://127.0.0.1").is_err());
+    }
+}

@@ -178,3 +178,125 @@ pub(crate) fn to_json_list(items: &[String]) -> String {
     // Serializing a slice of strings cannot fail.
     serde_json::to_string(items).unwrap_or_else(|_| "[]".to_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> NewSigningKey {
+        NewSigningKey {
+            kid: KeyId::generate(),
+            private_der: vec![1; 48],
+            public_key: vec![2; 32],
+        }
+    }
+
+    fn new_app(api_key: &str) -> NewApp {
+        NewApp {
+            name: "a".into(),
+            api_key: api_key.into(),
+            secret_hash: vec![0; 32],
+            allowed_ips: vec!["127.0.0.1/32".into()],
+            allowed_origins: vec![],
+            signing_key: key(),
+        }
+    }
+
+    async fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("nested/caas.db").display());
+        (dir, Store::connect(&url).await.unwrap())
+    }
+
+    #[tokio::test]
+    async fn scopes_keep_apps_apart() {
+        let (_dir, s) = store().await;
+        let a = s.create_app(new_app("ck_a")).await.unwrap();
+        let b = s.create_app(new_app("ck_b")).await.unwrap();
+        let id: UserId = "u-1".parse().unwrap();
+        let up = |name: &str| UserUpsert {
+            id: id.clone(),
+            name: Some(name.into()),
+            avatar_url: None,
+            metadata: None,
+        };
+        s.app(a.id).upsert_user(&up("in a")).await.unwrap();
+        assert!(s.app(b.id).get_user(&id).await.unwrap().is_none());
+        assert!(!s.app(b.id).delete_user(&id).await.unwrap());
+        s.app(b.id).upsert_user(&up("in b")).await.unwrap();
+        assert_eq!(
+            s.app(a.id)
+                .get_user(&id)
+                .await
+                .unwrap()
+                .unwrap()
+                .name
+                .as_deref(),
+            Some("in a")
+        );
+        assert!(s.app(a.id).delete_user(&id).await.unwrap());
+        assert_eq!(
+            s.app(b.id)
+                .get_user(&id)
+                .await
+                .unwrap()
+                .unwrap()
+                .name
+                .as_deref(),
+            Some("in b")
+        );
+        assert_eq!(s.app(a.id).get_user(&id).await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn a_failed_create_leaves_nothing_behind() {
+        let (_dir, s) = store().await;
+        s.create_app(new_app("ck_same")).await.unwrap();
+        let err = s.create_app(new_app("ck_same")).await.unwrap_err();
+        assert!(err.is_unique_violation(), "{err}");
+        assert_eq!(s.list_apps().await.unwrap().len(), 1);
+        assert_eq!(s.verification_keys().await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn rotation_retires_or_revokes() {
+        let (_dir, s) = store().await;
+        let a = s.create_app(new_app("ck_a")).await.unwrap();
+        let first = s.app(a.id).active_signing_key().await.unwrap().unwrap().kid;
+        let second = key();
+        s.app(a.id)
+            .rotate_signing_key(&second, false)
+            .await
+            .unwrap();
+        assert_eq!(
+            s.app(a.id).active_signing_key().await.unwrap().unwrap().kid,
+            second.kid
+        );
+        let kids: Vec<KeyId> = s
+            .verification_keys()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|k| k.kid)
+            .collect();
+        assert!(kids.contains(&first) && kids.contains(&second.kid));
+        let third = key();
+        s.app(a.id).rotate_signing_key(&third, true).await.unwrap();
+        let kids: Vec<KeyId> = s
+            .verification_keys()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|k| k.kid)
+            .collect();
+        assert_eq!(kids, vec![third.kid]);
+    }
+
+    #[tokio::test]
+    async fn unsupported_urls_are_refused() {
+        assert!(matches!(
+            Store::connect("mysql://x").await,
+            Err(StoreError::UnsupportedUrl(_))
+        ));
+    }
+}
