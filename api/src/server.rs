@@ -29,6 +29,9 @@ pub enum BootError {
     /// The database could not be opened or migrated.
     #[error(transparent)]
     Store(#[from] caas_storage::StoreError),
+    /// `CAAS_REDIS_URL` is not a Redis URL.
+    #[error("invalid CAAS_REDIS_URL: {0}")]
+    RedisUrl(String),
     /// The listener could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -121,6 +124,12 @@ pub struct Server {
 impl Server {
     /// Opens the database (applying migrations), loads the app directory and binds.
     pub async fn bind(config: &ServeArgs) -> Result<Server, BootError> {
+        let redis = config
+            .redis_url
+            .as_deref()
+            .map(redis::Client::open)
+            .transpose()
+            .map_err(|e| BootError::RedisUrl(e.to_string()))?;
         let store = Store::connect(&config.db.url()).await?;
         let directory = Arc::new(Directory::load(&store).await?);
         let openapi_json = serde_json::to_string(&openapi()).unwrap_or_else(|_| "{}".to_owned());
@@ -130,6 +139,7 @@ impl Server {
             Arc::clone(&directory),
             metrics_handle(),
             openapi_json,
+            redis,
         );
         let mut background = vec![directory.spawn_refresher(
             store,

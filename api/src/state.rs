@@ -30,6 +30,8 @@ pub struct Inner {
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// The OpenAPI document, rendered once.
     pub openapi_json: String,
+    /// Redis, when configured (`CAAS_REDIS_URL`); `/readyz` checks it.
+    pub redis: Option<redis::Client>,
 }
 
 impl AppState {
@@ -40,6 +42,7 @@ impl AppState {
         directory: Arc<Directory>,
         metrics: metrics_exporter_prometheus::PrometheusHandle,
         openapi_json: String,
+        redis: Option<redis::Client>,
     ) -> Self {
         AppState(Arc::new(Inner {
             store,
@@ -49,6 +52,7 @@ impl AppState {
             user_limiter: RateLimiter::new(config.user_rate()),
             metrics,
             openapi_json,
+            redis,
         }))
     }
 }

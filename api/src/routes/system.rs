@@ -22,7 +22,7 @@ pub async fn healthz() -> ApiJson<Health> {
     ApiJson(Health { status: "ok" })
 }
 
-/// 200 when the database answers, else 503 `not_ready`.
+/// 200 when the database (and Redis, if configured) answer, else 503 `not_ready`.
 #[utoipa::path(
     get,
     path = "/readyz",
@@ -38,6 +38,16 @@ pub async fn readyz(State(state): State<AppState>) -> Result<ApiJson<Health>, Ap
             "the database does not answer",
         )
     })?;
+    if let Some(client) = &state.redis {
+        redis_ping(client).await.map_err(|e| {
+            tracing::warn!(error = %e, "redis not ready");
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "not_ready",
+                "redis does not answer",
+            )
+        })?;
+    }
     Ok(ApiJson(Health { status: "ok" }))
 }
 
@@ -59,4 +69,23 @@ pub async fn openapi(State(state): State<AppState>) -> Response {
         state.openapi_json.clone(),
     )
         .into_response()
+}
+
+async fn redis_ping(client: &redis::Client) -> Result<(), String> {
+    let probe = async {
+        let mut conn = client
+            .get_multiplexed_async_connection()
+            .await
+            .map_err(|e| e.to_string())?;
+        redis::cmd("PING")
+            .query_async::<String>(&mut conn)
+            .await
+            .map_err(|e| e.to_string())
+    };
+    match tokio::time::timeout(std::time::Duration::from_secs(2), probe).await {
+        Ok(Ok(pong)) if pong == "PONG" => Ok(()),
+        Ok(Ok(other)) => Err(format!("unexpected reply {other}")),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err("timed out".to_owned()),
+    }
 }
