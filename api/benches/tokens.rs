@@ -37,6 +37,13 @@ fn bench_tokens(c: &mut Criterion) {
     g.bench_function("verify", |b| {
         b.iter(|| set.verify(std::hint::black_box(&token)).expect("valid"))
     });
+    g.bench_function("verify_cached", |b| {
+        let now = caas_storage::now_ms() / 1000;
+        b.iter(|| {
+            set.verify_cached(std::hint::black_box(&token), now)
+                .expect("valid")
+        })
+    });
     g.bench_function("verify_bad_signature", |b| {
         let mut bad = token.clone();
         bad.pop();

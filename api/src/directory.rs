@@ -57,7 +57,7 @@ impl Directory {
     /// Verifies a token. A token naming a key this node has not seen yet (an app
     /// created by another node or the CLI) triggers one throttled reload.
     pub async fn verify(&self, store: &Store, token: &str) -> Result<Claims, TokenError> {
-        match self.snapshot().keys.verify(token) {
+        match self.snapshot().keys.verify_cached(token, now_secs()) {
             Err(TokenError::UnknownKey) => {
                 let reloaded = {
                     let mut last = self.last_reload.lock().await;
@@ -79,7 +79,7 @@ impl Directory {
                     }
                 };
                 if reloaded {
-                    self.snapshot().keys.verify(token)
+                    self.snapshot().keys.verify_cached(token, now_secs())
                 } else {
                     Err(TokenError::UnknownKey)
                 }
@@ -142,4 +142,8 @@ async fn build(store: &Store) -> Result<Snapshot, StoreError> {
         keys: KeySet::new(keys.into_iter().map(|k| (k.kid, k.app_id, k.public_key))),
         origins,
     })
+}
+
+fn now_secs() -> i64 {
+    caas_storage::now_ms() / 1000
 }

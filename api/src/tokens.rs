@@ -6,6 +6,7 @@
 //! whose `app` claim is not the app that owns the key.
 
 use std::collections::HashMap;
+use std::sync::Mutex;
 
 use caas_storage::{AppId, KeyId, NewSigningKey, SigningKey, UserId};
 use ed25519_dalek::pkcs8::EncodePrivateKey;
@@ -97,7 +98,14 @@ pub fn sign(key: &SigningKey, claims: &Claims) -> Result<String, TokenError> {
 pub struct KeySet {
     keys: HashMap<KeyId, (AppId, DecodingKey)>,
     validation: Validation,
+    /// Tokens that verified, with their claims: a client reuses its token for many
+    /// requests, and a hit skips the signature check. Lives and dies with the set,
+    /// so a key rotation or revocation (a new set) empties it.
+    verified: Mutex<HashMap<String, Claims>>,
 }
+
+/// Most tokens [`KeySet::verify_cached`] remembers before it starts over.
+pub const VERIFIED_CACHE_SIZE: usize = 16_384;
 
 impl KeySet {
     /// Builds the set from `(kid, app, raw public key)` entries.
@@ -113,6 +121,7 @@ impl KeySet {
         KeySet {
             keys,
             validation: v,
+            verified: Mutex::new(HashMap::new()),
         }
     }
 
@@ -124,6 +133,32 @@ impl KeySet {
     /// Whether the set is empty.
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
+    }
+
+    /// Like [`KeySet::verify`], but answers from memory for a token that verified
+    /// before and has not expired at `now` (seconds since the epoch).
+    pub fn verify_cached(&self, token: &str, now: i64) -> Result<Claims, TokenError> {
+        // A poisoned lock only means a panic mid-insert; the map is still usable.
+        let hit = self
+            .verified
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(token)
+            .cloned();
+        if let Some(claims) = hit {
+            return if claims.exp + LEEWAY_SECS as i64 >= now {
+                Ok(claims)
+            } else {
+                Err(TokenError::Expired)
+            };
+        }
+        let claims = self.verify(token)?;
+        let mut cache = self.verified.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= VERIFIED_CACHE_SIZE {
+            cache.clear();
+        }
+        cache.insert(token.to_owned(), claims.clone());
+        Ok(claims)
     }
 
     /// Verifies `token` and returns its claims.
@@ -202,6 +237,26 @@ mod tests {
         let c = claims(a, 60);
         let t = sign(&signing(&ka), &c).unwrap();
         assert_eq!(set.verify(&t).unwrap(), c);
+    }
+
+    #[test]
+    fn cached_verification_still_expires_and_refuses() {
+        let (a, ka, ..) = setup();
+        let set = KeySet::new([(ka.kid, a, ka.public_key.clone())]);
+        let c = claims(a, 60);
+        let t = sign(&signing(&ka), &c).unwrap();
+        assert_eq!(set.verify_cached(&t, now()).unwrap(), c);
+        assert_eq!(set.verify_cached(&t, now()).unwrap(), c);
+        // The remembered token expires like any other.
+        assert_eq!(
+            set.verify_cached(&t, c.exp + LEEWAY_SECS as i64 + 1),
+            Err(TokenError::Expired)
+        );
+        // Failures are not remembered as successes.
+        let mut bad = t.clone();
+        bad.pop();
+        assert!(set.verify_cached(&bad, now()).is_err());
+        assert!(set.verify_cached(&bad, now()).is_err());
     }
 
     #[test]
