@@ -132,13 +132,17 @@ pub fn request_origin(headers: &HeaderMap) -> Option<&str> {
 /// Refuses `origin` unless the app allows it.
 pub fn check_origin(list: &[OriginPattern], origin: Option<&str>) -> Result<(), ApiError> {
     match origin {
-        Some(o) if !origin_allowed(list, o) => Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "origin_not_allowed",
-            format!("origin `{o}` is not among this app's allowed origins"),
-        )),
+        Some(o) if !origin_allowed(list, o) => Err(origin_refused(o)),
         _ => Ok(()),
     }
+}
+
+fn origin_refused(origin: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "origin_not_allowed",
+        format!("origin `{origin}` is not among this app's allowed origins"),
+    )
 }
 
 /// Middleware: answers CORS preflights and adds CORS headers to responses for
@@ -155,10 +159,7 @@ pub async fn cors(State(state): State<AppState>, req: Request, next: Next) -> Re
             .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
     if preflight {
         if !known {
-            return check_origin(&[], Some(&origin))
-                .err()
-                .map(IntoResponse::into_response)
-                .unwrap_or_default();
+            return origin_refused(&origin).into_response();
         }
         let mut res = StatusCode::NO_CONTENT.into_response();
         let h = res.headers_mut();

@@ -54,9 +54,7 @@ async fn scenario(backend: Backend) {
 
     // Rotation: the new secret works, the old one is refused at once.
     let (s, rotated) = read(
-        h.client
-            .post(h.url("/v1/admin/app/rotate-secret"))
-            .basic_auth(&app.api_key, Some(&app.api_secret))
+        h.admin(&app, reqwest::Method::POST, "/v1/admin/app/rotate-secret")
             .send()
             .await
             .unwrap(),

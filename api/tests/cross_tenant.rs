@@ -17,11 +17,7 @@ async fn scenario(backend: Backend) {
         .session(&a, json!({"user_id": "ann", "name": "Ann of A"}))
         .await;
     h.session(&a, json!({"user_id": "only-a"})).await;
-    let as_b = |method: reqwest::Method, path: &str| {
-        h.client
-            .request(method, h.url(path))
-            .basic_auth(&b.api_key, Some(&b.api_secret))
-    };
+    let as_b = |m: reqwest::Method, path: &str| h.admin(&b, m, path);
 
     // B cannot see A's user: the answer is the same as for a user that exists nowhere.
     let (s, body) = read(

@@ -10,9 +10,7 @@ async fn scenario(backend: Backend) {
     let app = h.create_app("A", &["127.0.0.1"], &[]).await;
     let post = |body: &str, content_type: Option<&str>| {
         let mut r = h
-            .client
-            .post(h.url("/v1/admin/sessions"))
-            .basic_auth(&app.api_key, Some(&app.api_secret))
+            .admin(&app, reqwest::Method::POST, "/v1/admin/sessions")
             .body(body.to_owned());
         if let Some(ct) = content_type {
             r = r.header("content-type", ct);
@@ -115,11 +113,7 @@ async fn scenario(backend: Backend) {
             .is_none()
     );
 
-    let admin = |m: reqwest::Method, path: &str| {
-        h.client
-            .request(m, h.url(path))
-            .basic_auth(&app.api_key, Some(&app.api_secret))
-    };
+    let admin = |m: reqwest::Method, path: &str| h.admin(&app, m, path);
     let (s, b) = read(
         admin(reqwest::Method::GET, "/v1/admin/users/bad%20id")
             .send()

@@ -80,9 +80,7 @@ async fn scenario(backend: Backend) {
 
     // Changing the list through the admin API takes effect at once.
     let (s, b) = read(
-        h.client
-            .patch(h.url("/v1/admin/app"))
-            .basic_auth(&app.api_key, Some(&app.api_secret))
+        h.admin(&app, reqwest::Method::PATCH, "/v1/admin/app")
             .json(&json!({"allowed_origins": ["https://new.example.com"]}))
             .send()
             .await
@@ -100,9 +98,7 @@ async fn scenario(backend: Backend) {
     );
     // A bad entry is refused with a clear code and changes nothing.
     let (s, b) = read(
-        h.client
-            .patch(h.url("/v1/admin/app"))
-            .basic_auth(&app.api_key, Some(&app.api_secret))
+        h.admin(&app, reqwest::Method::PATCH, "/v1/admin/app")
             .json(&json!({"allowed_origins": ["https://ok.example", "not an origin"]}))
             .send()
             .await

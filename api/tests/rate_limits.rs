@@ -40,9 +40,7 @@ async fn scenario(backend: Backend) {
     let (s, b) = h.me(&t2).await;
     assert_error(s, &b, 429, "rate_limited");
     let (s, b) = read(
-        h.client
-            .get(h.url("/v1/admin/app"))
-            .basic_auth(&app.api_key, Some(&app.api_secret))
+        h.admin(&app, reqwest::Method::GET, "/v1/admin/app")
             .send()
             .await
             .unwrap(),
@@ -51,9 +49,7 @@ async fn scenario(backend: Backend) {
     assert_error(s, &b, 429, "rate_limited");
     // Another app is not affected.
     let (s, _) = read(
-        h.client
-            .get(h.url("/v1/admin/app"))
-            .basic_auth(&other.api_key, Some(&other.api_secret))
+        h.admin(&other, reqwest::Method::GET, "/v1/admin/app")
             .send()
             .await
             .unwrap(),

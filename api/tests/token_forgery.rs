@@ -126,12 +126,12 @@ async fn key_rotation(backend: Backend) {
     let a = h.create_app("A", &["127.0.0.1"], &[]).await;
     let old = h.session(&a, json!({"user_id": "u-1"})).await;
     let rotate = |revoke: bool| {
-        h.client
-            .post(h.url(&format!(
-                "/v1/admin/app/rotate-signing-key?revoke_previous={revoke}"
-            )))
-            .basic_auth(&a.api_key, Some(&a.api_secret))
-            .send()
+        h.admin(
+            &a,
+            reqwest::Method::POST,
+            &format!("/v1/admin/app/rotate-signing-key?revoke_previous={revoke}"),
+        )
+        .send()
     };
     let (s, body) = read(rotate(false).await.unwrap()).await;
     assert_eq!(s, 200, "{body}");

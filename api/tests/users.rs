@@ -8,11 +8,7 @@ use serde_json::json;
 async fn scenario(backend: Backend) {
     let h = TestServer::start(backend).await;
     let app = h.create_app("A", &["127.0.0.1"], &[]).await;
-    let admin = |m: reqwest::Method, path: &str| {
-        h.client
-            .request(m, h.url(path))
-            .basic_auth(&app.api_key, Some(&app.api_secret))
-    };
+    let admin = |m: reqwest::Method, path: &str| h.admin(&app, m, path);
 
     let (s, b) = read(
         admin(reqwest::Method::GET, "/v1/admin/users/u-7")

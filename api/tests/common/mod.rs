@@ -196,6 +196,18 @@ impl TestServer {
         }
     }
 
+    /// A request to the admin API with `app`'s credentials.
+    pub fn admin(
+        &self,
+        app: &TestApp,
+        method: reqwest::Method,
+        path: &str,
+    ) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .basic_auth(&app.api_key, Some(&app.api_secret))
+    }
+
     /// `POST /v1/admin/sessions` as `app`; returns the token.
     pub async fn session(&self, app: &TestApp, body: Value) -> String {
         let res = self
