@@ -3,7 +3,10 @@
 use sqlx::FromRow;
 
 use crate::keys::{INSERT_KEY, NewSigningKey};
-use crate::{AppId, AppScope, Result, Store, StoreError, json_list, now_ms, on_pool, to_json_list};
+use crate::{
+    AppId, AppScope, BeginWrite, Result, Store, StoreError, json_list, now_ms, on_pool,
+    to_json_list,
+};
 
 /// A client app as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,7 +110,7 @@ impl Store {
             ""
         );
         let row: AppRow = on_pool!(&self.db, |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let row: AppRow = sqlx::query_as(sql)
                 .bind(id.to_string())
                 .bind(&new.name)

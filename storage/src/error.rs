@@ -18,6 +18,23 @@ pub enum StoreError {
         /// What was wrong with it.
         reason: String,
     },
+    /// The thing named does not exist in this app (or is not visible to the caller).
+    #[error("{what} not found")]
+    NotFound {
+        /// What was looked for, e.g. `conversation`.
+        what: &'static str,
+    },
+    /// The caller may not do this (e.g. not a member).
+    #[error("{0}")]
+    Forbidden(String),
+    /// The request names something invalid, e.g. a direct conversation with oneself.
+    #[error("{message}")]
+    Invalid {
+        /// Machine-readable code.
+        code: &'static str,
+        /// For a person.
+        message: String,
+    },
     /// A filesystem operation (creating the data folder) failed.
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),

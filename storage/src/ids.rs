@@ -66,6 +66,16 @@ uuid_id!(
     "app id"
 );
 uuid_id!(
+    /// A conversation (direct or group).
+    ConversationId,
+    "conversation id"
+);
+uuid_id!(
+    /// A chat message.
+    MessageId,
+    "message id"
+);
+uuid_id!(
     /// A session-token signing key (the JWT `kid`).
     KeyId,
     "key id"

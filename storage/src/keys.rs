@@ -3,7 +3,7 @@
 
 use sqlx::FromRow;
 
-use crate::{AppId, AppScope, KeyId, Result, Store, StoreError, now_ms, on_pool};
+use crate::{AppId, AppScope, BeginWrite, KeyId, Result, Store, StoreError, now_ms, on_pool};
 
 /// A freshly generated key to store.
 #[derive(Debug, Clone)]
@@ -131,7 +131,7 @@ impl AppScope<'_> {
             "UPDATE app_signing_keys SET retired_at = $2 WHERE app_id = $1 AND retired_at IS NULL"
         };
         on_pool!(self.db(), |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query(retire)
                 .bind(self.id())
                 .bind(now)

@@ -10,6 +10,7 @@
 //! cannot read or write a tenant's rows.
 
 mod apps;
+mod chat;
 mod error;
 pub mod ids;
 mod keys;
@@ -25,8 +26,11 @@ use sqlx::sqlite::{
 };
 
 pub use apps::{App, AppSettings, NewApp};
+pub use chat::{
+    Conversation, ConversationKind, Event, Member, Message, NewConversation, NewMessage, Role,
+};
 pub use error::StoreError;
-pub use ids::{AppId, IdError, KeyId, UserId};
+pub use ids::{AppId, ConversationId, IdError, KeyId, MessageId, UserId};
 pub use keys::{NewSigningKey, SigningKey, VerificationKey};
 pub use users::{User, UserUpsert};
 
@@ -59,6 +63,54 @@ macro_rules! on_pool {
     };
 }
 pub(crate) use on_pool;
+
+/// Starting a transaction that will write. On SQLite it takes the write lock up
+/// front (`BEGIN IMMEDIATE`), so a transaction that reads before it writes waits
+/// for the lock instead of failing to upgrade; PostgreSQL locks rows as it goes.
+pub(crate) trait BeginWrite {
+    type Db: sqlx::Database;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Self::Db>>;
+}
+
+impl BeginWrite for SqlitePool {
+    type Db = sqlx::Sqlite;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        Ok(self.begin_with("BEGIN IMMEDIATE").await?)
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Db = sqlx::Postgres;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+        Ok(self.begin().await?)
+    }
+}
+
+/// Serde helpers: millisecond timestamps as RFC 3339 strings on the wire.
+pub(crate) mod ts {
+    use serde::Serializer;
+
+    pub fn rfc3339(ms: i64) -> String {
+        let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+        t.format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default()
+    }
+
+    pub fn serialize<S: Serializer>(ms: &i64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&rfc3339(*ms))
+    }
+
+    pub mod opt {
+        use serde::Serializer;
+        pub fn serialize<S: Serializer>(ms: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+            match ms {
+                Some(ms) => s.serialize_str(&super::rfc3339(*ms)),
+                None => s.serialize_none(),
+            }
+        }
+    }
+}
 
 /// Handle to the database. Cheap to clone.
 #[derive(Clone)]

@@ -2,7 +2,7 @@
 
 use sqlx::FromRow;
 
-use crate::{AppScope, Result, StoreError, UserId, now_ms, on_pool};
+use crate::{AppScope, BeginWrite, Result, StoreError, UserId, now_ms, on_pool};
 
 /// An end user as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -123,7 +123,7 @@ impl AppScope<'_> {
     /// Returns false if there was no such user.
     pub async fn delete_user(&self, id: &UserId) -> Result<bool> {
         let deleted = on_pool!(self.db(), |pool| {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             // Tables added by later features that hold a user's data are erased here too.
             let n = sqlx::query("DELETE FROM users WHERE app_id = $1 AND id = $2")
                 .bind(self.id())
