@@ -132,7 +132,13 @@ impl IntoResponse for ApiError {
 
 impl From<caas_storage::StoreError> for ApiError {
     fn from(e: caas_storage::StoreError) -> Self {
-        ApiError::internal(e)
+        use caas_storage::StoreError as E;
+        match e {
+            E::NotFound { what } => ApiError::not_found("not_found", format!("{what} not found")),
+            E::Forbidden(message) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", message),
+            E::Invalid { code, message } => ApiError::invalid(code, message),
+            other => ApiError::internal(other),
+        }
     }
 }
 

@@ -3,9 +3,11 @@
 //! The `caas` binary (`src/main.rs`) serves it and manages apps from the command line.
 
 pub mod auth;
+pub mod chat;
 pub mod config;
 pub mod directory;
 pub mod error;
+pub mod live;
 pub mod netacl;
 pub mod observe;
 pub mod ops;
@@ -16,6 +18,7 @@ pub mod secrets;
 pub mod server;
 pub mod state;
 pub mod tokens;
+pub mod ws;
 
 pub use config::{DbArgs, LogFormat, ServeArgs};
 pub use server::{Server, shutdown_signal};

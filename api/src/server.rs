@@ -20,7 +20,7 @@ use crate::directory::Directory;
 use crate::error::ensure_error_shape;
 use crate::observe::{metrics_handle, observe};
 use crate::origin::cors;
-use crate::routes::{admin, me, system};
+use crate::routes::{admin, conversations, me, system};
 use crate::state::AppState;
 
 /// Why the server could not start.
@@ -32,6 +32,9 @@ pub enum BootError {
     /// `CAAS_REDIS_URL` is not a Redis URL.
     #[error("invalid CAAS_REDIS_URL: {0}")]
     RedisUrl(String),
+    /// Redis did not answer when the bus connected.
+    #[error("cannot connect the event bus to Redis: {0}")]
+    Bus(#[from] caas_signaling::bus::BusError),
     /// The listener could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -91,6 +94,10 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::get_app, admin::patch_app))
         .routes(routes!(admin::rotate_secret))
         .routes(routes!(admin::rotate_signing_key))
+        .routes(routes!(crate::ws::ws))
+        .routes(routes!(conversations::create))
+        .routes(routes!(conversations::get))
+        .routes(routes!(conversations::send, conversations::history))
 }
 
 /// The OpenAPI document of every route.
@@ -130,6 +137,10 @@ impl Server {
             .map(redis::Client::open)
             .transpose()
             .map_err(|e| BootError::RedisUrl(e.to_string()))?;
+        let bus = match &redis {
+            Some(client) => caas_signaling::bus::Bus::redis(client.clone()).await?,
+            None => caas_signaling::bus::Bus::local(),
+        };
         let store = Store::connect(&config.db.url()).await?;
         let directory = Arc::new(Directory::load(&store).await?);
         let openapi_json = serde_json::to_string(&openapi()).unwrap_or_else(|_| "{}".to_owned());
@@ -140,6 +151,7 @@ impl Server {
             metrics_handle(),
             openapi_json,
             redis,
+            bus,
         );
         let mut background = vec![directory.spawn_refresher(
             store,

@@ -32,6 +32,10 @@ pub struct Inner {
     pub openapi_json: String,
     /// Redis, when configured (`CAAS_REDIS_URL`); `/readyz` checks it.
     pub redis: Option<redis::Client>,
+    /// The event bus between nodes.
+    pub bus: caas_signaling::bus::Bus,
+    /// This node's live fan-out.
+    pub hub: caas_signaling::driver::HubHandle,
 }
 
 impl AppState {
@@ -43,7 +47,10 @@ impl AppState {
         metrics: metrics_exporter_prometheus::PrometheusHandle,
         openapi_json: String,
         redis: Option<redis::Client>,
+        bus: caas_signaling::bus::Bus,
     ) -> Self {
+        let hub =
+            caas_signaling::driver::HubHandle::spawn(&bus, crate::live::StoreSource(store.clone()));
         AppState(Arc::new(Inner {
             store,
             directory,
@@ -53,6 +60,8 @@ impl AppState {
             metrics,
             openapi_json,
             redis,
+            bus,
+            hub,
         }))
     }
 }

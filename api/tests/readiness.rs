@@ -1,8 +1,9 @@
-//! `/readyz` answers 200 only when the database and, if configured, Redis answer.
+//! `/readyz` answers 200 when the database and, if configured, Redis answer; a node
+//! whose Redis is unreachable does not start.
 
 mod common;
 
-use common::{Backend, TestServer, assert_error, read};
+use common::{Backend, TestServer, read};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn checks_redis_when_configured() {
@@ -19,24 +20,19 @@ async fn checks_redis_when_configured() {
     );
     h.stop().await;
 
-    // A Redis that is not there: alive, but not ready.
+    // A Redis that is not there: the node refuses to start rather than run without its bus.
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap();
-    let h = TestServer::start_with(Backend::Sqlite, |c| {
-        c.redis_url = Some(format!("redis://{closed}"))
-    })
-    .await;
-    assert_eq!(
-        read(h.client.get(h.url("/healthz")).send().await.unwrap())
-            .await
-            .0,
-        200
-    );
-    let (s, b) = read(h.client.get(h.url("/readyz")).send().await.unwrap()).await;
-    assert_error(s, &b, 503, "not_ready");
-    h.stop().await;
+    let db = common::TestDb::new(Backend::Sqlite).await;
+    let mut config = common::test_config(&db);
+    config.redis_url = Some(format!("redis://{closed}"));
+    let err = caas_api::Server::bind(&config)
+        .await
+        .err()
+        .expect("boot must fail");
+    assert!(err.to_string().contains("Redis"), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -67,6 +67,10 @@ async fn scenario(backend: Backend) {
         ("/v1/admin/app", &["get", "patch"]),
         ("/v1/admin/app/rotate-secret", &["post"]),
         ("/v1/admin/app/rotate-signing-key", &["post"]),
+        ("/v1/ws", &["get"]),
+        ("/v1/conversations", &["post"]),
+        ("/v1/conversations/{id}", &["get"]),
+        ("/v1/conversations/{id}/messages", &["get", "post"]),
     ] {
         for m in methods {
             assert!(
@@ -77,7 +81,7 @@ async fn scenario(backend: Backend) {
     }
     assert_eq!(
         paths.len(),
-        10,
+        14,
         "every route is documented, and only those: {:?}",
         paths.keys().collect::<Vec<_>>()
     );

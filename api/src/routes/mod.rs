@@ -1,6 +1,7 @@
 //! REST handlers, grouped by who calls them.
 
 pub mod admin;
+pub mod conversations;
 pub mod me;
 pub mod system;
 

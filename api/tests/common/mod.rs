@@ -276,3 +276,135 @@ pub fn assert_error(status: u16, body: &Value, want_status: u16, want_code: &str
         "error without a message: {body}"
     );
 }
+
+/// A WebSocket client of `/v1/ws` that keeps pushes apart from replies.
+pub struct WsClient {
+    stream: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+    next_id: u64,
+    /// Pushes received while waiting for a reply.
+    pub events: std::collections::VecDeque<Value>,
+}
+
+/// How long a test waits for a frame before failing (a bound, not a pause).
+pub const WS_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl WsClient {
+    /// Connects with `token` (and `cursor`); fails the test if the upgrade is refused.
+    pub async fn connect(h: &TestServer, token: &str, cursor: Option<&str>) -> WsClient {
+        Self::try_connect(h, token, cursor, None)
+            .await
+            .expect("websocket upgrade")
+    }
+
+    /// Connects, returning the HTTP status and body of a refused upgrade.
+    pub async fn try_connect(
+        h: &TestServer,
+        token: &str,
+        cursor: Option<&str>,
+        origin: Option<&str>,
+    ) -> Result<WsClient, (u16, Value)> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut url = format!("ws://{}/v1/ws?token={token}", h.addr);
+        if let Some(c) = cursor {
+            url.push_str(&format!("&cursor={c}"));
+        }
+        let mut req = url.into_client_request().expect("request");
+        if let Some(o) = origin {
+            req.headers_mut()
+                .insert("origin", o.parse().expect("origin"));
+        }
+        match tokio_tungstenite::connect_async(req).await {
+            Ok((stream, _)) => Ok(WsClient {
+                stream,
+                next_id: 1,
+                events: Default::default(),
+            }),
+            Err(tokio_tungstenite::tungstenite::Error::Http(res)) => {
+                let status = res.status().as_u16();
+                let body = res
+                    .body()
+                    .as_ref()
+                    .map(|b| serde_json::from_slice(b).unwrap_or(Value::Null))
+                    .unwrap_or(Value::Null);
+                Err((status, body))
+            }
+            Err(e) => panic!("websocket connect failed: {e}"),
+        }
+    }
+
+    /// The next JSON text frame.
+    pub async fn frame(&mut self) -> Value {
+        use futures_util::StreamExt;
+        loop {
+            let msg = tokio::time::timeout(WS_WAIT, self.stream.next())
+                .await
+                .expect("no frame within the wait bound")
+                .expect("connection closed")
+                .expect("websocket error");
+            match msg {
+                tokio_tungstenite::tungstenite::Message::Text(t) => {
+                    return serde_json::from_str(&t).expect("JSON frame");
+                }
+                tokio_tungstenite::tungstenite::Message::Close(c) => {
+                    panic!("server closed the connection: {c:?}")
+                }
+                _ => continue,
+            }
+        }
+    }
+
+    /// Sends a raw text frame.
+    pub async fn send_raw(&mut self, text: &str) {
+        use futures_util::SinkExt;
+        self.stream
+            .send(tokio_tungstenite::tungstenite::Message::Text(text.into()))
+            .await
+            .expect("send");
+    }
+
+    /// Sends a request and waits for its reply, keeping pushes in `events`.
+    pub async fn request(&mut self, op: &str, data: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send_raw(&serde_json::json!({"id": id, "op": op, "data": data}).to_string())
+            .await;
+        loop {
+            let f = self.frame().await;
+            if f.get("event").is_some() {
+                self.events.push_back(f);
+            } else if f["id"] == id {
+                return f;
+            }
+        }
+    }
+
+    /// Like [`WsClient::request`], asserting success; returns `data`.
+    pub async fn ok(&mut self, op: &str, data: Value) -> Value {
+        let reply = self.request(op, data).await;
+        assert_eq!(reply["ok"], true, "{op} failed: {reply}");
+        reply["data"].clone()
+    }
+
+    /// The next push with this event name (earlier pushes of other names are kept).
+    pub async fn event(&mut self, name: &str) -> Value {
+        if let Some(pos) = self.events.iter().position(|e| e["event"] == name) {
+            return self.events.remove(pos).expect("present");
+        }
+        loop {
+            let f = self.frame().await;
+            if f["event"] == name {
+                return f;
+            }
+            if f.get("event").is_some() {
+                self.events.push_back(f);
+            }
+        }
+    }
+
+    /// Closes the connection.
+    pub async fn close(mut self) {
+        let _ = self.stream.close(None).await;
+    }
+}

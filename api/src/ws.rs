@@ -1,0 +1,243 @@
+//! `GET /v1/ws`: the real-time WebSocket of end users.
+//!
+//! The token (query `token`) and the `Origin` are checked before the upgrade.
+//! The first frame is `session.ready`; with `cursor`, every persistent event the
+//! user missed since then follows in order, then live events. Ops are answered in
+//! the contract's envelope; bad frames get an error reply and the connection
+//! stays open. Quiet peers are pinged, dead ones closed; a connection whose
+//! outbound queue fills is closed with code 4008 and resumes by cursor.
+
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use caas_signaling::heartbeat::{Beat, Heartbeat};
+use caas_signaling::protocol::{Inbound, parse_frame, reply_err, reply_ok};
+use futures_util::{SinkExt, StreamExt};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use utoipa::IntoParams;
+
+use crate::auth::{EndUser, authenticate, bearer_token};
+use crate::chat;
+use crate::error::{ApiError, ErrorBody};
+use crate::live::event_frame;
+use crate::origin::request_origin;
+use crate::routes::UserBody;
+use crate::state::AppState;
+
+/// Largest frame a client may send.
+pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+/// Frames queued for a connection before it counts as too slow.
+pub const QUEUE_FRAMES: usize = 1024;
+/// Ping after this much silence.
+pub const PING_AFTER: Duration = Duration::from_secs(20);
+/// Close after this much silence.
+pub const DEAD_AFTER: Duration = Duration::from_secs(60);
+/// Events replayed per database page.
+const REPLAY_PAGE: i64 = 500;
+
+/// Query of the upgrade request.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct WsQuery {
+    /// Session token (or send `Authorization: Bearer`).
+    pub token: Option<String>,
+    /// The last cursor seen: missed persistent events are replayed first.
+    pub cursor: Option<String>,
+}
+
+/// Opens the real-time WebSocket (JSON text frames; see docs/protocol.md).
+#[utoipa::path(
+    get,
+    path = "/v1/ws",
+    tag = "real-time",
+    params(WsQuery),
+    responses(
+        (status = 101, description = "Switching to the WebSocket protocol"),
+        (status = 400, description = "Not an upgrade, or a bad cursor (`invalid_cursor`)", body = ErrorBody),
+        (status = 401, description = "`invalid_token`", body = ErrorBody),
+        (status = 403, description = "`origin_not_allowed`", body = ErrorBody),
+    )
+)]
+pub async fn ws(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<WsQuery>,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    let token = q
+        .token
+        .as_deref()
+        .or_else(|| bearer_token(&headers))
+        .ok_or_else(|| {
+            ApiError::invalid_token("pass the session token as the `token` query parameter")
+        })?;
+    let user = authenticate(&state, token, request_origin(&headers)).await?;
+    let cursor = match q.cursor.as_deref() {
+        None | Some("") => None,
+        Some(c) => Some(c.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+            ApiError::bad_request("invalid_cursor", "cursor must be a cursor this server gave")
+        })?),
+    };
+    Ok(upgrade
+        .max_message_size(MAX_FRAME_BYTES)
+        .max_frame_size(MAX_FRAME_BYTES)
+        .on_upgrade(move |socket| session(state, user, cursor, socket)))
+}
+
+async fn session(state: AppState, user: EndUser, cursor: Option<i64>, socket: WebSocket) {
+    let (mut sink, mut stream) = socket.split();
+    let app = user.app_id.to_string();
+    let Some(mut sub) = state
+        .hub
+        .register(&app, user.user_id.as_str(), QUEUE_FRAMES)
+        .await
+    else {
+        let _ = sink.send(close(1011, "hub unavailable")).await;
+        return;
+    };
+    let conn = sub.conn;
+    tracing::debug!(app_id = %app, user_id = %user.user_id, conn_id = conn, "websocket open");
+    let outcome = async {
+        let me = state.store.app(user.app_id).get_user(&user.user_id).await.map_err(|e| e.to_string())?;
+        let Some(me) = me else {
+            return Err("the user of this token no longer exists".to_owned());
+        };
+        let start = cursor.unwrap_or(sub.below - 1);
+        let ready = json!({"event": "session.ready", "data": {"user": UserBody::from(me), "cursor": start.to_string()}});
+        sink.send(Message::Text(ready.to_string().into())).await.map_err(|e| e.to_string())?;
+        // Replay what was missed, up to where the hub's live delivery starts.
+        if let Some(mut after) = cursor {
+            loop {
+                let page = state
+                    .store
+                    .app(user.app_id)
+                    .events_for_user(&user.user_id, after, sub.below, REPLAY_PAGE)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                for ev in &page {
+                    sink.send(Message::Text(event_frame(ev).into())).await.map_err(|e| e.to_string())?;
+                    after = ev.id;
+                }
+                if (page.len() as i64) < REPLAY_PAGE {
+                    break;
+                }
+            }
+        }
+        let mut hb = Heartbeat::new(Instant::now(), PING_AFTER, DEAD_AFTER);
+        loop {
+            let deadline = tokio::time::Instant::from_std(hb.deadline());
+            tokio::select! {
+                msg = stream.next() => {
+                    let Some(Ok(msg)) = msg else { return Ok(()) };
+                    hb.heard(Instant::now());
+                    match msg {
+                        Message::Text(text) => {
+                            let reply = handle_frame(&state, &user, &text).await;
+                            sink.send(Message::Text(reply.into())).await.map_err(|e| e.to_string())?;
+                        }
+                        Message::Binary(_) => {
+                            let reply = reply_err(&Value::Null, "bad_request", "binary frames are not supported; send JSON text");
+                            sink.send(Message::Text(reply.into())).await.map_err(|e| e.to_string())?;
+                        }
+                        Message::Close(_) => return Ok(()),
+                        Message::Ping(_) | Message::Pong(_) => {}
+                    }
+                }
+                frame = sub.frames.recv() => match frame {
+                    Some(frame) => sink.send(Message::Text(Utf8Bytes::from(&*frame))).await.map_err(|e| e.to_string())?,
+                    None => {
+                        let _ = sink.send(close(4008, "slow_consumer: reconnect with your last cursor")).await;
+                        return Ok(());
+                    }
+                },
+                _ = tokio::time::sleep_until(deadline) => match hb.poll(Instant::now()) {
+                    Beat::Ping => sink.send(Message::Ping(Default::default())).await.map_err(|e| e.to_string())?,
+                    Beat::Close => {
+                        let _ = sink.send(close(4000, "heartbeat timeout")).await;
+                        return Ok(());
+                    }
+                    Beat::Idle => {}
+                },
+            }
+        }
+    }
+    .await;
+    if let Err(e) = outcome {
+        tracing::debug!(conn_id = conn, error = %e, "websocket ended");
+        let _ = sink.send(close(1011, &e)).await;
+    }
+    state.hub.unregister(conn);
+}
+
+fn close(code: u16, reason: &str) -> Message {
+    // A close reason is limited to 123 bytes.
+    let mut reason = reason.to_owned();
+    while reason.len() > 123 {
+        reason.pop();
+    }
+    Message::Close(Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    }))
+}
+
+fn input<T: DeserializeOwned>(data: Value) -> Result<T, ApiError> {
+    serde_json::from_value(if data.is_null() { json!({}) } else { data })
+        .map_err(|e| ApiError::invalid("invalid_body", format!("invalid data: {e}")))
+}
+
+async fn handle_frame(state: &AppState, user: &EndUser, text: &str) -> String {
+    match parse_frame(text) {
+        Inbound::Invalid { id, message } => reply_err(&id, "bad_request", &message),
+        Inbound::Request { id, op, data } => match dispatch(state, user, &op, data).await {
+            Ok(value) => reply_ok(&id, &value),
+            Err(e) => reply_err(&id, e.code, &e.message),
+        },
+    }
+}
+
+async fn dispatch(
+    state: &AppState,
+    user: &EndUser,
+    op: &str,
+    data: Value,
+) -> Result<Value, ApiError> {
+    let to_value = |v: &dyn erased::Ser| v.value();
+    match op {
+        "conversation.create" => Ok(to_value(
+            &chat::create_conversation(state, user, input(data)?).await?,
+        )),
+        "conversation.get" => {
+            let r: chat::ConversationRef = input(data)?;
+            Ok(to_value(
+                &chat::get_conversation(state, user, r.conversation_id).await?,
+            ))
+        }
+        "message.send" => Ok(to_value(
+            &chat::send_message(state, user, None, input(data)?).await?,
+        )),
+        "conversation.history" => Ok(to_value(
+            &chat::history(state, user, None, input(data)?).await?,
+        )),
+        other => Err(ApiError::bad_request(
+            "unknown_op",
+            format!("unknown op `{other}`"),
+        )),
+    }
+}
+
+mod erased {
+    /// Turns any reply body into JSON.
+    pub trait Ser {
+        fn value(&self) -> serde_json::Value;
+    }
+    impl<T: serde::Serialize> Ser for T {
+        fn value(&self) -> serde_json::Value {
+            serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+        }
+    }
+}
