@@ -305,8 +305,18 @@ impl WsClient {
         cursor: Option<&str>,
         origin: Option<&str>,
     ) -> Result<WsClient, (u16, Value)> {
+        Self::try_connect_addr(h.addr, token, cursor, origin).await
+    }
+
+    /// Connects to a server at `addr` (e.g. a `caas serve` process).
+    pub async fn try_connect_addr(
+        addr: SocketAddr,
+        token: &str,
+        cursor: Option<&str>,
+        origin: Option<&str>,
+    ) -> Result<WsClient, (u16, Value)> {
         use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-        let mut url = format!("ws://{}/v1/ws?token={token}", h.addr);
+        let mut url = format!("ws://{addr}/v1/ws?token={token}");
         if let Some(c) = cursor {
             url.push_str(&format!("&cursor={c}"));
         }
@@ -406,5 +416,68 @@ impl WsClient {
     /// Closes the connection.
     pub async fn close(mut self) {
         let _ = self.stream.close(None).await;
+    }
+}
+
+/// A `caas serve` process, stopped (SIGTERM, then kill) when dropped.
+pub struct CaasProcess {
+    pub child: std::process::Child,
+    pub addr: SocketAddr,
+}
+
+impl CaasProcess {
+    /// Starts `caas serve` on an ephemeral port with `env`, and waits until it listens.
+    pub fn start(env: &[(&str, &str)]) -> CaasProcess {
+        use std::io::{BufRead, BufReader};
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_caas"));
+        cmd.arg("serve")
+            .env("CAAS_HTTP_ADDR", "127.0.0.1:0")
+            .env("CAAS_LOG_FORMAT", "json")
+            .env("CAAS_LOG", "info")
+            .stderr(std::process::Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("start caas serve");
+        let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+        let addr = loop {
+            let line = lines
+                .next()
+                .expect("caas exited before listening")
+                .expect("log line");
+            let v: Value = serde_json::from_str(&line)
+                .unwrap_or_else(|_| panic!("log line is not JSON: {line}"));
+            if v["fields"]["message"] == "caas listening" {
+                break v["fields"]["addr"]
+                    .as_str()
+                    .expect("addr")
+                    .parse()
+                    .expect("socket addr");
+            }
+        };
+        // Keep draining the logs so the process never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines.map_while(Result::ok) {});
+        CaasProcess { child, addr }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+}
+
+impl Drop for CaasProcess {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

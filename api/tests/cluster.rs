@@ -1,0 +1,116 @@
+//! Two `caas serve` processes sharing one PostgreSQL database and Redis: a member
+//! connected to node 1 receives live what a member on node 2 sends, in order.
+
+mod common;
+
+use common::{Backend, CaasProcess, TestDb, WsClient, read};
+use serde_json::{Value, json};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nodes_share_events_through_redis() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let store = caas_storage::Store::connect(&db.url).await.expect("store");
+    let app = caas_api::ops::create_app(&store, "Cluster", &["127.0.0.1".into()], &[])
+        .await
+        .expect("app");
+    store.close().await;
+    let env = [
+        ("CAAS_DATABASE_URL", db.url.as_str()),
+        ("CAAS_REDIS_URL", "redis://127.0.0.1:6379"),
+    ];
+    let node1 = CaasProcess::start(&env);
+    let node2 = CaasProcess::start(&env);
+
+    let client = reqwest::Client::new();
+    let session = |node: &CaasProcess, user: &str| {
+        let req = client
+            .post(node.url("/v1/admin/sessions"))
+            .basic_auth(&app.app.api_key, Some(&app.api_secret))
+            .json(&json!({"user_id": user}));
+        async move {
+            let (s, b) = read(req.send().await.unwrap()).await;
+            assert_eq!(s, 200, "{b}");
+            b["token"].as_str().unwrap().to_owned()
+        }
+    };
+    let ann = session(&node1, "ann").await;
+    let bob = session(&node2, "bob").await;
+
+    let mut a = WsClient::try_connect_addr(node1.addr, &ann, None, None)
+        .await
+        .ok()
+        .expect("node 1");
+    assert_eq!(a.frame().await["event"], "session.ready");
+    let mut b = WsClient::try_connect_addr(node2.addr, &bob, None, None)
+        .await
+        .ok()
+        .expect("node 2");
+    assert_eq!(b.frame().await["event"], "session.ready");
+
+    // Watch the bus itself, to see that events travel through Redis (the hubs'
+    // once-a-second database check would also deliver them, only later).
+    let redis = redis::Client::open("redis://127.0.0.1:6379").unwrap();
+    let mut watch = redis.get_async_pubsub().await.unwrap();
+    watch.subscribe(caas_signaling::bus::CHANNEL).await.unwrap();
+
+    let conv = a
+        .ok(
+            "conversation.create",
+            json!({"kind": "direct", "members": ["bob"]}),
+        )
+        .await;
+    let cid = conv["conversation"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        b.event("conversation.created").await["data"]["conversation"]["id"],
+        cid.as_str()
+    );
+
+    for i in 0..20 {
+        b.ok(
+            "message.send",
+            json!({"conversation_id": cid, "text": format!("from node 2 #{i}")}),
+        )
+        .await;
+    }
+    let mut last = 0;
+    for i in 0..20 {
+        let ev: Value = a.event("message.new").await;
+        assert_eq!(ev["data"]["message"]["text"], format!("from node 2 #{i}"));
+        let c: i64 = ev["cursor"].as_str().unwrap().parse().unwrap();
+        assert!(c > last);
+        last = c;
+    }
+    let app_id = app.app.id.to_string();
+    let mut seen = 0;
+    let mut messages = watch.on_message();
+    while seen < 21 {
+        let msg = tokio::time::timeout(
+            common::WS_WAIT,
+            futures_util::StreamExt::next(&mut messages),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        let ev: Value = serde_json::from_str(&msg.get_payload::<String>().unwrap()).unwrap();
+        if ev["app"] == app_id.as_str() {
+            seen += 1;
+        }
+    }
+    drop(messages);
+    // And the other way round.
+    a.ok(
+        "message.send",
+        json!({"conversation_id": cid, "text": "from node 1"}),
+    )
+    .await;
+    let mut got = b.event("message.new").await;
+    while got["data"]["message"]["sender_id"] == "bob" {
+        got = b.event("message.new").await;
+    }
+    assert_eq!(got["data"]["message"]["text"], "from node 1");
+    a.close().await;
+    b.close().await;
+    drop(node1);
+    drop(node2);
+    db.drop_schema().await;
+}
