@@ -7,18 +7,11 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 fn bench_tokens(c: &mut Criterion) {
     // A directory the size of a busy deployment: 1000 apps, one key each.
-    let apps: Vec<(AppId, caas_storage::NewSigningKey)> = (0..1000)
-        .map(|_| (AppId::generate(), generate_key().expect("key")))
-        .collect();
-    let set = KeySet::new(
-        apps.iter()
-            .map(|(app, k)| (k.kid, *app, k.public_key.clone())),
-    );
+    let apps: Vec<(AppId, caas_storage::NewSigningKey)> =
+        (0..1000).map(|_| (AppId::generate(), generate_key().expect("key"))).collect();
+    let set = KeySet::new(apps.iter().map(|(app, k)| (k.kid, *app, k.public_key.clone())));
     let (app, key) = &apps[500];
-    let signing = SigningKey {
-        kid: key.kid,
-        private_der: key.private_der.clone(),
-    };
+    let signing = SigningKey { kid: key.kid, private_der: key.private_der.clone() };
     let now = caas_storage::now_ms() / 1000;
     let claims = Claims {
         iss: ISSUER.into(),
@@ -34,15 +27,10 @@ fn bench_tokens(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("session_token");
     g.throughput(Throughput::Elements(1));
-    g.bench_function("verify", |b| {
-        b.iter(|| set.verify(std::hint::black_box(&token)).expect("valid"))
-    });
+    g.bench_function("verify", |b| b.iter(|| set.verify(std::hint::black_box(&token)).expect("valid")));
     g.bench_function("verify_cached", |b| {
         let now = caas_storage::now_ms() / 1000;
-        b.iter(|| {
-            set.verify_cached(std::hint::black_box(&token), now)
-                .expect("valid")
-        })
+        b.iter(|| set.verify_cached(std::hint::black_box(&token), now).expect("valid"))
     });
     g.bench_function("verify_bad_signature", |b| {
         // Change one character inside the signature, keeping it valid base64url,
@@ -53,9 +41,7 @@ fn bench_tokens(c: &mut Criterion) {
         let bad = String::from_utf8(bad).expect("ascii");
         b.iter(|| set.verify(std::hint::black_box(&bad)).is_err())
     });
-    g.bench_function("sign", |b| {
-        b.iter(|| sign(&signing, std::hint::black_box(&claims)).expect("sign"))
-    });
+    g.bench_function("sign", |b| b.iter(|| sign(&signing, std::hint::black_box(&claims)).expect("sign")));
     g.finish();
 }
 

@@ -57,9 +57,8 @@ impl FromRequestParts<AppState> for AdminAuth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let (key, secret) = basic_credentials(&parts.headers).ok_or_else(|| {
-            ApiError::unauthorized("send `Authorization: Basic base64(api_key:api_secret)`")
-        })?;
+        let (key, secret) = basic_credentials(&parts.headers)
+            .ok_or_else(|| ApiError::unauthorized("send `Authorization: Basic base64(api_key:api_secret)`"))?;
         let app = state.store.app_by_api_key(&key).await?;
         let app = match app {
             Some(app) if secret_matches(&secret, &app.secret_hash) => app,
@@ -71,10 +70,7 @@ impl FromRequestParts<AppState> for AdminAuth {
                 return Err(ApiError::unauthorized("wrong API key or secret"));
             }
         };
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip());
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
         let ip = peer.map(|p| client_ip(p, &parts.headers, &state.trusted_proxies));
         let nets = parse_cidrs(&app.allowed_ips).unwrap_or_else(|e| {
             tracing::warn!(app_id = %app.id, error = %e, "stored IP allowlist is invalid; allowing none");
@@ -83,9 +79,7 @@ impl FromRequestParts<AppState> for AdminAuth {
         match ip {
             Some(ip) if allowed(&nets, ip) => {}
             other => {
-                let who = other
-                    .map(|ip| ip.to_string())
-                    .unwrap_or_else(|| "an unknown address".into());
+                let who = other.map(|ip| ip.to_string()).unwrap_or_else(|| "an unknown address".into());
                 tracing::info!(app_id = %app.id, client_ip = %who, "admin request from a disallowed address");
                 return Err(ApiError::new(
                     StatusCode::FORBIDDEN,
@@ -94,10 +88,7 @@ impl FromRequestParts<AppState> for AdminAuth {
                 ));
             }
         }
-        state
-            .app_limiter
-            .check(&app.id, Instant::now())
-            .map_err(ApiError::rate_limited)?;
+        state.app_limiter.check(&app.id, Instant::now()).map_err(ApiError::rate_limited)?;
         Ok(AdminAuth { app })
     }
 }
@@ -106,40 +97,22 @@ impl FromRequestParts<AppState> for EndUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = bearer_token(&parts.headers).ok_or_else(|| {
-            ApiError::invalid_token("send `Authorization: Bearer <session token>`")
-        })?;
+        let token = bearer_token(&parts.headers)
+            .ok_or_else(|| ApiError::invalid_token("send `Authorization: Bearer <session token>`"))?;
         authenticate(state, token, request_origin(&parts.headers)).await
     }
 }
 
 /// Verifies a session token, the request's origin against the token's app, and
 /// the rate limits. WebSocket upgrades call this with the `token` query parameter.
-pub async fn authenticate(
-    state: &AppState,
-    token: &str,
-    origin: Option<&str>,
-) -> Result<EndUser, ApiError> {
-    let claims = state
-        .directory
-        .verify(&state.store, token)
-        .await
-        .map_err(|e| ApiError::invalid_token(e.to_string()))?;
+pub async fn authenticate(state: &AppState, token: &str, origin: Option<&str>) -> Result<EndUser, ApiError> {
+    let claims =
+        state.directory.verify(&state.store, token).await.map_err(|e| ApiError::invalid_token(e.to_string()))?;
     check_origin(&state.directory.origins(claims.app), origin)?;
     let now = Instant::now();
-    state
-        .app_limiter
-        .check(&claims.app, now)
-        .map_err(ApiError::rate_limited)?;
-    state
-        .user_limiter
-        .check(&(claims.app, claims.sub.clone()), now)
-        .map_err(ApiError::rate_limited)?;
-    Ok(EndUser {
-        app_id: claims.app,
-        user_id: claims.sub.clone(),
-        claims,
-    })
+    state.app_limiter.check(&claims.app, now).map_err(ApiError::rate_limited)?;
+    state.user_limiter.check(&(claims.app, claims.sub.clone()), now).map_err(ApiError::rate_limited)?;
+    Ok(EndUser { app_id: claims.app, user_id: claims.sub.clone(), claims })
 }
 
 #[cfg(test)]
@@ -154,16 +127,10 @@ mod tests {
             header::AUTHORIZATION,
             HeaderValue::from_str(&format!("Basic {}", STANDARD.encode("ck_1:cs_2:x"))).unwrap(),
         );
-        assert_eq!(
-            basic_credentials(&h),
-            Some(("ck_1".into(), "cs_2:x".into()))
-        );
+        assert_eq!(basic_credentials(&h), Some(("ck_1".into(), "cs_2:x".into())));
         h.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic !!!"));
         assert_eq!(basic_credentials(&h), None);
-        h.insert(
-            header::AUTHORIZATION,
-            HeaderValue::from_static("bearer abc.def.ghi"),
-        );
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("bearer abc.def.ghi"));
         assert_eq!(bearer_token(&h), Some("abc.def.ghi"));
         assert_eq!(basic_credentials(&h), None);
     }

@@ -121,23 +121,14 @@ pub async fn create_conversation(
         "direct" => ConversationKind::Direct,
         "group" => ConversationKind::Group,
         other => {
-            return Err(ApiError::invalid(
-                "invalid_kind",
-                format!("kind must be `direct` or `group`, not `{other}`"),
-            ));
+            return Err(ApiError::invalid("invalid_kind", format!("kind must be `direct` or `group`, not `{other}`")));
         }
     };
     if input.name.as_ref().is_some_and(|n| n.chars().count() > 200) {
-        return Err(ApiError::invalid(
-            "invalid_name",
-            "name must be at most 200 characters",
-        ));
+        return Err(ApiError::invalid("invalid_name", "name must be at most 200 characters"));
     }
     if input.custom.as_ref().is_some_and(|c| !c.is_object()) {
-        return Err(ApiError::invalid(
-            "invalid_custom",
-            "custom must be a JSON object",
-        ));
+        return Err(ApiError::invalid("invalid_custom", "custom must be a JSON object"));
     }
     let new = NewConversation {
         kind,
@@ -152,11 +143,7 @@ pub async fn create_conversation(
     let scope = state.store.app(user.app_id);
     let (conversation, event) = scope.create_conversation(&new).await?;
     if let Some(event) = event {
-        let recipients: Vec<UserId> = conversation
-            .members
-            .iter()
-            .map(|m| m.user_id.clone())
-            .collect();
+        let recipients: Vec<UserId> = conversation.members.iter().map(|m| m.user_id.clone()).collect();
         publish(&state.bus, user.app_id, &event, &recipients).await;
     }
     Ok(ConversationBody { conversation })
@@ -169,47 +156,24 @@ pub async fn send_message(
     conv: Option<ConversationId>,
     input: SendMessage,
 ) -> Result<MessageBody, ApiError> {
-    let conv = conv
-        .or(input.conversation_id)
-        .ok_or_else(missing_conversation)?;
+    let conv = conv.or(input.conversation_id).ok_or_else(missing_conversation)?;
     if input.text.chars().count() > MAX_TEXT_CHARS {
-        return Err(ApiError::invalid(
-            "message_too_long",
-            format!("text must be at most {MAX_TEXT_CHARS} characters"),
-        ));
+        return Err(ApiError::invalid("message_too_long", format!("text must be at most {MAX_TEXT_CHARS} characters")));
     }
     if input.text.trim().is_empty() && input.payload.is_none() {
-        return Err(ApiError::invalid(
-            "empty_message",
-            "a message needs text or a payload",
-        ));
+        return Err(ApiError::invalid("empty_message", "a message needs text or a payload"));
     }
-    if input
-        .payload
-        .as_ref()
-        .is_some_and(|p| p.to_string().len() > MAX_PAYLOAD_BYTES)
-    {
+    if input.payload.as_ref().is_some_and(|p| p.to_string().len() > MAX_PAYLOAD_BYTES) {
         return Err(ApiError::invalid(
             "payload_too_large",
             format!("payload must be at most {MAX_PAYLOAD_BYTES} bytes"),
         ));
     }
-    if input
-        .client_msg_id
-        .as_ref()
-        .is_some_and(|c| c.is_empty() || c.len() > 128)
-    {
-        return Err(ApiError::invalid(
-            "invalid_client_msg_id",
-            "client_msg_id must be 1 to 128 characters",
-        ));
+    if input.client_msg_id.as_ref().is_some_and(|c| c.is_empty() || c.len() > 128) {
+        return Err(ApiError::invalid("invalid_client_msg_id", "client_msg_id must be 1 to 128 characters"));
     }
     let scope = state.store.app(user.app_id);
-    let new = NewMessage {
-        client_msg_id: input.client_msg_id,
-        text: input.text,
-        payload: input.payload,
-    };
+    let new = NewMessage { client_msg_id: input.client_msg_id, text: input.text, payload: input.payload };
     let (message, event) = scope.send_message(conv, &user.user_id, &new).await?;
     if let Some(event) = event {
         let recipients = scope.member_ids(conv).await?;
@@ -225,21 +189,12 @@ pub async fn history(
     conv: Option<ConversationId>,
     q: HistoryQuery,
 ) -> Result<MessagesBody, ApiError> {
-    let conv = conv
-        .or(q.conversation_id)
-        .ok_or_else(missing_conversation)?;
+    let conv = conv.or(q.conversation_id).ok_or_else(missing_conversation)?;
     let limit = q.limit.unwrap_or(HISTORY_DEFAULT);
     if !(1..=HISTORY_MAX).contains(&limit) {
-        return Err(ApiError::invalid(
-            "invalid_limit",
-            format!("limit must be between 1 and {HISTORY_MAX}"),
-        ));
+        return Err(ApiError::invalid("invalid_limit", format!("limit must be between 1 and {HISTORY_MAX}")));
     }
-    let messages = state
-        .store
-        .app(user.app_id)
-        .history(conv, &user.user_id, q.before_seq, limit)
-        .await?;
+    let messages = state.store.app(user.app_id).history(conv, &user.user_id, q.before_seq, limit).await?;
     Ok(MessagesBody { messages })
 }
 
@@ -249,10 +204,117 @@ pub async fn get_conversation(
     user: &EndUser,
     conv: ConversationId,
 ) -> Result<ConversationBody, ApiError> {
-    let conversation = state
-        .store
-        .app(user.app_id)
-        .conversation(conv, &user.user_id)
-        .await?;
+    let conversation = state.store.app(user.app_id).conversation(conv, &user.user_id).await?;
     Ok(ConversationBody { conversation })
+}
+
+/// Input of `conversation.list` and `GET /v1/conversations`.
+#[derive(Debug, Default, Deserialize, ToSchema, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// `all` (default), `unread`, `direct`, `group`, `archived` or `pinned`.
+    pub filter: Option<String>,
+    /// Matches group names and other members' ids and names.
+    pub q: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1 to 100 (default 30).
+    pub limit: Option<i64>,
+}
+
+/// The caller's conversations, most recent activity first.
+pub async fn list(state: &AppState, user: &EndUser, q: ListQuery) -> Result<caas_storage::InboxPage, ApiError> {
+    let filter: caas_storage::InboxFilter = q.filter.as_deref().unwrap_or("all").parse()?;
+    let limit = q.limit.unwrap_or(30);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::invalid("invalid_limit", "limit must be between 1 and 100"));
+    }
+    let page =
+        state.store.app(user.app_id).inbox(&user.user_id, filter, q.q.as_deref(), q.cursor.as_deref(), limit).await?;
+    Ok(page)
+}
+
+/// Input of `message.read`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReadInput {
+    /// The conversation (WebSocket only).
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub conversation_id: Option<ConversationId>,
+    /// Everything up to this seq has been read.
+    pub seq: i64,
+}
+
+/// `{"conversation_id": …, "last_read_seq": …}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReadBody {
+    /// The conversation.
+    #[schema(value_type = String)]
+    pub conversation_id: ConversationId,
+    /// The caller's read position now.
+    pub last_read_seq: i64,
+}
+
+/// Marks messages read; the other members receive `receipt.read`.
+pub async fn mark_read(
+    state: &AppState,
+    user: &EndUser,
+    conv: Option<ConversationId>,
+    input: ReadInput,
+) -> Result<ReadBody, ApiError> {
+    let conv = conv.or(input.conversation_id).ok_or_else(missing_conversation)?;
+    let scope = state.store.app(user.app_id);
+    let (last_read_seq, event) = scope.mark_read(conv, &user.user_id, input.seq).await?;
+    if let Some(event) = event {
+        let recipients = scope.member_ids(conv).await?;
+        publish(&state.bus, user.app_id, &event, &recipients).await;
+    }
+    Ok(ReadBody { conversation_id: conv, last_read_seq })
+}
+
+/// Input of `conversation.settings`: absent fields are kept.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsInput {
+    /// The conversation (WebSocket only).
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub conversation_id: Option<ConversationId>,
+    /// Mute until this RFC 3339 time; `null` unmutes.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub muted_until: Option<Option<String>>,
+    /// Archive or unarchive.
+    pub archived: Option<bool>,
+    /// Pin or unpin.
+    pub pinned: Option<bool>,
+}
+
+/// Tells an absent field (`None`) from an explicit `null` (`Some(None)`).
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Changes the caller's settings of a conversation.
+pub async fn update_settings(
+    state: &AppState,
+    user: &EndUser,
+    conv: Option<ConversationId>,
+    input: SettingsInput,
+) -> Result<Value, ApiError> {
+    let conv = conv.or(input.conversation_id).ok_or_else(missing_conversation)?;
+    let muted_until = match input.muted_until {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(t)) => {
+            let at = time::OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339)
+                .map_err(|_| ApiError::invalid("invalid_time", "muted_until must be an RFC 3339 time"))?;
+            Some(Some((at.unix_timestamp_nanos() / 1_000_000) as i64))
+        }
+    };
+    let settings = caas_storage::ConversationSettings { muted_until, archived: input.archived, pinned: input.pinned };
+    let event = state.store.app(user.app_id).update_settings_of(conv, &user.user_id, &settings).await?;
+    publish(&state.bus, user.app_id, &event, std::slice::from_ref(&user.user_id)).await;
+    Ok(event.data)
 }

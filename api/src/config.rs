@@ -24,9 +24,7 @@ pub struct DbArgs {
 impl DbArgs {
     /// The database URL, defaulting to a SQLite file in the data folder.
     pub fn url(&self) -> String {
-        self.database_url
-            .clone()
-            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("caas.db").display()))
+        self.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("caas.db").display()))
     }
 }
 
@@ -120,8 +118,5 @@ impl ServeArgs {
 }
 
 fn rate(per_sec: f64) -> Option<Rate> {
-    (per_sec > 0.0 && per_sec.is_finite()).then_some(Rate {
-        per_sec,
-        burst: (per_sec * 2.0).max(1.0),
-    })
+    (per_sec > 0.0 && per_sec.is_finite()).then_some(Rate { per_sec, burst: (per_sec * 2.0).max(1.0) })
 }

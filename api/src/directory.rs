@@ -31,18 +31,12 @@ impl Directory {
     /// Loads the directory from the database.
     pub async fn load(store: &Store) -> Result<Directory, StoreError> {
         let snap = build(store).await?;
-        Ok(Directory {
-            current: RwLock::new(Arc::new(snap)),
-            last_reload: tokio::sync::Mutex::new(Instant::now()),
-        })
+        Ok(Directory { current: RwLock::new(Arc::new(snap)), last_reload: tokio::sync::Mutex::new(Instant::now()) })
     }
 
     fn snapshot(&self) -> Arc<Snapshot> {
         // The lock only guards an Arc swap; a poisoned lock still holds a valid Arc.
-        self.current
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.current.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// Rebuilds the directory from the database now.
@@ -65,8 +59,7 @@ impl Directory {
                         *last = Instant::now();
                         match build(store).await {
                             Ok(snap) => {
-                                *self.current.write().unwrap_or_else(|e| e.into_inner()) =
-                                    Arc::new(snap);
+                                *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(snap);
                                 true
                             }
                             Err(e) => {
@@ -90,27 +83,16 @@ impl Directory {
 
     /// The origins an app allows (empty if the app is unknown).
     pub fn origins(&self, app: AppId) -> Arc<Vec<OriginPattern>> {
-        self.snapshot()
-            .origins
-            .get(&app)
-            .cloned()
-            .unwrap_or_default()
+        self.snapshot().origins.get(&app).cloned().unwrap_or_default()
     }
 
     /// Whether any app allows `origin` (used to answer CORS preflights).
     pub fn origin_known(&self, origin: &str) -> bool {
-        self.snapshot()
-            .origins
-            .values()
-            .any(|list| origin_allowed(list, origin))
+        self.snapshot().origins.values().any(|list| origin_allowed(list, origin))
     }
 
     /// Spawns the periodic reload.
-    pub fn spawn_refresher(
-        self: &Arc<Self>,
-        store: Store,
-        every: Duration,
-    ) -> tokio::task::JoinHandle<()> {
+    pub fn spawn_refresher(self: &Arc<Self>, store: Store, every: Duration) -> tokio::task::JoinHandle<()> {
         let dir = Arc::clone(self);
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
@@ -138,10 +120,7 @@ async fn build(store: &Store) -> Result<Snapshot, StoreError> {
             (app.id, Arc::new(list))
         })
         .collect();
-    Ok(Snapshot {
-        keys: KeySet::new(keys.into_iter().map(|k| (k.kid, k.app_id, k.public_key))),
-        origins,
-    })
+    Ok(Snapshot { keys: KeySet::new(keys.into_iter().map(|k| (k.kid, k.app_id, k.public_key))), origins })
 }
 
 fn now_secs() -> i64 {

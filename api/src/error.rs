@@ -44,13 +44,7 @@ pub struct ErrorDetail {
 impl ApiError {
     /// An error with this status, code and message.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError {
-            status,
-            code,
-            message: message.into(),
-            retry_after: None,
-            basic_challenge: false,
-        }
+        ApiError { status, code, message: message.into(), retry_after: None, basic_challenge: false }
     }
 
     /// 400 with a code naming the problem.
@@ -82,11 +76,7 @@ impl ApiError {
 
     /// 429 `rate_limited` with a `Retry-After`.
     pub fn rate_limited(retry_after: Duration) -> Self {
-        let mut e = Self::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "too many requests; retry later",
-        );
+        let mut e = Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "too many requests; retry later");
         e.retry_after = Some(retry_after);
         e
     }
@@ -94,21 +84,12 @@ impl ApiError {
     /// 500 `internal`; the cause is logged, not shown.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(error = %cause, "internal error");
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "internal error",
-        )
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")
     }
 
     /// The contract's JSON body of this error.
     pub fn body(&self) -> ErrorBody {
-        ErrorBody {
-            error: ErrorDetail {
-                code: self.code.to_owned(),
-                message: self.message.clone(),
-            },
-        }
+        ErrorBody { error: ErrorDetail { code: self.code.to_owned(), message: self.message.clone() } }
     }
 }
 
@@ -117,14 +98,10 @@ impl IntoResponse for ApiError {
         let mut res = (self.status, axum::Json(self.body())).into_response();
         if let Some(after) = self.retry_after {
             let secs = after.as_secs() + u64::from(after.subsec_nanos() > 0);
-            res.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
         }
         if self.basic_challenge {
-            res.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Basic realm=\"caas-admin\""),
-            );
+            res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"caas-admin\""));
         }
         res
     }
@@ -146,20 +123,14 @@ impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
         match r {
             JsonRejection::JsonDataError(e) => ApiError::invalid("invalid_body", e.body_text()),
-            JsonRejection::JsonSyntaxError(e) => {
-                ApiError::bad_request("invalid_json", e.body_text())
-            }
+            JsonRejection::JsonSyntaxError(e) => ApiError::bad_request("invalid_json", e.body_text()),
             JsonRejection::MissingJsonContentType(_) => ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
                 "expected a request body with `Content-Type: application/json`",
             ),
             JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "payload_too_large",
-                    "request body is too large",
-                )
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "request body is too large")
             }
             other => ApiError::bad_request("invalid_body", other.body_text()),
         }

@@ -29,26 +29,16 @@ pub async fn publish(bus: &Bus, app: AppId, event: &Event, recipients: &[UserId]
 pub struct StoreSource(pub Store);
 
 fn app_id(app: &str) -> Result<AppId, String> {
-    app.parse()
-        .map_err(|e: caas_storage::IdError| e.to_string())
+    app.parse().map_err(|e: caas_storage::IdError| e.to_string())
 }
 
 impl EventSource for StoreSource {
     async fn last_event(&self, app: &str) -> Result<i64, String> {
-        self.0
-            .app(app_id(app)?)
-            .last_event_id()
-            .await
-            .map_err(|e| e.to_string())
+        self.0.app(app_id(app)?).last_event_id().await.map_err(|e| e.to_string())
     }
 
     async fn events(&self, app: &str, from: i64, to: i64) -> Result<Vec<LiveEvent>, String> {
-        let rows = self
-            .0
-            .app(app_id(app)?)
-            .events_range(from, to)
-            .await
-            .map_err(|e| e.to_string())?;
+        let rows = self.0.app(app_id(app)?).events_range(from, to).await.map_err(|e| e.to_string())?;
         Ok(rows
             .into_iter()
             .map(|(event, recipients)| LiveEvent {

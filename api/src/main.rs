@@ -12,11 +12,7 @@ use clap::{Parser, Subcommand};
 use serde_json::json;
 
 #[derive(Parser)]
-#[command(
-    name = "caas",
-    version,
-    about = "CAAS — Chat-As-A-Service server and admin CLI"
-)]
+#[command(name = "caas", version, about = "CAAS — Chat-As-A-Service server and admin CLI")]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -90,9 +86,7 @@ fn init_logs(format: LogFormat, filter: &str) {
         eprintln!("invalid CAAS_LOG filter `{filter}` ({e}); using `info`");
         tracing_subscriber::EnvFilter::new("info")
     });
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),
@@ -127,10 +121,7 @@ async fn serve(config: ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let addr = server
-        .local_addr()
-        .map(|a| a.to_string())
-        .unwrap_or_default();
+    let addr = server.local_addr().map(|a| a.to_string()).unwrap_or_default();
     tracing::info!(%addr, database = ?server.state().store.backend(), "caas listening");
     match server.run(shutdown_signal()).await {
         Ok(()) => {
@@ -152,14 +143,8 @@ async fn app_command(db: &DbArgs, command: AppCommand) -> Result<(), String> {
     let store = Store::connect(&db.url()).await.map_err(|e| e.to_string())?;
     let msg = |e: ApiError| e.message;
     match command {
-        AppCommand::Create {
-            name,
-            allow_ip,
-            allow_origin,
-        } => {
-            let created = ops::create_app(&store, &name, &allow_ip, &allow_origin)
-                .await
-                .map_err(msg)?;
+        AppCommand::Create { name, allow_ip, allow_origin } => {
+            let created = ops::create_app(&store, &name, &allow_ip, &allow_origin).await.map_err(msg)?;
             let out = json!({
                 "app_id": created.app.id.to_string(),
                 "api_key": created.app.api_key,
@@ -176,40 +161,22 @@ async fn app_command(db: &DbArgs, command: AppCommand) -> Result<(), String> {
         }
         AppCommand::Show { app_id } => {
             let app = store.app_by_id(app_id).await.map_err(|e| e.to_string())?;
-            println!(
-                "{}",
-                show(app.ok_or_else(|| format!("no app with id {app_id}"))?)
-            );
+            println!("{}", show(app.ok_or_else(|| format!("no app with id {app_id}"))?));
         }
         AppCommand::RotateSecret { app_id } => {
             let secret = ops::rotate_secret(&store, app_id).await.map_err(msg)?;
-            println!(
-                "{}",
-                json!({"app_id": app_id.to_string(), "api_secret": secret})
-            );
+            println!("{}", json!({"app_id": app_id.to_string(), "api_secret": secret}));
         }
-        AppCommand::RotateKey {
-            app_id,
-            revoke_previous,
-        } => {
-            let kid = ops::rotate_signing_key(&store, app_id, revoke_previous)
-                .await
-                .map_err(msg)?;
-            println!(
-                "{}",
-                json!({"app_id": app_id.to_string(), "kid": kid.to_string()})
-            );
+        AppCommand::RotateKey { app_id, revoke_previous } => {
+            let kid = ops::rotate_signing_key(&store, app_id, revoke_previous).await.map_err(msg)?;
+            println!("{}", json!({"app_id": app_id.to_string(), "kid": kid.to_string()}));
         }
         AppCommand::SetIps { app_id, cidrs } => {
-            let app = ops::update_settings(&store, app_id, None, Some(&cidrs), None)
-                .await
-                .map_err(msg)?;
+            let app = ops::update_settings(&store, app_id, None, Some(&cidrs), None).await.map_err(msg)?;
             println!("{}", show(app));
         }
         AppCommand::SetOrigins { app_id, origins } => {
-            let app = ops::update_settings(&store, app_id, None, None, Some(&origins))
-                .await
-                .map_err(msg)?;
+            let app = ops::update_settings(&store, app_id, None, None, Some(&origins)).await.map_err(msg)?;
             println!("{}", show(app));
         }
     }

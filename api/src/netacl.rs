@@ -12,9 +12,9 @@ pub fn parse_cidr(s: &str) -> Result<IpNet, String> {
     if let Ok(net) = s.parse::<IpNet>() {
         return Ok(net.trunc());
     }
-    s.parse::<IpAddr>().map(IpNet::from).map_err(|_| {
-        format!("`{s}` is not an IP address or CIDR (e.g. 203.0.113.7 or 2001:db8::/32)")
-    })
+    s.parse::<IpAddr>()
+        .map(IpNet::from)
+        .map_err(|_| format!("`{s}` is not an IP address or CIDR (e.g. 203.0.113.7 or 2001:db8::/32)"))
 }
 
 /// Parses a list of CIDRs, naming the first bad entry.
@@ -30,10 +30,7 @@ pub fn allowed(nets: &[IpNet], ip: IpAddr) -> bool {
 
 fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
-        IpAddr::V6(v6) => v6
-            .to_ipv4_mapped()
-            .map(IpAddr::V4)
-            .unwrap_or(IpAddr::V6(v6)),
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(IpAddr::V6(v6)),
         v4 => v4,
     }
 }
@@ -105,20 +102,11 @@ mod tests {
         let peer: IpAddr = "127.0.0.1".parse().unwrap();
         // The client forged the left-most entry; the proxies appended the real hops.
         let h = xff("203.0.113.9, 198.51.100.4, 10.0.0.2");
-        assert_eq!(
-            client_ip(peer, &h, &trusted),
-            "198.51.100.4".parse::<IpAddr>().unwrap()
-        );
-        assert_eq!(
-            client_ip(peer, &xff("2001:db8::5"), &trusted),
-            "2001:db8::5".parse::<IpAddr>().unwrap()
-        );
+        assert_eq!(client_ip(peer, &h, &trusted), "198.51.100.4".parse::<IpAddr>().unwrap());
+        assert_eq!(client_ip(peer, &xff("2001:db8::5"), &trusted), "2001:db8::5".parse::<IpAddr>().unwrap());
         // No header: the proxy itself is the client.
         assert_eq!(client_ip(peer, &HeaderMap::new(), &trusted), peer);
         // Garbage stops the walk at the last good hop.
-        assert_eq!(
-            client_ip(peer, &xff("nonsense, 10.0.0.3"), &trusted),
-            "10.0.0.3".parse::<IpAddr>().unwrap()
-        );
+        assert_eq!(client_ip(peer, &xff("nonsense, 10.0.0.3"), &trusted), "10.0.0.3".parse::<IpAddr>().unwrap());
     }
 }

@@ -11,9 +11,7 @@ use axum::response::Response;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 
 /// Latency buckets in seconds.
-const BUCKETS: [f64; 14] = [
-    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
-];
+const BUCKETS: [f64; 14] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
 
 /// The process-wide Prometheus recorder, installed on first use.
 pub fn metrics_handle() -> PrometheusHandle {
@@ -22,9 +20,7 @@ pub fn metrics_handle() -> PrometheusHandle {
         .get_or_init(|| {
             let builder = PrometheusBuilder::new();
             // Setting buckets fails only for an empty list; BUCKETS is not empty.
-            let builder = builder
-                .set_buckets(&BUCKETS)
-                .unwrap_or_else(|_| PrometheusBuilder::new());
+            let builder = builder.set_buckets(&BUCKETS).unwrap_or_else(|_| PrometheusBuilder::new());
             let recorder = builder.build_recorder();
             let handle = recorder.handle();
             if metrics::set_global_recorder(recorder).is_err() {
@@ -39,29 +35,18 @@ pub fn metrics_handle() -> PrometheusHandle {
 pub async fn observe(req: Request, next: Next) -> Response {
     let start = Instant::now();
     let method = req.method().as_str().to_owned();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".to_owned());
+    let route =
+        req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "unmatched".to_owned());
     let res = next.run(req).await;
     let elapsed = start.elapsed();
     let status = res.status().as_u16();
-    let labels = [
-        ("method", method.clone()),
-        ("route", route.clone()),
-        ("status", status.to_string()),
-    ];
+    let labels = [("method", method.clone()), ("route", route.clone()), ("status", status.to_string())];
     metrics::counter!("caas_http_requests_total", &labels).increment(1);
-    metrics::histogram!("caas_http_request_duration_seconds", &labels)
-        .record(elapsed.as_secs_f64());
+    metrics::histogram!("caas_http_request_duration_seconds", &labels).record(elapsed.as_secs_f64());
     let latency_ms = elapsed.as_secs_f64() * 1000.0;
     if status >= 500 {
         tracing::error!(%method, %route, status, latency_ms, "request failed");
-    } else if route.starts_with("/healthz")
-        || route.starts_with("/readyz")
-        || route.starts_with("/metrics")
-    {
+    } else if route.starts_with("/healthz") || route.starts_with("/readyz") || route.starts_with("/metrics") {
         tracing::trace!(%method, %route, status, latency_ms, "request");
     } else {
         tracing::info!(%method, %route, status, latency_ms, "request");

@@ -22,10 +22,7 @@ pub struct Created {
 fn check_name(name: &str) -> Result<String, ApiError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(ApiError::invalid(
-            "invalid_name",
-            "app name must be 1 to 100 characters",
-        ));
+        return Err(ApiError::invalid("invalid_name", "app name must be 1 to 100 characters"));
     }
     Ok(name.to_owned())
 }
@@ -44,17 +41,8 @@ pub fn normalize_origins<S: AsRef<str>>(items: &[S]) -> Result<Vec<String>, ApiE
 
 /// Creates an app with a fresh key, secret and signing key. With no IPs given the
 /// admin API is reachable from loopback only.
-pub async fn create_app(
-    store: &Store,
-    name: &str,
-    ips: &[String],
-    origins: &[String],
-) -> Result<Created, ApiError> {
-    let allowed_ips = if ips.is_empty() {
-        normalize_ips(&DEFAULT_ALLOWED_IPS)?
-    } else {
-        normalize_ips(ips)?
-    };
+pub async fn create_app(store: &Store, name: &str, ips: &[String], origins: &[String]) -> Result<Created, ApiError> {
+    let allowed_ips = if ips.is_empty() { normalize_ips(&DEFAULT_ALLOWED_IPS)? } else { normalize_ips(ips)? };
     let api_secret = new_api_secret();
     let new = NewApp {
         name: check_name(name)?,
@@ -71,30 +59,19 @@ pub async fn create_app(
 /// Replaces the secret; the old one stops working at once. Returns the new secret.
 pub async fn rotate_secret(store: &Store, app: AppId) -> Result<String, ApiError> {
     let secret = new_api_secret();
-    if !store
-        .app(app)
-        .set_secret_hash(&hash_secret(&secret))
-        .await?
-    {
+    if !store.app(app).set_secret_hash(&hash_secret(&secret)).await? {
         return Err(app_not_found(app));
     }
     Ok(secret)
 }
 
 /// Starts signing with a new key; see [`caas_storage::AppScope::rotate_signing_key`].
-pub async fn rotate_signing_key(
-    store: &Store,
-    app: AppId,
-    revoke_previous: bool,
-) -> Result<KeyId, ApiError> {
+pub async fn rotate_signing_key(store: &Store, app: AppId, revoke_previous: bool) -> Result<KeyId, ApiError> {
     if store.app_by_id(app).await?.is_none() {
         return Err(app_not_found(app));
     }
     let key = generate_key().map_err(ApiError::internal)?;
-    store
-        .app(app)
-        .rotate_signing_key(&key, revoke_previous)
-        .await?;
+    store.app(app).rotate_signing_key(&key, revoke_previous).await?;
     Ok(key.kid)
 }
 
@@ -111,11 +88,7 @@ pub async fn update_settings(
         allowed_ips: ips.map(normalize_ips).transpose()?,
         allowed_origins: origins.map(normalize_origins).transpose()?,
     };
-    store
-        .app(app)
-        .update_settings(&settings)
-        .await?
-        .ok_or_else(|| app_not_found(app))
+    store.app(app).update_settings(&settings).await?.ok_or_else(|| app_not_found(app))
 }
 
 fn app_not_found(app: AppId) -> ApiError {

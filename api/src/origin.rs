@@ -38,23 +38,14 @@ impl OriginPattern {
         if s == "*" {
             return Ok(OriginPattern::Any);
         }
-        let bad = || {
-            format!(
-                "`{s}` is not an origin like https://app.example.com, https://*.example.com or *"
-            )
-        };
+        let bad = || format!("`{s}` is not an origin like https://app.example.com, https://*.example.com or *");
         let (scheme, rest) = s.split_once("://").ok_or_else(bad)?;
         if let Some(host) = rest.strip_prefix("*.") {
             let norm = normalize(scheme, host).ok_or_else(bad)?;
             let (scheme, hostport) = norm.split_once("://").ok_or_else(bad)?;
-            return Ok(OriginPattern::Subdomains {
-                scheme: scheme.to_owned(),
-                suffix: format!(".{hostport}"),
-            });
+            return Ok(OriginPattern::Subdomains { scheme: scheme.to_owned(), suffix: format!(".{hostport}") });
         }
-        normalize(scheme, rest)
-            .map(OriginPattern::Exact)
-            .ok_or_else(bad)
+        normalize(scheme, rest).map(OriginPattern::Exact).ok_or_else(bad)
     }
 
     /// Whether an `Origin` header value matches this entry.
@@ -87,10 +78,7 @@ fn normalize(scheme: &str, hostport: &str) -> Option<String> {
     if scheme != "http" && scheme != "https" {
         return None;
     }
-    let hostport = hostport
-        .strip_suffix('/')
-        .unwrap_or(hostport)
-        .to_ascii_lowercase();
+    let hostport = hostport.strip_suffix('/').unwrap_or(hostport).to_ascii_lowercase();
     if hostport.is_empty() || hostport.contains(['/', '?', '#', '@', ' ', '*']) {
         return None;
     }
@@ -111,10 +99,7 @@ fn normalize(scheme: &str, hostport: &str) -> Option<String> {
 
 /// Parses a whole allowlist, naming the first bad entry.
 pub fn parse_origins<S: AsRef<str>>(items: &[S]) -> Result<Vec<OriginPattern>, String> {
-    items
-        .iter()
-        .map(|s| OriginPattern::parse(s.as_ref()))
-        .collect()
+    items.iter().map(|s| OriginPattern::parse(s.as_ref())).collect()
 }
 
 /// Whether `origin` is allowed by `list`.
@@ -124,9 +109,7 @@ pub fn origin_allowed(list: &[OriginPattern], origin: &str) -> bool {
 
 /// The request's `Origin` header, if any (a non-UTF-8 one counts as the opaque origin).
 pub fn request_origin(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(header::ORIGIN)
-        .map(|v| v.to_str().unwrap_or("null"))
+    headers.get(header::ORIGIN).map(|v| v.to_str().unwrap_or("null"))
 }
 
 /// Refuses `origin` unless the app allows it.
@@ -151,12 +134,9 @@ pub async fn cors(State(state): State<AppState>, req: Request, next: Next) -> Re
     let Some(origin) = request_origin(req.headers()).map(str::to_owned) else {
         return next.run(req).await;
     };
-    let known =
-        !req.uri().path().starts_with("/v1/admin/") && state.directory.origin_known(&origin);
-    let preflight = req.method() == Method::OPTIONS
-        && req
-            .headers()
-            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    let known = !req.uri().path().starts_with("/v1/admin/") && state.directory.origin_known(&origin);
+    let preflight =
+        req.method() == Method::OPTIONS && req.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
     if preflight {
         if !known {
             return origin_refused(&origin).into_response();
@@ -172,20 +152,14 @@ pub async fn cors(State(state): State<AppState>, req: Request, next: Next) -> Re
             header::ACCESS_CONTROL_ALLOW_HEADERS,
             HeaderValue::from_static("authorization, content-type, x-request-id"),
         );
-        h.insert(
-            header::ACCESS_CONTROL_MAX_AGE,
-            HeaderValue::from_static("600"),
-        );
+        h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
         return res;
     }
     let mut res = next.run(req).await;
     if known {
         let h = res.headers_mut();
         allow_origin(h, &origin);
-        h.insert(
-            header::ACCESS_CONTROL_EXPOSE_HEADERS,
-            HeaderValue::from_static("retry-after, x-request-id"),
-        );
+        h.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, HeaderValue::from_static("retry-after, x-request-id"));
     }
     res
 }
@@ -227,14 +201,9 @@ mod tests {
 
     #[test]
     fn bad_entries_are_refused() {
-        for bad in [
-            "example.com",
-            "ftp://x.com",
-            "https://",
-            "https://a.com/path",
-            "https://a.com:99999",
-            "https://u@a.com",
-        ] {
+        for bad in
+            ["example.com", "ftp://x.com", "https://", "https://a.com/path", "https://a.com:99999", "https://u@a.com"]
+        {
             assert!(OriginPattern::parse(bad).is_err(), "{bad}");
         }
     }

@@ -26,10 +26,7 @@ pub struct TokenBucket {
 impl TokenBucket {
     /// A full bucket at `now`.
     pub fn full(rate: Rate, now: Instant) -> Self {
-        TokenBucket {
-            tokens: rate.burst,
-            last: now,
-        }
+        TokenBucket { tokens: rate.burst, last: now }
     }
 
     fn refill(&mut self, rate: Rate, now: Instant) {
@@ -66,10 +63,7 @@ pub struct RateLimiter<K> {
 impl<K: Hash + Eq + Clone> RateLimiter<K> {
     /// A limiter that applies `rate` to each key (`None`: unlimited).
     pub fn new(rate: Option<Rate>) -> Self {
-        RateLimiter {
-            rate,
-            buckets: Mutex::new(HashMap::new()),
-        }
+        RateLimiter { rate, buckets: Mutex::new(HashMap::new()) }
     }
 
     /// Takes a token for `key` at `now`; on refusal, how long to wait.
@@ -111,10 +105,7 @@ impl<K: Hash + Eq + Clone> RateLimiter<K> {
 mod tests {
     use super::*;
 
-    const RATE: Rate = Rate {
-        per_sec: 2.0,
-        burst: 3.0,
-    };
+    const RATE: Rate = Rate { per_sec: 2.0, burst: 3.0 };
 
     #[test]
     fn burst_then_refill_on_simulated_time() {

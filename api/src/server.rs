@@ -68,12 +68,7 @@ impl utoipa::Modify for SecuritySchemes {
         );
         components.add_security_scheme(
             "session_token",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .build(),
-            ),
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
         );
     }
 }
@@ -86,16 +81,14 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(system::openapi))
         .routes(routes!(me::me))
         .routes(routes!(admin::create_session))
-        .routes(routes!(
-            admin::get_user,
-            admin::put_user,
-            admin::delete_user
-        ))
+        .routes(routes!(admin::get_user, admin::put_user, admin::delete_user))
         .routes(routes!(admin::get_app, admin::patch_app))
         .routes(routes!(admin::rotate_secret))
         .routes(routes!(admin::rotate_signing_key))
         .routes(routes!(crate::ws::ws))
-        .routes(routes!(conversations::create))
+        .routes(routes!(conversations::create, conversations::list))
+        .routes(routes!(conversations::read))
+        .routes(routes!(conversations::settings))
         .routes(routes!(conversations::get))
         .routes(routes!(conversations::send, conversations::history))
 }
@@ -110,10 +103,7 @@ pub fn router(config: &ServeArgs, state: AppState) -> Router {
     let (routes, _) = api_routes().split_for_parts();
     routes
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            config.request_timeout(),
-        ))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout()))
         .layer(from_fn_with_state(state.clone(), cors))
         .layer(from_fn(ensure_error_shape))
         .layer(from_fn(observe))
@@ -144,19 +134,10 @@ impl Server {
         let store = Store::connect(&config.db.url()).await?;
         let directory = Arc::new(Directory::load(&store).await?);
         let openapi_json = serde_json::to_string(&openapi()).unwrap_or_else(|_| "{}".to_owned());
-        let state = AppState::new(
-            config,
-            store.clone(),
-            Arc::clone(&directory),
-            metrics_handle(),
-            openapi_json,
-            redis,
-            bus,
-        );
-        let mut background = vec![directory.spawn_refresher(
-            store,
-            Duration::from_secs(config.directory_refresh_secs.max(1)),
-        )];
+        let state =
+            AppState::new(config, store.clone(), Arc::clone(&directory), metrics_handle(), openapi_json, redis, bus);
+        let mut background =
+            vec![directory.spawn_refresher(store, Duration::from_secs(config.directory_refresh_secs.max(1)))];
         let sweeper = state.clone();
         background.push(tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(60));
@@ -168,17 +149,9 @@ impl Server {
         }));
         let listener = tokio::net::TcpListener::bind(config.http_addr)
             .await
-            .map_err(|source| BootError::Bind {
-                addr: config.http_addr,
-                source,
-            })?;
+            .map_err(|source| BootError::Bind { addr: config.http_addr, source })?;
         let router = router(config, state.clone());
-        Ok(Server {
-            listener,
-            router,
-            state,
-            background,
-        })
+        Ok(Server { listener, router, state, background })
     }
 
     /// The bound address (useful with port 0).
@@ -192,20 +165,10 @@ impl Server {
     }
 
     /// Serves until `shutdown` completes, then lets in-flight requests finish.
-    pub async fn run(
-        self,
-        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-    ) -> std::io::Result<()> {
-        let Server {
-            listener,
-            router,
-            state,
-            background,
-        } = self;
+    pub async fn run(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let Server { listener, router, state, background } = self;
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
-        let result = axum::serve(listener, service)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let result = axum::serve(listener, service).with_graceful_shutdown(shutdown).await;
         for task in background {
             task.abort();
         }

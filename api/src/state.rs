@@ -49,8 +49,7 @@ impl AppState {
         redis: Option<redis::Client>,
         bus: caas_signaling::bus::Bus,
     ) -> Self {
-        let hub =
-            caas_signaling::driver::HubHandle::spawn(&bus, crate::live::StoreSource(store.clone()));
+        let hub = caas_signaling::driver::HubHandle::spawn(&bus, crate::live::StoreSource(store.clone()));
         AppState(Arc::new(Inner {
             store,
             directory,

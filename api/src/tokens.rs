@@ -76,9 +76,7 @@ pub fn generate_key() -> Result<NewSigningKey, TokenError> {
     let mut seed = [0u8; 32];
     rand::rng().fill_bytes(&mut seed);
     let sk = ed25519_dalek::SigningKey::from_bytes(&seed);
-    let der = sk
-        .to_pkcs8_der()
-        .map_err(|e| TokenError::Signing(e.to_string()))?;
+    let der = sk.to_pkcs8_der().map_err(|e| TokenError::Signing(e.to_string()))?;
     Ok(NewSigningKey {
         kid: KeyId::generate(),
         private_der: der.as_bytes().to_vec(),
@@ -110,19 +108,13 @@ pub const VERIFIED_CACHE_SIZE: usize = 16_384;
 impl KeySet {
     /// Builds the set from `(kid, app, raw public key)` entries.
     pub fn new(entries: impl IntoIterator<Item = (KeyId, AppId, Vec<u8>)>) -> Self {
-        let keys = entries
-            .into_iter()
-            .map(|(kid, app, public)| (kid, (app, DecodingKey::from_ed_der(&public))))
-            .collect();
+        let keys =
+            entries.into_iter().map(|(kid, app, public)| (kid, (app, DecodingKey::from_ed_der(&public)))).collect();
         let mut v = Validation::new(Algorithm::EdDSA);
         v.set_issuer(&[ISSUER]);
         v.set_required_spec_claims(&["exp", "iss", "sub"]);
         v.leeway = LEEWAY_SECS;
-        KeySet {
-            keys,
-            validation: v,
-            verified: Mutex::new(HashMap::new()),
-        }
+        KeySet { keys, validation: v, verified: Mutex::new(HashMap::new()) }
     }
 
     /// How many keys the set holds.
@@ -139,18 +131,9 @@ impl KeySet {
     /// before and has not expired at `now` (seconds since the epoch).
     pub fn verify_cached(&self, token: &str, now: i64) -> Result<Claims, TokenError> {
         // A poisoned lock only means a panic mid-insert; the map is still usable.
-        let hit = self
-            .verified
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(token)
-            .cloned();
+        let hit = self.verified.lock().unwrap_or_else(|e| e.into_inner()).get(token).cloned();
         if let Some(claims) = hit {
-            return if claims.exp + LEEWAY_SECS as i64 >= now {
-                Ok(claims)
-            } else {
-                Err(TokenError::Expired)
-            };
+            return if claims.exp + LEEWAY_SECS as i64 >= now { Ok(claims) } else { Err(TokenError::Expired) };
         }
         let claims = self.verify(token)?;
         let mut cache = self.verified.lock().unwrap_or_else(|e| e.into_inner());
@@ -167,23 +150,16 @@ impl KeySet {
         if header.alg != Algorithm::EdDSA {
             return Err(TokenError::WrongAlgorithm);
         }
-        let kid: KeyId = header
-            .kid
-            .as_deref()
-            .and_then(|k| k.parse().ok())
-            .ok_or(TokenError::UnknownKey)?;
+        let kid: KeyId = header.kid.as_deref().and_then(|k| k.parse().ok()).ok_or(TokenError::UnknownKey)?;
         let (app, key) = self.keys.get(&kid).ok_or(TokenError::UnknownKey)?;
-        let data =
-            jsonwebtoken::decode::<Claims>(token, key, &self.validation).map_err(|e| {
-                match e.kind() {
-                    ErrorKind::ExpiredSignature => TokenError::Expired,
-                    ErrorKind::InvalidSignature => TokenError::BadSignature,
-                    ErrorKind::InvalidIssuer => TokenError::BadClaims("issuer"),
-                    ErrorKind::MissingRequiredClaim(_) => TokenError::BadClaims("missing claim"),
-                    ErrorKind::InvalidAlgorithm => TokenError::WrongAlgorithm,
-                    _ => TokenError::Malformed,
-                }
-            })?;
+        let data = jsonwebtoken::decode::<Claims>(token, key, &self.validation).map_err(|e| match e.kind() {
+            ErrorKind::ExpiredSignature => TokenError::Expired,
+            ErrorKind::InvalidSignature => TokenError::BadSignature,
+            ErrorKind::InvalidIssuer => TokenError::BadClaims("issuer"),
+            ErrorKind::MissingRequiredClaim(_) => TokenError::BadClaims("missing claim"),
+            ErrorKind::InvalidAlgorithm => TokenError::WrongAlgorithm,
+            _ => TokenError::Malformed,
+        })?;
         if data.claims.app != *app {
             return Err(TokenError::BadClaims("app does not own the signing key"));
         }
@@ -214,19 +190,13 @@ mod tests {
     }
 
     fn signing(k: &NewSigningKey) -> SigningKey {
-        SigningKey {
-            kid: k.kid,
-            private_der: k.private_der.clone(),
-        }
+        SigningKey { kid: k.kid, private_der: k.private_der.clone() }
     }
 
     fn setup() -> (AppId, NewSigningKey, AppId, NewSigningKey, KeySet) {
         let (a, b) = (AppId::generate(), AppId::generate());
         let (ka, kb) = (generate_key().unwrap(), generate_key().unwrap());
-        let set = KeySet::new([
-            (ka.kid, a, ka.public_key.clone()),
-            (kb.kid, b, kb.public_key.clone()),
-        ]);
+        let set = KeySet::new([(ka.kid, a, ka.public_key.clone()), (kb.kid, b, kb.public_key.clone())]);
         (a, ka, b, kb, set)
     }
 
@@ -248,10 +218,7 @@ mod tests {
         assert_eq!(set.verify_cached(&t, now()).unwrap(), c);
         assert_eq!(set.verify_cached(&t, now()).unwrap(), c);
         // The remembered token expires like any other.
-        assert_eq!(
-            set.verify_cached(&t, c.exp + LEEWAY_SECS as i64 + 1),
-            Err(TokenError::Expired)
-        );
+        assert_eq!(set.verify_cached(&t, c.exp + LEEWAY_SECS as i64 + 1), Err(TokenError::Expired));
         // Failures are not remembered as successes.
         let mut bad = t.clone();
         bad.pop();
@@ -267,14 +234,8 @@ mod tests {
 
         // Signed by app B's key but claiming app A.
         let foreign = sign(&signing(&kb), &claims(a, 60)).unwrap();
-        assert!(matches!(
-            set.verify(&foreign),
-            Err(TokenError::BadClaims(_))
-        ));
-        assert!(
-            set.verify(&sign(&signing(&kb), &claims(b, 60)).unwrap())
-                .is_ok()
-        );
+        assert!(matches!(set.verify(&foreign), Err(TokenError::BadClaims(_))));
+        assert!(set.verify(&sign(&signing(&kb), &claims(b, 60)).unwrap()).is_ok());
 
         // A key nobody registered, under app A's kid.
         let mut rogue = generate_key().unwrap();
@@ -289,24 +250,13 @@ mod tests {
         // alg: none, with the payload of a valid token and no signature.
         let valid = sign(&signing(&ka), &claims(a, 60)).unwrap();
         let payload = valid.split('.').nth(1).unwrap();
-        let head = URL_SAFE_NO_PAD.encode(format!(
-            r#"{{"alg":"none","typ":"JWT","kid":"{}"}}"#,
-            ka.kid
-        ));
-        assert_eq!(
-            set.verify(&format!("{head}.{payload}.")),
-            Err(TokenError::Malformed)
-        );
+        let head = URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"none","typ":"JWT","kid":"{}"}}"#, ka.kid));
+        assert_eq!(set.verify(&format!("{head}.{payload}.")), Err(TokenError::Malformed));
 
         // HS256 keyed with the public key (algorithm confusion).
         let mut h = Header::new(Algorithm::HS256);
         h.kid = Some(ka.kid.to_string());
-        let hs = jsonwebtoken::encode(
-            &h,
-            &claims(a, 60),
-            &EncodingKey::from_secret(&ka.public_key),
-        )
-        .unwrap();
+        let hs = jsonwebtoken::encode(&h, &claims(a, 60), &EncodingKey::from_secret(&ka.public_key)).unwrap();
         assert_eq!(set.verify(&hs), Err(TokenError::WrongAlgorithm));
 
         assert_eq!(set.verify("not a token"), Err(TokenError::Malformed));

@@ -72,15 +72,16 @@ pub async fn ws(
         .token
         .as_deref()
         .or_else(|| bearer_token(&headers))
-        .ok_or_else(|| {
-            ApiError::invalid_token("pass the session token as the `token` query parameter")
-        })?;
+        .ok_or_else(|| ApiError::invalid_token("pass the session token as the `token` query parameter"))?;
     let user = authenticate(&state, token, request_origin(&headers)).await?;
     let cursor = match q.cursor.as_deref() {
         None | Some("") => None,
-        Some(c) => Some(c.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-            ApiError::bad_request("invalid_cursor", "cursor must be a cursor this server gave")
-        })?),
+        Some(c) => Some(
+            c.parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| ApiError::bad_request("invalid_cursor", "cursor must be a cursor this server gave"))?,
+        ),
     };
     Ok(upgrade
         .max_message_size(MAX_FRAME_BYTES)
@@ -91,11 +92,7 @@ pub async fn ws(
 async fn session(state: AppState, user: EndUser, cursor: Option<i64>, socket: WebSocket) {
     let (mut sink, mut stream) = socket.split();
     let app = user.app_id.to_string();
-    let Some(mut sub) = state
-        .hub
-        .register(&app, user.user_id.as_str(), QUEUE_FRAMES)
-        .await
-    else {
+    let Some(mut sub) = state.hub.register(&app, user.user_id.as_str(), QUEUE_FRAMES).await else {
         let _ = sink.send(close(1011, "hub unavailable")).await;
         return;
     };
@@ -179,10 +176,7 @@ fn close(code: u16, reason: &str) -> Message {
     while reason.len() > 123 {
         reason.pop();
     }
-    Message::Close(Some(CloseFrame {
-        code,
-        reason: reason.into(),
-    }))
+    Message::Close(Some(CloseFrame { code, reason: reason.into() }))
 }
 
 fn input<T: DeserializeOwned>(data: Value) -> Result<T, ApiError> {
@@ -200,44 +194,22 @@ async fn handle_frame(state: &AppState, user: &EndUser, text: &str) -> String {
     }
 }
 
-async fn dispatch(
-    state: &AppState,
-    user: &EndUser,
-    op: &str,
-    data: Value,
-) -> Result<Value, ApiError> {
-    let to_value = |v: &dyn erased::Ser| v.value();
+async fn dispatch(state: &AppState, user: &EndUser, op: &str, data: Value) -> Result<Value, ApiError> {
     match op {
-        "conversation.create" => Ok(to_value(
-            &chat::create_conversation(state, user, input(data)?).await?,
-        )),
+        "conversation.create" => json_of(chat::create_conversation(state, user, input(data)?).await?),
         "conversation.get" => {
             let r: chat::ConversationRef = input(data)?;
-            Ok(to_value(
-                &chat::get_conversation(state, user, r.conversation_id).await?,
-            ))
+            json_of(chat::get_conversation(state, user, r.conversation_id).await?)
         }
-        "message.send" => Ok(to_value(
-            &chat::send_message(state, user, None, input(data)?).await?,
-        )),
-        "conversation.history" => Ok(to_value(
-            &chat::history(state, user, None, input(data)?).await?,
-        )),
-        other => Err(ApiError::bad_request(
-            "unknown_op",
-            format!("unknown op `{other}`"),
-        )),
+        "conversation.history" => json_of(chat::history(state, user, None, input(data)?).await?),
+        "conversation.list" => json_of(chat::list(state, user, input(data)?).await?),
+        "conversation.settings" => chat::update_settings(state, user, None, input(data)?).await,
+        "message.send" => json_of(chat::send_message(state, user, None, input(data)?).await?),
+        "message.read" => json_of(chat::mark_read(state, user, None, input(data)?).await?),
+        other => Err(ApiError::bad_request("unknown_op", format!("unknown op `{other}`"))),
     }
 }
 
-mod erased {
-    /// Turns any reply body into JSON.
-    pub trait Ser {
-        fn value(&self) -> serde_json::Value;
-    }
-    impl<T: serde::Serialize> Ser for T {
-        fn value(&self) -> serde_json::Value {
-            serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
-        }
-    }
+fn json_of<T: serde::Serialize>(v: T) -> Result<Value, ApiError> {
+    serde_json::to_value(v).map_err(ApiError::internal)
 }

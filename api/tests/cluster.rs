@@ -10,14 +10,9 @@ use serde_json::{Value, json};
 async fn nodes_share_events_through_redis() {
     let db = TestDb::new(Backend::Postgres).await;
     let store = caas_storage::Store::connect(&db.url).await.expect("store");
-    let app = caas_api::ops::create_app(&store, "Cluster", &["127.0.0.1".into()], &[])
-        .await
-        .expect("app");
+    let app = caas_api::ops::create_app(&store, "Cluster", &["127.0.0.1".into()], &[]).await.expect("app");
     store.close().await;
-    let env = [
-        ("CAAS_DATABASE_URL", db.url.as_str()),
-        ("CAAS_REDIS_URL", "redis://127.0.0.1:6379"),
-    ];
+    let env = [("CAAS_DATABASE_URL", db.url.as_str()), ("CAAS_REDIS_URL", "redis://127.0.0.1:6379")];
     let node1 = CaasProcess::start(&env);
     let node2 = CaasProcess::start(&env);
 
@@ -36,15 +31,9 @@ async fn nodes_share_events_through_redis() {
     let ann = session(&node1, "ann").await;
     let bob = session(&node2, "bob").await;
 
-    let mut a = WsClient::try_connect_addr(node1.addr, &ann, None, None)
-        .await
-        .ok()
-        .expect("node 1");
+    let mut a = WsClient::try_connect_addr(node1.addr, &ann, None, None).await.ok().expect("node 1");
     assert_eq!(a.frame().await["event"], "session.ready");
-    let mut b = WsClient::try_connect_addr(node2.addr, &bob, None, None)
-        .await
-        .ok()
-        .expect("node 2");
+    let mut b = WsClient::try_connect_addr(node2.addr, &bob, None, None).await.ok().expect("node 2");
     assert_eq!(b.frame().await["event"], "session.ready");
 
     // Watch the bus itself, to see that events travel through Redis (the hubs'
@@ -53,24 +42,12 @@ async fn nodes_share_events_through_redis() {
     let mut watch = redis.get_async_pubsub().await.unwrap();
     watch.subscribe(caas_signaling::bus::CHANNEL).await.unwrap();
 
-    let conv = a
-        .ok(
-            "conversation.create",
-            json!({"kind": "direct", "members": ["bob"]}),
-        )
-        .await;
+    let conv = a.ok("conversation.create", json!({"kind": "direct", "members": ["bob"]})).await;
     let cid = conv["conversation"]["id"].as_str().unwrap().to_owned();
-    assert_eq!(
-        b.event("conversation.created").await["data"]["conversation"]["id"],
-        cid.as_str()
-    );
+    assert_eq!(b.event("conversation.created").await["data"]["conversation"]["id"], cid.as_str());
 
     for i in 0..20 {
-        b.ok(
-            "message.send",
-            json!({"conversation_id": cid, "text": format!("from node 2 #{i}")}),
-        )
-        .await;
+        b.ok("message.send", json!({"conversation_id": cid, "text": format!("from node 2 #{i}")})).await;
     }
     let mut last = 0;
     for i in 0..20 {
@@ -84,13 +61,8 @@ async fn nodes_share_events_through_redis() {
     let mut seen = 0;
     let mut messages = watch.on_message();
     while seen < 21 {
-        let msg = tokio::time::timeout(
-            common::WS_WAIT,
-            futures_util::StreamExt::next(&mut messages),
-        )
-        .await
-        .unwrap()
-        .unwrap();
+        let msg =
+            tokio::time::timeout(common::WS_WAIT, futures_util::StreamExt::next(&mut messages)).await.unwrap().unwrap();
         let ev: Value = serde_json::from_str(&msg.get_payload::<String>().unwrap()).unwrap();
         if ev["app"] == app_id.as_str() {
             seen += 1;
@@ -98,11 +70,7 @@ async fn nodes_share_events_through_redis() {
     }
     drop(messages);
     // And the other way round.
-    a.ok(
-        "message.send",
-        json!({"conversation_id": cid, "text": "from node 1"}),
-    )
-    .await;
+    a.ok("message.send", json!({"conversation_id": cid, "text": "from node 1"})).await;
     let mut got = b.event("message.new").await;
     while got["data"]["message"]["sender_id"] == "bob" {
         got = b.event("message.new").await;

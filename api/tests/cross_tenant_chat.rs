@@ -19,69 +19,30 @@ async fn scenario(backend: Backend) {
     a.frame().await;
     let mut b = WsClient::connect(&h, &ann_b, None).await;
     b.frame().await;
-    let conv = a
-        .ok(
-            "conversation.create",
-            json!({"kind": "direct", "members": ["bob"]}),
-        )
-        .await;
+    let conv = a.ok("conversation.create", json!({"kind": "direct", "members": ["bob"]})).await;
     let cid = conv["conversation"]["id"].as_str().unwrap().to_owned();
-    a.ok(
-        "message.send",
-        json!({"conversation_id": cid, "text": "for app A only"}),
-    )
-    .await;
+    a.ok("message.send", json!({"conversation_id": cid, "text": "for app A only"})).await;
 
     // B's "ann" cannot reach A's conversation: it does not exist in B.
     for (op, data) in [
         ("conversation.get", json!({"conversation_id": cid})),
         ("conversation.history", json!({"conversation_id": cid})),
-        (
-            "message.send",
-            json!({"conversation_id": cid, "text": "intrusion"}),
-        ),
+        ("message.send", json!({"conversation_id": cid, "text": "intrusion"})),
     ] {
         let f = b.request(op, data).await;
         assert_eq!(f["error"]["code"], "not_found", "{op}: {f}");
     }
-    for path in [
-        format!("/v1/conversations/{cid}"),
-        format!("/v1/conversations/{cid}/messages"),
-    ] {
-        let (s, body) = read(
-            h.client
-                .get(h.url(&path))
-                .bearer_auth(&ann_b)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
-        assert_eq!(
-            (s, body["error"]["code"].clone()),
-            (404, json!("not_found")),
-            "{path}"
-        );
+    for path in [format!("/v1/conversations/{cid}"), format!("/v1/conversations/{cid}/messages")] {
+        let (s, body) = read(h.client.get(h.url(&path)).bearer_auth(&ann_b).send().await.unwrap()).await;
+        assert_eq!((s, body["error"]["code"].clone()), (404, json!("not_found")), "{path}");
     }
     // The same pair in B is a different conversation.
-    let conv_b = b
-        .ok(
-            "conversation.create",
-            json!({"kind": "direct", "members": ["bob"]}),
-        )
-        .await;
+    let conv_b = b.ok("conversation.create", json!({"kind": "direct", "members": ["bob"]})).await;
     assert_ne!(conv_b["conversation"]["id"], cid.as_str());
     // B's ann received none of A's events: her next event is her own.
-    b.ok(
-        "message.send",
-        json!({"conversation_id": conv_b["conversation"]["id"], "text": "in B"}),
-    )
-    .await;
+    b.ok("message.send", json!({"conversation_id": conv_b["conversation"]["id"], "text": "in B"})).await;
     let first = b.event("conversation.created").await;
-    assert_eq!(
-        first["data"]["conversation"]["id"],
-        conv_b["conversation"]["id"]
-    );
+    assert_eq!(first["data"]["conversation"]["id"], conv_b["conversation"]["id"]);
     let msg = b.event("message.new").await;
     assert_eq!(msg["data"]["message"]["text"], "in B");
     // Replaying B's stream from the start shows only B's events.

@@ -12,16 +12,8 @@ async fn scenario(backend: Backend) {
     let bob = h.session(&app, json!({"user_id": "bob"})).await;
     let url = h.url("/v1/conversations");
     let creates = (0..12).map(|i| {
-        let (token, other) = if i % 2 == 0 {
-            (&ann, "bob")
-        } else {
-            (&bob, "ann")
-        };
-        let req = h
-            .client
-            .post(&url)
-            .bearer_auth(token)
-            .json(&json!({"kind": "direct", "members": [other]}));
+        let (token, other) = if i % 2 == 0 { (&ann, "bob") } else { (&bob, "ann") };
+        let req = h.client.post(&url).bearer_auth(token).json(&json!({"kind": "direct", "members": [other]}));
         async move { read(req.send().await.unwrap()).await }
     });
     let ids: std::collections::BTreeSet<String> = futures_util::future::join_all(creates)

@@ -14,39 +14,17 @@ async fn scenario(backend: Backend) {
     h.session(&app, json!({"user_id": "bob"})).await;
     let mut a = WsClient::connect(&h, &ann, None).await;
     a.frame().await;
-    let conv = a
-        .ok(
-            "conversation.create",
-            json!({"kind": "direct", "members": ["bob"]}),
-        )
-        .await;
+    let conv = a.ok("conversation.create", json!({"kind": "direct", "members": ["bob"]})).await;
     let cid = conv["conversation"]["id"].as_str().unwrap().to_owned();
 
-    let first = a
-        .ok(
-            "message.send",
-            json!({"conversation_id": cid, "text": "once", "client_msg_id": "k-1"}),
-        )
-        .await;
-    let retry = a
-        .ok(
-            "message.send",
-            json!({"conversation_id": cid, "text": "once", "client_msg_id": "k-1"}),
-        )
-        .await;
-    assert_eq!(
-        first["message"], retry["message"],
-        "the retry returns the original"
-    );
+    let first = a.ok("message.send", json!({"conversation_id": cid, "text": "once", "client_msg_id": "k-1"})).await;
+    let retry = a.ok("message.send", json!({"conversation_id": cid, "text": "once", "client_msg_id": "k-1"})).await;
+    assert_eq!(first["message"], retry["message"], "the retry returns the original");
 
     // Eight concurrent retries of one new message, over REST.
     let url = h.url(&format!("/v1/conversations/{cid}/messages"));
     let sends = (0..8).map(|_| {
-        let req = h
-            .client
-            .post(&url)
-            .bearer_auth(&ann)
-            .json(&json!({"text": "race", "client_msg_id": "k-2"}));
+        let req = h.client.post(&url).bearer_auth(&ann).json(&json!({"text": "race", "client_msg_id": "k-2"}));
         async move { read(req.send().await.unwrap()).await }
     });
     let results = futures_util::future::join_all(sends).await;
@@ -61,11 +39,7 @@ async fn scenario(backend: Backend) {
 
     // Concurrent distinct sends: seqs are exactly 3..=22.
     let sends = (0..20).map(|i| {
-        let req = h
-            .client
-            .post(&url)
-            .bearer_auth(&ann)
-            .json(&json!({"text": format!("n{i}")}));
+        let req = h.client.post(&url).bearer_auth(&ann).json(&json!({"text": format!("n{i}")}));
         async move { read(req.send().await.unwrap()).await }
     });
     let mut seqs: Vec<i64> = futures_util::future::join_all(sends)
@@ -75,12 +49,7 @@ async fn scenario(backend: Backend) {
         .collect();
     seqs.sort();
     assert_eq!(seqs, (3..=22).collect::<Vec<_>>());
-    let hist = a
-        .ok(
-            "conversation.history",
-            json!({"conversation_id": cid, "limit": 200}),
-        )
-        .await;
+    let hist = a.ok("conversation.history", json!({"conversation_id": cid, "limit": 200})).await;
     assert_eq!(hist["messages"].as_array().unwrap().len(), 22);
     a.close().await;
     h.stop().await;

@@ -83,21 +83,13 @@ async fn behind_trusted_proxy(backend: Backend) {
         c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
     })
     .await;
-    let app = h
-        .create_app("A", &["203.0.113.0/24", "2001:db8::/32"], &[])
-        .await;
+    let app = h.create_app("A", &["203.0.113.0/24", "2001:db8::/32"], &[]).await;
     let proxy = h.client_from("127.0.0.1");
     let stranger = h.client_from("127.0.0.3");
 
     // Through the proxy, the forwarded client address is what counts (IPv4 and IPv6).
-    assert_eq!(
-        session_from(&h, &proxy, &app, Some("203.0.113.9")).await.0,
-        200
-    );
-    assert_eq!(
-        session_from(&h, &proxy, &app, Some("2001:db8::5")).await.0,
-        200
-    );
+    assert_eq!(session_from(&h, &proxy, &app, Some("203.0.113.9")).await.0, 200);
+    assert_eq!(session_from(&h, &proxy, &app, Some("2001:db8::5")).await.0, 200);
     let (s, b) = session_from(&h, &proxy, &app, Some("198.51.100.1")).await;
     assert_error(s, &b, 403, "ip_not_allowed");
     // A client that prepends a forged allowed address is judged by the hop the proxy saw.

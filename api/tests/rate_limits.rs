@@ -20,18 +20,8 @@ async fn scenario(backend: Backend) {
 
     assert_eq!(h.me(&t1).await.0, 200);
     assert_eq!(h.me(&t1).await.0, 200);
-    let res = h
-        .client
-        .get(h.url("/v1/me"))
-        .bearer_auth(&t1)
-        .send()
-        .await
-        .unwrap();
-    let retry: u64 = res.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let res = h.client.get(h.url("/v1/me")).bearer_auth(&t1).send().await.unwrap();
+    let retry: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=2).contains(&retry), "retry-after {retry}");
     let (s, b) = read(res).await;
     assert_error(s, &b, 429, "rate_limited");
@@ -39,22 +29,10 @@ async fn scenario(backend: Backend) {
     assert_eq!(h.me(&t2).await.0, 200);
     let (s, b) = h.me(&t2).await;
     assert_error(s, &b, 429, "rate_limited");
-    let (s, b) = read(
-        h.admin(&app, reqwest::Method::GET, "/v1/admin/app")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (s, b) = read(h.admin(&app, reqwest::Method::GET, "/v1/admin/app").send().await.unwrap()).await;
     assert_error(s, &b, 429, "rate_limited");
     // Another app is not affected.
-    let (s, _) = read(
-        h.admin(&other, reqwest::Method::GET, "/v1/admin/app")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (s, _) = read(h.admin(&other, reqwest::Method::GET, "/v1/admin/app").send().await.unwrap()).await;
     assert_eq!(s, 200);
     h.stop().await;
 }

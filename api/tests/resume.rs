@@ -17,27 +17,13 @@ async fn scenario(backend: Backend) {
     a.frame().await;
     let mut b = WsClient::connect(&h, &bob, None).await;
     b.frame().await;
-    let conv = a
-        .ok(
-            "conversation.create",
-            json!({"kind": "group", "members": ["bob"], "name": "g"}),
-        )
-        .await;
+    let conv = a.ok("conversation.create", json!({"kind": "group", "members": ["bob"], "name": "g"})).await;
     let cid = conv["conversation"]["id"].as_str().unwrap().to_owned();
     // Eve's conversation with Ann: its events must never reach Bob.
-    let other = a
-        .ok(
-            "conversation.create",
-            json!({"kind": "direct", "members": ["eve"]}),
-        )
-        .await;
+    let other = a.ok("conversation.create", json!({"kind": "direct", "members": ["eve"]})).await;
     let oid = other["conversation"]["id"].as_str().unwrap().to_owned();
 
-    a.ok(
-        "message.send",
-        json!({"conversation_id": cid, "text": "m1"}),
-    )
-    .await;
+    a.ok("message.send", json!({"conversation_id": cid, "text": "m1"})).await;
     let seen = b.event("message.new").await;
     assert_eq!(seen["data"]["message"]["text"], "m1");
     let cursor = seen["cursor"].as_str().unwrap().to_owned();
@@ -45,16 +31,8 @@ async fn scenario(backend: Backend) {
 
     // While Bob is away: messages in his group, and in a conversation he is not in.
     for i in 2..=6 {
-        a.ok(
-            "message.send",
-            json!({"conversation_id": cid, "text": format!("m{i}")}),
-        )
-        .await;
-        a.ok(
-            "message.send",
-            json!({"conversation_id": oid, "text": format!("secret{i}")}),
-        )
-        .await;
+        a.ok("message.send", json!({"conversation_id": cid, "text": format!("m{i}")})).await;
+        a.ok("message.send", json!({"conversation_id": oid, "text": format!("secret{i}")})).await;
     }
 
     let mut b = WsClient::connect(&h, &bob, Some(&cursor)).await;
@@ -71,11 +49,7 @@ async fn scenario(backend: Backend) {
         last = c;
     }
     // Then live, with nothing replayed twice in between.
-    a.ok(
-        "message.send",
-        json!({"conversation_id": cid, "text": "live"}),
-    )
-    .await;
+    a.ok("message.send", json!({"conversation_id": cid, "text": "live"})).await;
     let f = b.frame().await;
     assert_eq!(f["data"]["message"]["text"], "live", "{f}");
     b.close().await;
@@ -84,22 +58,14 @@ async fn scenario(backend: Backend) {
     let newest = f["cursor"].as_str().unwrap().to_owned();
     let mut b = WsClient::connect(&h, &bob, Some(&newest)).await;
     assert_eq!(b.frame().await["event"], "session.ready");
-    a.ok(
-        "message.send",
-        json!({"conversation_id": cid, "text": "after"}),
-    )
-    .await;
+    a.ok("message.send", json!({"conversation_id": cid, "text": "after"})).await;
     assert_eq!(b.frame().await["data"]["message"]["text"], "after");
     b.close().await;
 
     // Without a cursor nothing is replayed.
     let mut b = WsClient::connect(&h, &bob, None).await;
     assert_eq!(b.frame().await["event"], "session.ready");
-    a.ok(
-        "message.send",
-        json!({"conversation_id": cid, "text": "fresh"}),
-    )
-    .await;
+    a.ok("message.send", json!({"conversation_id": cid, "text": "fresh"})).await;
     assert_eq!(b.frame().await["data"]["message"]["text"], "fresh");
     b.close().await;
     a.close().await;

@@ -18,33 +18,14 @@ async fn scenario(backend: Backend) {
     let db = TestDb::new(backend).await;
     let out = caas(
         &db,
-        &[
-            "app",
-            "create",
-            "--name",
-            "Pets",
-            "--allow-ip",
-            "127.0.0.1",
-            "--allow-origin",
-            "https://pets.example",
-        ],
+        &["app", "create", "--name", "Pets", "--allow-ip", "127.0.0.1", "--allow-origin", "https://pets.example"],
     );
-    assert!(
-        out.status.success(),
-        "caas app create failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "caas app create failed: {}", String::from_utf8_lossy(&out.stderr));
     let created: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
     for field in ["app_id", "api_key", "api_secret"] {
-        assert!(
-            created[field].as_str().is_some_and(|s| !s.is_empty()),
-            "missing {field}: {created}"
-        );
+        assert!(created[field].as_str().is_some_and(|s| !s.is_empty()), "missing {field}: {created}");
     }
-    let (key, secret) = (
-        created["api_key"].as_str().unwrap(),
-        created["api_secret"].as_str().unwrap(),
-    );
+    let (key, secret) = (created["api_key"].as_str().unwrap(), created["api_secret"].as_str().unwrap());
 
     // The server starts on the database the CLI wrote; the app is there.
     let h = TestServer::start_on(db, |_| {}).await;
@@ -67,10 +48,7 @@ async fn scenario(backend: Backend) {
     )
     .expect("RFC 3339 expires_at");
     let left = expires - time::OffsetDateTime::now_utc();
-    assert!(
-        left.whole_seconds() > 590 && left.whole_seconds() <= 600,
-        "ttl not applied: {left}"
-    );
+    assert!(left.whole_seconds() > 590 && left.whole_seconds() <= 600, "ttl not applied: {left}");
     let token = body["token"].as_str().unwrap().to_owned();
 
     let (status, me) = h.me(&token).await;

@@ -28,34 +28,20 @@ fn serves_and_stops_on_sigterm() {
     // The embedded default database was created in the data folder.
     assert!(dir.path().join("caas.db").exists());
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let status = rt.block_on(async {
-        reqwest::get(format!("http://{addr}/readyz"))
-            .await
-            .unwrap()
-            .status()
-    });
+    let status = rt.block_on(async { reqwest::get(format!("http://{addr}/readyz")).await.unwrap().status() });
     assert_eq!(status, 200);
 
-    let kill = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
+    let kill = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(kill.success());
     let deadline = Instant::now() + Duration::from_secs(20);
     let exit = loop {
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
-        assert!(
-            Instant::now() < deadline,
-            "caas did not stop within 20 s of SIGTERM"
-        );
+        assert!(Instant::now() < deadline, "caas did not stop within 20 s of SIGTERM");
         std::thread::sleep(Duration::from_millis(20));
     };
     assert!(exit.success(), "caas exited with {exit}");
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
-    assert!(
-        rest.iter().any(|l| l.contains("\"stopped\"")),
-        "no clean stop logged: {rest:?}"
-    );
+    assert!(rest.iter().any(|l| l.contains("\"stopped\"")), "no clean stop logged: {rest:?}");
 }

@@ -7,28 +7,12 @@ use serde_json::json;
 
 async fn scenario(backend: Backend) {
     let h = TestServer::start(backend).await;
-    assert_eq!(
-        read(h.client.get(h.url("/healthz")).send().await.unwrap()).await,
-        (200, json!({"status": "ok"}))
-    );
-    assert_eq!(
-        read(h.client.get(h.url("/readyz")).send().await.unwrap())
-            .await
-            .0,
-        200
-    );
+    assert_eq!(read(h.client.get(h.url("/healthz")).send().await.unwrap()).await, (200, json!({"status": "ok"})));
+    assert_eq!(read(h.client.get(h.url("/readyz")).send().await.unwrap()).await.0, 200);
 
     let app = h.create_app("A", &["127.0.0.1"], &[]).await;
     h.session(&app, json!({"user_id": "u-1"})).await;
-    let metrics = h
-        .client
-        .get(h.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = h.client.get(h.url("/metrics")).send().await.unwrap().text().await.unwrap();
     let line = metrics
         .lines()
         .find(|l| {
@@ -39,22 +23,12 @@ async fn scenario(backend: Backend) {
         .unwrap_or_else(|| panic!("no request counter for the sessions route in:\n{metrics}"));
     let count: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
     assert!(count >= 1.0);
-    assert!(
-        metrics.contains("caas_http_request_duration_seconds_bucket"),
-        "no latency histogram"
-    );
-    assert!(
-        !metrics.contains(&app.id.to_string()),
-        "an app id leaked into metric labels"
-    );
+    assert!(metrics.contains("caas_http_request_duration_seconds_bucket"), "no latency histogram");
+    assert!(!metrics.contains(&app.id.to_string()), "an app id leaked into metric labels");
 
     let (s, doc) = read(h.client.get(h.url("/openapi.json")).send().await.unwrap()).await;
     assert_eq!(s, 200);
-    assert!(
-        doc["openapi"].as_str().unwrap().starts_with("3.1"),
-        "{}",
-        doc["openapi"]
-    );
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"), "{}", doc["openapi"]);
     let paths = doc["paths"].as_object().unwrap();
     for (path, methods) in [
         ("/healthz", &["get"][..]),
@@ -68,23 +42,17 @@ async fn scenario(backend: Backend) {
         ("/v1/admin/app/rotate-secret", &["post"]),
         ("/v1/admin/app/rotate-signing-key", &["post"]),
         ("/v1/ws", &["get"]),
-        ("/v1/conversations", &["post"]),
+        ("/v1/conversations", &["get", "post"]),
+        ("/v1/conversations/{id}/read", &["post"]),
+        ("/v1/conversations/{id}/settings", &["patch"]),
         ("/v1/conversations/{id}", &["get"]),
         ("/v1/conversations/{id}/messages", &["get", "post"]),
     ] {
         for m in methods {
-            assert!(
-                paths.get(path).and_then(|p| p.get(*m)).is_some(),
-                "OpenAPI lacks {m} {path}"
-            );
+            assert!(paths.get(path).and_then(|p| p.get(*m)).is_some(), "OpenAPI lacks {m} {path}");
         }
     }
-    assert_eq!(
-        paths.len(),
-        14,
-        "every route is documented, and only those: {:?}",
-        paths.keys().collect::<Vec<_>>()
-    );
+    assert_eq!(paths.len(), 16, "every route is documented, and only those: {:?}", paths.keys().collect::<Vec<_>>());
     h.stop().await;
 }
 

@@ -16,10 +16,7 @@ use hdrhistogram::Histogram;
 use serde::Serialize;
 
 #[derive(Parser)]
-#[command(
-    name = "caas-loadtest",
-    about = "Load scenarios against a CAAS server on this machine"
-)]
+#[command(name = "caas-loadtest", about = "Load scenarios against a CAAS server on this machine")]
 struct Cli {
     #[command(subcommand)]
     scenario: Scenario,
@@ -78,19 +75,11 @@ struct Report {
 }
 
 fn loopback_only(base: &str) -> Result<(), String> {
-    let rest = base
-        .strip_prefix("http://")
-        .ok_or("--base must be an http:// URL")?;
+    let rest = base.strip_prefix("http://").ok_or("--base must be an http:// URL")?;
     let host = rest.split('/').next().unwrap_or_default();
     let host = host.rsplit_once(':').map(|(h, _)| h).unwrap_or(host);
     let ok = host == "localhost" || host == "[::1]" || host.starts_with("127.");
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "refusing to load `{host}`: only loopback targets are allowed"
-        ))
-    }
+    if ok { Ok(()) } else { Err(format!("refusing to load `{host}`: only loopback targets are allowed")) }
 }
 
 #[tokio::main]
@@ -111,10 +100,7 @@ async fn main() {
 async fn sessions(args: SessionsArgs) -> Result<Report, String> {
     let c = &args.common;
     loopback_only(&c.base)?;
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(c.concurrency)
-        .build()
-        .map_err(|e| e.to_string())?;
+    let client = reqwest::Client::builder().pool_max_idle_per_host(c.concurrency).build().map_err(|e| e.to_string())?;
     let url = format!("{}/v1/admin/sessions", c.base.trim_end_matches('/'));
     let next_user = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
@@ -122,17 +108,8 @@ async fn sessions(args: SessionsArgs) -> Result<Report, String> {
     let deadline = start + Duration::from_secs(c.duration);
     let mut workers = Vec::new();
     for _ in 0..c.concurrency.max(1) {
-        let (client, url, next_user, errors) = (
-            client.clone(),
-            url.clone(),
-            next_user.clone(),
-            errors.clone(),
-        );
-        let (key, secret, users) = (
-            args.api_key.clone(),
-            args.api_secret.clone(),
-            args.users.max(1),
-        );
+        let (client, url, next_user, errors) = (client.clone(), url.clone(), next_user.clone(), errors.clone());
+        let (key, secret, users) = (args.api_key.clone(), args.api_secret.clone(), args.users.max(1));
         workers.push(tokio::spawn(async move {
             let mut hist = Histogram::<u64>::new(3).expect("3 significant figures is valid");
             while Instant::now() < deadline {

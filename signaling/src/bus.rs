@@ -31,10 +31,7 @@ pub struct Bus {
 impl Bus {
     /// An in-process bus (one node).
     pub fn local() -> Bus {
-        Bus {
-            local: broadcast::channel(LOCAL_CAPACITY).0,
-            redis: None,
-        }
+        Bus { local: broadcast::channel(LOCAL_CAPACITY).0, redis: None }
     }
 
     /// A bus over Redis pub/sub: connects a publisher and spawns the subscriber
@@ -81,10 +78,7 @@ impl Bus {
                 }
             }
         });
-        Ok(Bus {
-            local,
-            redis: Some(publisher),
-        })
+        Ok(Bus { local, redis: Some(publisher) })
     }
 
     /// Publishes an event to every node (this one included).
@@ -103,11 +97,7 @@ impl Bus {
                     }
                 };
                 let mut conn = conn.clone();
-                let sent: Result<i64, _> = redis::cmd("PUBLISH")
-                    .arg(CHANNEL)
-                    .arg(payload)
-                    .query_async(&mut conn)
-                    .await;
+                let sent: Result<i64, _> = redis::cmd("PUBLISH").arg(CHANNEL).arg(payload).query_async(&mut conn).await;
                 if let Err(e) = sent {
                     // Nodes recover the event from the database on their next check.
                     tracing::warn!(error = %e, app_id = %ev.app, "redis publish failed");

@@ -18,25 +18,12 @@ pub trait EventSource: Send + Sync + 'static {
     /// The app's newest committed event id (0 if none).
     fn last_event(&self, app: &str) -> impl Future<Output = Result<i64, String>> + Send;
     /// The app's events `from..to`, each with its recipients and push frame.
-    fn events(
-        &self,
-        app: &str,
-        from: i64,
-        to: i64,
-    ) -> impl Future<Output = Result<Vec<LiveEvent>, String>> + Send;
+    fn events(&self, app: &str, from: i64, to: i64) -> impl Future<Output = Result<Vec<LiveEvent>, String>> + Send;
 }
 
 enum Command {
-    Register {
-        conn: ConnId,
-        app: String,
-        user: String,
-        queue: mpsc::Sender<Arc<str>>,
-        ready: oneshot::Sender<i64>,
-    },
-    Unregister {
-        conn: ConnId,
-    },
+    Register { conn: ConnId, app: String, user: String, queue: mpsc::Sender<Arc<str>>, ready: oneshot::Sender<i64> },
+    Unregister { conn: ConnId },
     Input(HubInput),
 }
 
@@ -62,10 +49,7 @@ impl HubHandle {
     /// Starts the hub on `bus`, reading missed events from `source`.
     pub fn spawn<S: EventSource>(bus: &Bus, source: S) -> HubHandle {
         let (tx, rx) = mpsc::unbounded_channel();
-        let handle = HubHandle {
-            tx: tx.clone(),
-            next_conn: Arc::new(AtomicU64::new(1)),
-        };
+        let handle = HubHandle { tx: tx.clone(), next_conn: Arc::new(AtomicU64::new(1)) };
         tokio::spawn(run(rx, tx, bus.subscribe(), Arc::new(source)));
         handle
     }
@@ -76,21 +60,9 @@ impl HubHandle {
         let conn = self.next_conn.fetch_add(1, Ordering::Relaxed);
         let (queue, frames) = mpsc::channel(capacity.max(1));
         let (ready, below) = oneshot::channel();
-        self.tx
-            .send(Command::Register {
-                conn,
-                app: app.to_owned(),
-                user: user.to_owned(),
-                queue,
-                ready,
-            })
-            .ok()?;
+        self.tx.send(Command::Register { conn, app: app.to_owned(), user: user.to_owned(), queue, ready }).ok()?;
         let below = below.await.ok()?;
-        Some(Subscription {
-            conn,
-            below,
-            frames,
-        })
+        Some(Subscription { conn, below, frames })
     }
 
     /// Forgets a connection.
@@ -169,12 +141,7 @@ async fn run<S: EventSource>(
     }
 }
 
-fn spawn_counter<S: EventSource>(
-    source: &Arc<S>,
-    tx: &mpsc::UnboundedSender<Command>,
-    app: String,
-    delay: Duration,
-) {
+fn spawn_counter<S: EventSource>(source: &Arc<S>, tx: &mpsc::UnboundedSender<Command>, app: String, delay: Duration) {
     let (source, tx) = (source.clone(), tx.clone());
     tokio::spawn(async move {
         tokio::time::sleep(delay).await;
@@ -192,24 +159,13 @@ fn spawn_counter<S: EventSource>(
     });
 }
 
-fn spawn_fetch<S: EventSource>(
-    source: &Arc<S>,
-    tx: &mpsc::UnboundedSender<Command>,
-    app: String,
-    from: i64,
-    to: i64,
-) {
+fn spawn_fetch<S: EventSource>(source: &Arc<S>, tx: &mpsc::UnboundedSender<Command>, app: String, from: i64, to: i64) {
     let (source, tx) = (source.clone(), tx.clone());
     tokio::spawn(async move {
         loop {
             match source.events(&app, from, to).await {
                 Ok(events) => {
-                    let _ = tx.send(Command::Input(HubInput::Fetched {
-                        app,
-                        from,
-                        to,
-                        events,
-                    }));
+                    let _ = tx.send(Command::Input(HubInput::Fetched { app, from, to, events }));
                     return;
                 }
                 Err(e) => {

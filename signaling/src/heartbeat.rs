@@ -26,12 +26,7 @@ pub struct Heartbeat {
 impl Heartbeat {
     /// Pings after `interval` of silence; gives up after `timeout` of silence.
     pub fn new(now: Instant, interval: Duration, timeout: Duration) -> Self {
-        Heartbeat {
-            interval,
-            timeout,
-            last_heard: now,
-            last_ping: None,
-        }
+        Heartbeat { interval, timeout, last_heard: now, last_ping: None }
     }
 
     /// Anything arrived from the peer (a frame, a pong).

@@ -137,12 +137,7 @@ impl Hub {
             HubInput::Counter { app, last_event } => self.counter(&app, last_event),
             HubInput::Unregister { conn } => self.unregister(conn),
             HubInput::Published(ev) => self.published(ev),
-            HubInput::Fetched {
-                app,
-                from,
-                to,
-                events,
-            } => self.fetched(&app, from, to, events),
+            HubInput::Fetched { app, from, to, events } => self.fetched(&app, from, to, events),
         }
     }
 
@@ -154,10 +149,7 @@ impl Hub {
     /// Apps with connections here, and the next id each expects (for a driver's
     /// periodic check that no event was lost on the bus).
     pub fn watermarks(&self) -> Vec<(String, i64)> {
-        self.apps
-            .iter()
-            .filter_map(|(app, h)| h.next.map(|n| (app.clone(), n)))
-            .collect()
+        self.apps.iter().filter_map(|(app, h)| h.next.map(|n| (app.clone(), n))).collect()
     }
 
     /// How many connections are registered.
@@ -197,11 +189,7 @@ impl Hub {
             // A periodic check: ids up to `last_event` are committed; fetch any not seen.
             Some(next) if last_event >= next && !hub.fetching => {
                 hub.fetching = true;
-                self.out.push(HubOutput::Fetch {
-                    app: app.to_owned(),
-                    from: next,
-                    to: last_event + 1,
-                });
+                self.out.push(HubOutput::Fetch { app: app.to_owned(), from: next, to: last_event + 1 });
             }
             Some(_) => {}
         }
@@ -269,10 +257,7 @@ impl Hub {
             for user in &ev.recipients {
                 if let Some(conns) = hub.users.get(user) {
                     for conn in conns {
-                        self.out.push(HubOutput::Deliver {
-                            conn: *conn,
-                            frame: ev.frame.clone(),
-                        });
+                        self.out.push(HubOutput::Deliver { conn: *conn, frame: ev.frame.clone() });
                     }
                 }
             }
@@ -282,11 +267,7 @@ impl Hub {
         if let Some((&first, _)) = hub.pending.first_key_value() {
             if !hub.fetching {
                 hub.fetching = true;
-                self.out.push(HubOutput::Fetch {
-                    app: app.to_owned(),
-                    from: next,
-                    to: first,
-                });
+                self.out.push(HubOutput::Fetch { app: app.to_owned(), from: next, to: first });
             }
         }
     }
@@ -306,11 +287,7 @@ mod tests {
     }
 
     fn reg(h: &mut Hub, conn: ConnId, user: &str) {
-        h.handle(HubInput::Register {
-            conn,
-            app: "a".into(),
-            user: user.into(),
-        });
+        h.handle(HubInput::Register { conn, app: "a".into(), user: user.into() });
     }
 
     fn delivered(out: &[HubOutput]) -> Vec<(ConnId, String)> {
@@ -331,10 +308,7 @@ mod tests {
         // An event published while the counter is read, and one already counted.
         h.handle(HubInput::Published(ev(5, &["ann"])));
         h.handle(HubInput::Published(ev(6, &["ann", "bob"])));
-        h.handle(HubInput::Counter {
-            app: "a".into(),
-            last_event: 5,
-        });
+        h.handle(HubInput::Counter { app: "a".into(), last_event: 5 });
         let out = h.drain();
         assert!(out.contains(&HubOutput::Registered { conn: 1, below: 6 }));
         assert!(out.contains(&HubOutput::Registered { conn: 2, below: 6 }));
@@ -343,45 +317,24 @@ mod tests {
         reg(&mut h, 3, "ann");
         assert_eq!(h.drain(), vec![HubOutput::Registered { conn: 3, below: 7 }]);
         h.handle(HubInput::Published(ev(7, &["ann"])));
-        assert_eq!(
-            delivered(&h.drain()),
-            vec![(1, "e7".into()), (3, "e7".into())]
-        );
+        assert_eq!(delivered(&h.drain()), vec![(1, "e7".into()), (3, "e7".into())]);
     }
 
     #[test]
     fn early_events_wait_for_the_gap_to_be_fetched() {
         let mut h = Hub::new();
         reg(&mut h, 1, "ann");
-        h.handle(HubInput::Counter {
-            app: "a".into(),
-            last_event: 0,
-        });
+        h.handle(HubInput::Counter { app: "a".into(), last_event: 0 });
         h.drain();
         h.handle(HubInput::Published(ev(3, &["ann"])));
         let out = h.drain();
         assert_eq!(delivered(&out), vec![]);
-        assert_eq!(
-            out,
-            vec![HubOutput::Fetch {
-                app: "a".into(),
-                from: 1,
-                to: 3
-            }]
-        );
+        assert_eq!(out, vec![HubOutput::Fetch { app: "a".into(), from: 1, to: 3 }]);
         // Event 2 arrives on the bus while the fetch runs; no second fetch.
         h.handle(HubInput::Published(ev(2, &["ann"])));
         assert!(h.drain().is_empty());
-        h.handle(HubInput::Fetched {
-            app: "a".into(),
-            from: 1,
-            to: 3,
-            events: vec![ev(1, &["bob"]), ev(2, &["ann"])],
-        });
-        assert_eq!(
-            delivered(&h.drain()),
-            vec![(1, "e2".into()), (1, "e3".into())]
-        );
+        h.handle(HubInput::Fetched { app: "a".into(), from: 1, to: 3, events: vec![ev(1, &["bob"]), ev(2, &["ann"])] });
+        assert_eq!(delivered(&h.drain()), vec![(1, "e2".into()), (1, "e3".into())]);
         // Duplicates of delivered events are dropped.
         h.handle(HubInput::Published(ev(2, &["ann"])));
         h.handle(HubInput::Published(ev(4, &["ann"])));
@@ -392,44 +345,23 @@ mod tests {
     fn a_periodic_check_recovers_lost_bus_messages() {
         let mut h = Hub::new();
         reg(&mut h, 1, "ann");
-        h.handle(HubInput::Counter {
-            app: "a".into(),
-            last_event: 10,
-        });
+        h.handle(HubInput::Counter { app: "a".into(), last_event: 10 });
         h.drain();
         assert_eq!(h.watermarks(), vec![("a".to_owned(), 11)]);
         // Nothing came on the bus, but the database has 11 and 12.
-        h.handle(HubInput::Counter {
-            app: "a".into(),
-            last_event: 12,
-        });
-        assert_eq!(
-            h.drain(),
-            vec![HubOutput::Fetch {
-                app: "a".into(),
-                from: 11,
-                to: 13
-            }]
-        );
+        h.handle(HubInput::Counter { app: "a".into(), last_event: 12 });
+        assert_eq!(h.drain(), vec![HubOutput::Fetch { app: "a".into(), from: 11, to: 13 }]);
         h.handle(HubInput::Fetched {
             app: "a".into(),
             from: 11,
             to: 13,
             events: vec![ev(11, &["ann"]), ev(12, &["ann"])],
         });
-        assert_eq!(
-            delivered(&h.drain()),
-            vec![(1, "e11".into()), (1, "e12".into())]
-        );
+        assert_eq!(delivered(&h.drain()), vec![(1, "e11".into()), (1, "e12".into())]);
         // A range the database lacks is skipped rather than waited on forever.
         h.handle(HubInput::Published(ev(15, &["ann"])));
         h.drain();
-        h.handle(HubInput::Fetched {
-            app: "a".into(),
-            from: 13,
-            to: 15,
-            events: vec![],
-        });
+        h.handle(HubInput::Fetched { app: "a".into(), from: 13, to: 15, events: vec![] });
         assert_eq!(delivered(&h.drain()), vec![(1, "e15".into())]);
     }
 
@@ -438,10 +370,7 @@ mod tests {
         let mut h = Hub::new();
         reg(&mut h, 1, "ann");
         reg(&mut h, 2, "ann");
-        h.handle(HubInput::Counter {
-            app: "a".into(),
-            last_event: 0,
-        });
+        h.handle(HubInput::Counter { app: "a".into(), last_event: 0 });
         h.drain();
         h.handle(HubInput::Unregister { conn: 1 });
         h.handle(HubInput::Published(ev(1, &["ann"])));

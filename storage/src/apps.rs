@@ -3,10 +3,7 @@
 use sqlx::FromRow;
 
 use crate::keys::{INSERT_KEY, NewSigningKey};
-use crate::{
-    AppId, AppScope, BeginWrite, Result, Store, StoreError, json_list, now_ms, on_pool,
-    to_json_list,
-};
+use crate::{AppId, AppScope, BeginWrite, Result, Store, StoreError, json_list, now_ms, on_pool, to_json_list};
 
 /// A client app as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,10 +73,7 @@ impl TryFrom<AppRow> for App {
             id: r
                 .id
                 .parse()
-                .map_err(|e: crate::IdError| StoreError::Corrupt {
-                    column: "apps.id",
-                    reason: e.to_string(),
-                })?,
+                .map_err(|e: crate::IdError| StoreError::Corrupt { column: "apps.id", reason: e.to_string() })?,
             name: r.name,
             api_key: r.api_key,
             secret_hash: r.secret_hash,
@@ -121,9 +115,7 @@ impl Store {
                 .bind(now)
                 .fetch_one(&mut *tx)
                 .await?;
-            crate::keys::bind_key!(sqlx::query(INSERT_KEY), id, &new.signing_key, now)
-                .execute(&mut *tx)
-                .await?;
+            crate::keys::bind_key!(sqlx::query(INSERT_KEY), id, &new.signing_key, now).execute(&mut *tx).await?;
             tx.commit().await?;
             row
         });
@@ -133,32 +125,23 @@ impl Store {
     /// Every app, oldest first.
     pub async fn list_apps(&self) -> Result<Vec<App>> {
         let sql = concat!("SELECT ", app_columns!(), " FROM apps ORDER BY id");
-        let rows: Vec<AppRow> =
-            on_pool!(&self.db, |pool| sqlx::query_as(sql).fetch_all(pool).await?);
+        let rows: Vec<AppRow> = on_pool!(&self.db, |pool| sqlx::query_as(sql).fetch_all(pool).await?);
         rows.into_iter().map(App::try_from).collect()
     }
 
     /// The app with this id, if any.
     pub async fn app_by_id(&self, id: AppId) -> Result<Option<App>> {
         let sql = concat!("SELECT ", app_columns!(), " FROM apps WHERE id = $1");
-        let row: Option<AppRow> = on_pool!(&self.db, |pool| {
-            sqlx::query_as(sql)
-                .bind(id.to_string())
-                .fetch_optional(pool)
-                .await?
-        });
+        let row: Option<AppRow> =
+            on_pool!(&self.db, |pool| { sqlx::query_as(sql).bind(id.to_string()).fetch_optional(pool).await? });
         row.map(App::try_from).transpose()
     }
 
     /// The app with this API key, if any.
     pub async fn app_by_api_key(&self, api_key: &str) -> Result<Option<App>> {
         let sql = concat!("SELECT ", app_columns!(), " FROM apps WHERE api_key = $1");
-        let row: Option<AppRow> = on_pool!(&self.db, |pool| {
-            sqlx::query_as(sql)
-                .bind(api_key)
-                .fetch_optional(pool)
-                .await?
-        });
+        let row: Option<AppRow> =
+            on_pool!(&self.db, |pool| { sqlx::query_as(sql).bind(api_key).fetch_optional(pool).await? });
         row.map(App::try_from).transpose()
     }
 }

@@ -96,8 +96,7 @@ impl UserId {
     }
 
     fn allowed(c: char) -> bool {
-        c.is_ascii_alphanumeric()
-            || matches!(c, '.' | '_' | '-' | '~' | ':' | '@' | '+' | '|' | '=')
+        c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '~' | ':' | '@' | '+' | '|' | '=')
     }
 }
 
@@ -136,10 +135,7 @@ mod tests {
         assert!("u-42".parse::<UserId>().is_ok());
         assert!("ann@example.com".parse::<UserId>().is_ok());
         assert_eq!("".parse::<UserId>(), Err(IdError::Length { max: 128 }));
-        assert_eq!(
-            "a".repeat(129).parse::<UserId>(),
-            Err(IdError::Length { max: 128 })
-        );
+        assert_eq!("a".repeat(129).parse::<UserId>(), Err(IdError::Length { max: 128 }));
         assert_eq!("a b".parse::<UserId>(), Err(IdError::Charset));
         assert_eq!("a/b".parse::<UserId>(), Err(IdError::Charset));
     }

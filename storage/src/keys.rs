@@ -42,11 +42,7 @@ pub(crate) const INSERT_KEY: &str = "INSERT INTO app_signing_keys \
 /// Binds a [`NewSigningKey`] to [`INSERT_KEY`]; a macro so that it serves both backends.
 macro_rules! bind_key {
     ($q:expr, $app:expr, $key:expr, $now:expr) => {
-        $q.bind($key.kid.to_string())
-            .bind($app.to_string())
-            .bind(&$key.private_der)
-            .bind(&$key.public_key)
-            .bind($now)
+        $q.bind($key.kid.to_string()).bind($app.to_string()).bind(&$key.private_der).bind(&$key.public_key).bind($now)
     };
 }
 pub(crate) use bind_key;
@@ -61,18 +57,10 @@ struct PublicRow {
 impl TryFrom<PublicRow> for VerificationKey {
     type Error = StoreError;
     fn try_from(r: PublicRow) -> Result<Self> {
-        let corrupt = |column| {
-            move |e: crate::IdError| StoreError::Corrupt {
-                column,
-                reason: e.to_string(),
-            }
-        };
+        let corrupt = |column| move |e: crate::IdError| StoreError::Corrupt { column, reason: e.to_string() };
         Ok(VerificationKey {
             kid: r.kid.parse().map_err(corrupt("app_signing_keys.kid"))?,
-            app_id: r
-                .app_id
-                .parse()
-                .map_err(corrupt("app_signing_keys.app_id"))?,
+            app_id: r.app_id.parse().map_err(corrupt("app_signing_keys.app_id"))?,
             public_key: r.public_key,
         })
     }
@@ -83,8 +71,7 @@ impl Store {
     /// Used to fill the in-memory verifier cache; never on a request's hot path.
     pub async fn verification_keys(&self) -> Result<Vec<VerificationKey>> {
         let sql = "SELECT kid, app_id, public_key FROM app_signing_keys WHERE revoked_at IS NULL";
-        let rows: Vec<PublicRow> =
-            on_pool!(&self.db, |pool| sqlx::query_as(sql).fetch_all(pool).await?);
+        let rows: Vec<PublicRow> = on_pool!(&self.db, |pool| sqlx::query_as(sql).fetch_all(pool).await?);
         rows.into_iter().map(VerificationKey::try_from).collect()
     }
 }
@@ -95,20 +82,14 @@ impl AppScope<'_> {
         let sql = "SELECT kid, private_der FROM app_signing_keys \
                    WHERE app_id = $1 AND retired_at IS NULL AND revoked_at IS NULL \
                    ORDER BY created_at DESC, kid DESC LIMIT 1";
-        let row: Option<(String, Vec<u8>)> = on_pool!(self.db(), |pool| {
-            sqlx::query_as(sql)
-                .bind(self.id())
-                .fetch_optional(pool)
-                .await?
-        });
+        let row: Option<(String, Vec<u8>)> =
+            on_pool!(self.db(), |pool| { sqlx::query_as(sql).bind(self.id()).fetch_optional(pool).await? });
         row.map(|(kid, private_der)| {
             Ok(SigningKey {
-                kid: kid
-                    .parse()
-                    .map_err(|e: crate::IdError| StoreError::Corrupt {
-                        column: "app_signing_keys.kid",
-                        reason: e.to_string(),
-                    })?,
+                kid: kid.parse().map_err(|e: crate::IdError| StoreError::Corrupt {
+                    column: "app_signing_keys.kid",
+                    reason: e.to_string(),
+                })?,
                 private_der,
             })
         })
@@ -118,11 +99,7 @@ impl AppScope<'_> {
     /// Makes `key` the active signing key. Older keys are retired (their tokens
     /// still verify until they expire) or, with `revoke_previous`, revoked (their
     /// tokens stop verifying at once).
-    pub async fn rotate_signing_key(
-        &self,
-        key: &NewSigningKey,
-        revoke_previous: bool,
-    ) -> Result<()> {
+    pub async fn rotate_signing_key(&self, key: &NewSigningKey, revoke_previous: bool) -> Result<()> {
         let now = now_ms();
         let retire = if revoke_previous {
             "UPDATE app_signing_keys SET retired_at = COALESCE(retired_at, $2), revoked_at = $2 \
@@ -132,14 +109,8 @@ impl AppScope<'_> {
         };
         on_pool!(self.db(), |pool| {
             let mut tx = pool.begin_write().await?;
-            sqlx::query(retire)
-                .bind(self.id())
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            bind_key!(sqlx::query(INSERT_KEY), self.app_id, key, now)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(retire).bind(self.id()).bind(now).execute(&mut *tx).await?;
+            bind_key!(sqlx::query(INSERT_KEY), self.app_id, key, now).execute(&mut *tx).await?;
             tx.commit().await?;
         });
         Ok(())

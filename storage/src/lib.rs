@@ -21,13 +21,12 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 pub use apps::{App, AppSettings, NewApp};
 pub use chat::{
-    Conversation, ConversationKind, Event, Member, Message, NewConversation, NewMessage, Role,
+    Conversation, ConversationKind, ConversationSettings, Event, InboxEntry, InboxFilter, InboxPage, LastMessage,
+    Member, Message, NewConversation, NewMessage, Role,
 };
 pub use error::StoreError;
 pub use ids::{AppId, ConversationId, IdError, KeyId, MessageId, UserId};
@@ -93,8 +92,7 @@ pub(crate) mod ts {
     pub fn rfc3339(ms: i64) -> String {
         let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
             .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-        t.format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default()
+        t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
     }
 
     pub fn serialize<S: Serializer>(ms: &i64, s: S) -> Result<S::Ok, S::Error> {
@@ -142,10 +140,7 @@ impl Store {
                     std::fs::create_dir_all(dir)?;
                 }
             }
-            let pool = SqlitePoolOptions::new()
-                .max_connections(8)
-                .connect_with(opts)
-                .await?;
+            let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await?;
             sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
             Db::Sqlite(pool)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
@@ -186,10 +181,7 @@ impl Store {
 
     /// The data of one app.
     pub fn app(&self, app_id: AppId) -> AppScope<'_> {
-        AppScope {
-            store: self,
-            app_id,
-        }
+        AppScope { store: self, app_id }
     }
 }
 
@@ -220,10 +212,7 @@ pub fn now_ms() -> i64 {
 }
 
 pub(crate) fn json_list(column: &'static str, raw: &str) -> Result<Vec<String>> {
-    serde_json::from_str(raw).map_err(|e| StoreError::Corrupt {
-        column,
-        reason: e.to_string(),
-    })
+    serde_json::from_str(raw).map_err(|e| StoreError::Corrupt { column, reason: e.to_string() })
 }
 
 pub(crate) fn to_json_list(items: &[String]) -> String {
@@ -236,11 +225,7 @@ mod tests {
     use super::*;
 
     fn key() -> NewSigningKey {
-        NewSigningKey {
-            kid: KeyId::generate(),
-            private_der: vec![1; 48],
-            public_key: vec![2; 32],
-        }
+        NewSigningKey { kid: KeyId::generate(), private_der: vec![1; 48], public_key: vec![2; 32] }
     }
 
     fn new_app(api_key: &str) -> NewApp {
@@ -266,37 +251,14 @@ mod tests {
         let a = s.create_app(new_app("ck_a")).await.unwrap();
         let b = s.create_app(new_app("ck_b")).await.unwrap();
         let id: UserId = "u-1".parse().unwrap();
-        let up = |name: &str| UserUpsert {
-            id: id.clone(),
-            name: Some(name.into()),
-            avatar_url: None,
-            metadata: None,
-        };
+        let up = |name: &str| UserUpsert { id: id.clone(), name: Some(name.into()), avatar_url: None, metadata: None };
         s.app(a.id).upsert_user(&up("in a")).await.unwrap();
         assert!(s.app(b.id).get_user(&id).await.unwrap().is_none());
         assert!(!s.app(b.id).delete_user(&id).await.unwrap());
         s.app(b.id).upsert_user(&up("in b")).await.unwrap();
-        assert_eq!(
-            s.app(a.id)
-                .get_user(&id)
-                .await
-                .unwrap()
-                .unwrap()
-                .name
-                .as_deref(),
-            Some("in a")
-        );
+        assert_eq!(s.app(a.id).get_user(&id).await.unwrap().unwrap().name.as_deref(), Some("in a"));
         assert!(s.app(a.id).delete_user(&id).await.unwrap());
-        assert_eq!(
-            s.app(b.id)
-                .get_user(&id)
-                .await
-                .unwrap()
-                .unwrap()
-                .name
-                .as_deref(),
-            Some("in b")
-        );
+        assert_eq!(s.app(b.id).get_user(&id).await.unwrap().unwrap().name.as_deref(), Some("in b"));
         assert_eq!(s.app(a.id).get_user(&id).await.unwrap(), None);
     }
 
@@ -316,39 +278,18 @@ mod tests {
         let a = s.create_app(new_app("ck_a")).await.unwrap();
         let first = s.app(a.id).active_signing_key().await.unwrap().unwrap().kid;
         let second = key();
-        s.app(a.id)
-            .rotate_signing_key(&second, false)
-            .await
-            .unwrap();
-        assert_eq!(
-            s.app(a.id).active_signing_key().await.unwrap().unwrap().kid,
-            second.kid
-        );
-        let kids: Vec<KeyId> = s
-            .verification_keys()
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|k| k.kid)
-            .collect();
+        s.app(a.id).rotate_signing_key(&second, false).await.unwrap();
+        assert_eq!(s.app(a.id).active_signing_key().await.unwrap().unwrap().kid, second.kid);
+        let kids: Vec<KeyId> = s.verification_keys().await.unwrap().into_iter().map(|k| k.kid).collect();
         assert!(kids.contains(&first) && kids.contains(&second.kid));
         let third = key();
         s.app(a.id).rotate_signing_key(&third, true).await.unwrap();
-        let kids: Vec<KeyId> = s
-            .verification_keys()
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|k| k.kid)
-            .collect();
+        let kids: Vec<KeyId> = s.verification_keys().await.unwrap().into_iter().map(|k| k.kid).collect();
         assert_eq!(kids, vec![third.kid]);
     }
 
     #[tokio::test]
     async fn unsupported_urls_are_refused() {
-        assert!(matches!(
-            Store::connect("mysql://x").await,
-            Err(StoreError::UnsupportedUrl(_))
-        ));
+        assert!(matches!(Store::connect("mysql://x").await, Err(StoreError::UnsupportedUrl(_))));
     }
 }

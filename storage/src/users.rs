@@ -49,17 +49,13 @@ impl TryFrom<UserRow> for User {
     type Error = StoreError;
     fn try_from(r: UserRow) -> Result<User> {
         let corrupt = |column: &'static str| {
-            move |e: &dyn std::fmt::Display| StoreError::Corrupt {
-                column,
-                reason: e.to_string(),
-            }
+            move |e: &dyn std::fmt::Display| StoreError::Corrupt { column, reason: e.to_string() }
         };
         Ok(User {
             id: r.id.parse().map_err(|e| corrupt("users.id")(&e))?,
             name: r.name,
             avatar_url: r.avatar_url,
-            metadata: serde_json::from_str(&r.metadata)
-                .map_err(|e| corrupt("users.metadata")(&e))?,
+            metadata: serde_json::from_str(&r.metadata).map_err(|e| corrupt("users.metadata")(&e))?,
             created_at: r.created_at,
             updated_at: r.updated_at,
         })
@@ -104,17 +100,9 @@ impl AppScope<'_> {
 
     /// The user with this id in this app, if any.
     pub async fn get_user(&self, id: &UserId) -> Result<Option<User>> {
-        let sql = concat!(
-            "SELECT ",
-            user_columns!(),
-            " FROM users WHERE app_id = $1 AND id = $2"
-        );
+        let sql = concat!("SELECT ", user_columns!(), " FROM users WHERE app_id = $1 AND id = $2");
         let row: Option<UserRow> = on_pool!(self.db(), |pool| {
-            sqlx::query_as(sql)
-                .bind(self.id())
-                .bind(id.as_str())
-                .fetch_optional(pool)
-                .await?
+            sqlx::query_as(sql).bind(self.id()).bind(id.as_str()).fetch_optional(pool).await?
         });
         row.map(User::try_from).transpose()
     }

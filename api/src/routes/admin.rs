@@ -145,10 +145,7 @@ fn check_profile(
     metadata: Option<&serde_json::Value>,
 ) -> Result<(), ApiError> {
     if name.is_some_and(|n| n.chars().count() > 256) {
-        return Err(ApiError::invalid(
-            "invalid_name",
-            "name must be at most 256 characters",
-        ));
+        return Err(ApiError::invalid("invalid_name", "name must be at most 256 characters"));
     }
     if let Some(url) = avatar_url {
         let ok = (url.starts_with("https://") || url.starts_with("http://"))
@@ -163,10 +160,7 @@ fn check_profile(
     }
     if let Some(m) = metadata {
         if !m.is_object() {
-            return Err(ApiError::invalid(
-                "invalid_metadata",
-                "metadata must be a JSON object",
-            ));
+            return Err(ApiError::invalid("invalid_metadata", "metadata must be a JSON object"));
         }
         if m.to_string().len() > MAX_METADATA_BYTES {
             return Err(ApiError::invalid(
@@ -179,8 +173,7 @@ fn check_profile(
 }
 
 fn parse_user_id(raw: &str) -> Result<UserId, ApiError> {
-    raw.parse()
-        .map_err(|e: caas_storage::IdError| ApiError::bad_request("invalid_user_id", e.to_string()))
+    raw.parse().map_err(|e: caas_storage::IdError| ApiError::bad_request("invalid_user_id", e.to_string()))
 }
 
 /// Creates or updates the end user and returns a session token for them.
@@ -205,11 +198,7 @@ pub async fn create_session(
     auth: AdminAuth,
     ApiJson(req): ApiJson<SessionRequest>,
 ) -> Result<ApiJson<SessionResponse>, ApiError> {
-    check_profile(
-        req.name.as_deref(),
-        req.avatar_url.as_deref(),
-        req.metadata.as_ref(),
-    )?;
+    check_profile(req.name.as_deref(), req.avatar_url.as_deref(), req.metadata.as_ref())?;
     let ttl = req.ttl_secs.unwrap_or(DEFAULT_TTL_SECS);
     if !(MIN_TTL_SECS..=MAX_TTL_SECS).contains(&ttl) {
         return Err(ApiError::invalid(
@@ -218,9 +207,10 @@ pub async fn create_session(
         ));
     }
     let scope = state.store.app(auth.app.id);
-    let key = scope.active_signing_key().await?.ok_or_else(|| {
-        ApiError::internal(format!("app {} has no active signing key", auth.app.id))
-    })?;
+    let key = scope
+        .active_signing_key()
+        .await?
+        .ok_or_else(|| ApiError::internal(format!("app {} has no active signing key", auth.app.id)))?;
     let user = scope
         .upsert_user(&UserUpsert {
             id: req.user_id,
@@ -243,11 +233,7 @@ pub async fn create_session(
     };
     let token = sign(&key, &claims).map_err(ApiError::internal)?;
     tracing::debug!(app_id = %auth.app.id, user_id = %user.id, "session created");
-    Ok(ApiJson(SessionResponse {
-        token,
-        expires_at: rfc3339(expires),
-        user: user.into(),
-    }))
+    Ok(ApiJson(SessionResponse { token, expires_at: rfc3339(expires), user: user.into() }))
 }
 
 /// Reads an end user.
@@ -271,12 +257,7 @@ pub async fn get_user(
     Path(user_id): Path<String>,
 ) -> Result<ApiJson<UserBody>, ApiError> {
     let id = parse_user_id(&user_id)?;
-    let user = state
-        .store
-        .app(auth.app.id)
-        .get_user(&id)
-        .await?
-        .ok_or_else(|| user_not_found(&id))?;
+    let user = state.store.app(auth.app.id).get_user(&id).await?.ok_or_else(|| user_not_found(&id))?;
     Ok(ApiJson(user.into()))
 }
 
@@ -303,20 +284,11 @@ pub async fn put_user(
     ApiJson(req): ApiJson<UserUpdate>,
 ) -> Result<ApiJson<UserBody>, ApiError> {
     let id = parse_user_id(&user_id)?;
-    check_profile(
-        req.name.as_deref(),
-        req.avatar_url.as_deref(),
-        req.metadata.as_ref(),
-    )?;
+    check_profile(req.name.as_deref(), req.avatar_url.as_deref(), req.metadata.as_ref())?;
     let user = state
         .store
         .app(auth.app.id)
-        .upsert_user(&UserUpsert {
-            id,
-            name: req.name,
-            avatar_url: req.avatar_url,
-            metadata: req.metadata,
-        })
+        .upsert_user(&UserUpsert { id, name: req.name, avatar_url: req.avatar_url, metadata: req.metadata })
         .await?;
     Ok(ApiJson(user.into()))
 }
@@ -405,17 +377,10 @@ pub async fn patch_app(
     security(("api_secret" = [])),
     responses((status = 200, body = SecretBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
 )]
-pub async fn rotate_secret(
-    State(state): State<AppState>,
-    auth: AdminAuth,
-) -> Result<ApiJson<SecretBody>, ApiError> {
+pub async fn rotate_secret(State(state): State<AppState>, auth: AdminAuth) -> Result<ApiJson<SecretBody>, ApiError> {
     let api_secret = ops::rotate_secret(&state.store, auth.app.id).await?;
     tracing::info!(app_id = %auth.app.id, "api secret rotated");
-    Ok(ApiJson(SecretBody {
-        app_id: auth.app.id.to_string(),
-        api_key: auth.app.api_key,
-        api_secret,
-    }))
+    Ok(ApiJson(SecretBody { app_id: auth.app.id.to_string(), api_key: auth.app.api_key, api_secret }))
 }
 
 /// Starts signing sessions with a new key. Tokens of older keys keep working
@@ -436,7 +401,5 @@ pub async fn rotate_signing_key(
     let kid = ops::rotate_signing_key(&state.store, auth.app.id, q.revoke_previous).await?;
     state.directory.reload(&state.store).await?;
     tracing::info!(app_id = %auth.app.id, kid = %kid, revoke_previous = q.revoke_previous, "signing key rotated");
-    Ok(ApiJson(KeyBody {
-        kid: kid.to_string(),
-    }))
+    Ok(ApiJson(KeyBody { kid: kid.to_string() }))
 }

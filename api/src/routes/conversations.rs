@@ -4,16 +4,13 @@ use axum::extract::{Path, Query, State};
 use caas_storage::ConversationId;
 
 use crate::auth::EndUser;
-use crate::chat::{
-    self, ConversationBody, CreateConversation, HistoryQuery, MessageBody, MessagesBody,
-    SendMessage,
-};
+use crate::chat::{self, ConversationBody, CreateConversation, HistoryQuery, MessageBody, MessagesBody, SendMessage};
+use crate::chat::{ListQuery, ReadBody, ReadInput, SettingsInput};
 use crate::error::{ApiError, ApiJson, ErrorBody};
 use crate::state::AppState;
 
 fn conversation_id(raw: &str) -> Result<ConversationId, ApiError> {
-    raw.parse()
-        .map_err(|_| ApiError::not_found("not_found", "conversation not found"))
+    raw.parse().map_err(|_| ApiError::not_found("not_found", "conversation not found"))
 }
 
 /// Creates a conversation (a direct one that exists is returned as it is).
@@ -35,9 +32,7 @@ pub async fn create(
     user: EndUser,
     ApiJson(input): ApiJson<CreateConversation>,
 ) -> Result<ApiJson<ConversationBody>, ApiError> {
-    Ok(ApiJson(
-        chat::create_conversation(&state, &user, input).await?,
-    ))
+    Ok(ApiJson(chat::create_conversation(&state, &user, input).await?))
 }
 
 /// A conversation the caller belongs to.
@@ -54,9 +49,7 @@ pub async fn get(
     user: EndUser,
     Path(id): Path<String>,
 ) -> Result<ApiJson<ConversationBody>, ApiError> {
-    Ok(ApiJson(
-        chat::get_conversation(&state, &user, conversation_id(&id)?).await?,
-    ))
+    Ok(ApiJson(chat::get_conversation(&state, &user, conversation_id(&id)?).await?))
 }
 
 /// Sends a message; the reply comes after it is stored.
@@ -80,9 +73,7 @@ pub async fn send(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<SendMessage>,
 ) -> Result<ApiJson<MessageBody>, ApiError> {
-    Ok(ApiJson(
-        chat::send_message(&state, &user, Some(conversation_id(&id)?), input).await?,
-    ))
+    Ok(ApiJson(chat::send_message(&state, &user, Some(conversation_id(&id)?), input).await?))
 }
 
 /// Message history, oldest first, paging backward with `before_seq`.
@@ -100,7 +91,61 @@ pub async fn history(
     Path(id): Path<String>,
     Query(q): Query<HistoryQuery>,
 ) -> Result<ApiJson<MessagesBody>, ApiError> {
-    Ok(ApiJson(
-        chat::history(&state, &user, Some(conversation_id(&id)?), q).await?,
-    ))
+    Ok(ApiJson(chat::history(&state, &user, Some(conversation_id(&id)?), q).await?))
+}
+
+/// The caller's conversations (the chat list): most recent activity first, with
+/// unread counts, last-message previews and a members summary.
+#[utoipa::path(
+    get,
+    path = "/v1/conversations",
+    tag = "chat",
+    security(("session_token" = [])),
+    params(ListQuery),
+    responses((status = 200, description = "`{conversations: [...], next_cursor}`", body = Object), (status = 422, body = ErrorBody))
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    user: EndUser,
+    Query(q): Query<ListQuery>,
+) -> Result<ApiJson<caas_storage::InboxPage>, ApiError> {
+    Ok(ApiJson(chat::list(&state, &user, q).await?))
+}
+
+/// Marks messages up to `seq` read; the other members receive `receipt.read`.
+#[utoipa::path(
+    post,
+    path = "/v1/conversations/{id}/read",
+    tag = "chat",
+    security(("session_token" = [])),
+    params(("id" = String, Path)),
+    request_body = ReadInput,
+    responses((status = 200, body = ReadBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+pub async fn read(
+    State(state): State<AppState>,
+    user: EndUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<ReadInput>,
+) -> Result<ApiJson<ReadBody>, ApiError> {
+    Ok(ApiJson(chat::mark_read(&state, &user, Some(conversation_id(&id)?), input).await?))
+}
+
+/// Changes the caller's settings of a conversation (mute, archive, pin).
+#[utoipa::path(
+    patch,
+    path = "/v1/conversations/{id}/settings",
+    tag = "chat",
+    security(("session_token" = [])),
+    params(("id" = String, Path)),
+    request_body = SettingsInput,
+    responses((status = 200, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+pub async fn settings(
+    State(state): State<AppState>,
+    user: EndUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<SettingsInput>,
+) -> Result<ApiJson<serde_json::Value>, ApiError> {
+    Ok(ApiJson(chat::update_settings(&state, &user, Some(conversation_id(&id)?), input).await?))
 }

@@ -20,12 +20,8 @@ use crate::state::AppState;
         (status = 429, description = "Rate limited (`rate_limited`)", body = ErrorBody),
     )
 )]
-pub async fn me(
-    State(state): State<AppState>,
-    user: EndUser,
-) -> Result<ApiJson<UserBody>, ApiError> {
+pub async fn me(State(state): State<AppState>, user: EndUser) -> Result<ApiJson<UserBody>, ApiError> {
     let stored = state.store.app(user.app_id).get_user(&user.user_id).await?;
-    let stored =
-        stored.ok_or_else(|| ApiError::invalid_token("the user of this token no longer exists"))?;
+    let stored = stored.ok_or_else(|| ApiError::invalid_token("the user of this token no longer exists"))?;
     Ok(ApiJson(stored.into()))
 }

@@ -49,6 +49,5 @@ pub fn rfc3339_ms(ms: i64) -> String {
 
 /// Formats a time as RFC 3339.
 pub fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }

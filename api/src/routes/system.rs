@@ -32,20 +32,12 @@ pub async fn healthz() -> ApiJson<Health> {
 pub async fn readyz(State(state): State<AppState>) -> Result<ApiJson<Health>, ApiError> {
     state.store.ping().await.map_err(|e| {
         tracing::warn!(error = %e, "database not ready");
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "not_ready",
-            "the database does not answer",
-        )
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", "the database does not answer")
     })?;
     if let Some(client) = &state.redis {
         redis_ping(client).await.map_err(|e| {
             tracing::warn!(error = %e, "redis not ready");
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "not_ready",
-                "redis does not answer",
-            )
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", "redis does not answer")
         })?;
     }
     Ok(ApiJson(Health { status: "ok" }))
@@ -54,33 +46,19 @@ pub async fn readyz(State(state): State<AppState>) -> Result<ApiJson<Health>, Ap
 /// Prometheus metrics: request counts and latency histograms per route and status.
 #[utoipa::path(get, path = "/metrics", tag = "system", responses((status = 200, content_type = "text/plain", body = String)))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(),
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], state.metrics.render()).into_response()
 }
 
 /// This document: OpenAPI 3.1 of every REST route.
 #[utoipa::path(get, path = "/openapi.json", tag = "system", responses((status = 200, content_type = "application/json", body = Object)))]
 pub async fn openapi(State(state): State<AppState>) -> Response {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        state.openapi_json.clone(),
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, "application/json")], state.openapi_json.clone()).into_response()
 }
 
 async fn redis_ping(client: &redis::Client) -> Result<(), String> {
     let probe = async {
-        let mut conn = client
-            .get_multiplexed_async_connection()
-            .await
-            .map_err(|e| e.to_string())?;
-        redis::cmd("PING")
-            .query_async::<String>(&mut conn)
-            .await
-            .map_err(|e| e.to_string())
+        let mut conn = client.get_multiplexed_async_connection().await.map_err(|e| e.to_string())?;
+        redis::cmd("PING").query_async::<String>(&mut conn).await.map_err(|e| e.to_string())
     };
     match tokio::time::timeout(std::time::Duration::from_secs(2), probe).await {
         Ok(Ok(pong)) if pong == "PONG" => Ok(()),

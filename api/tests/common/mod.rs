@@ -35,8 +35,7 @@ macro_rules! on_both_backends {
 
 /// PostgreSQL server of the tests (trust auth, database `test`).
 pub fn pg_base_url() -> String {
-    std::env::var("CAAS_TEST_PG_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+    std::env::var("CAAS_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
 }
 
 /// A database of its own for one test: a temp SQLite file or a new PostgreSQL schema.
@@ -53,11 +52,7 @@ impl TestDb {
         match backend {
             Backend::Sqlite => {
                 let url = format!("sqlite://{}", dir.path().join("caas.db").display());
-                TestDb {
-                    url,
-                    dir,
-                    schema: None,
-                }
+                TestDb { url, dir, schema: None }
             }
             Backend::Postgres => {
                 let schema = format!(
@@ -66,20 +61,16 @@ impl TestDb {
                     N.fetch_add(1, Ordering::Relaxed),
                     caas_storage::now_ms() % 1_000_000
                 );
-                let pool = sqlx::PgPool::connect(&pg_base_url()).await.expect(
-                    "PostgreSQL at 127.0.0.1:5432 (database `test`) must be running for the tests",
-                );
+                let pool = sqlx::PgPool::connect(&pg_base_url())
+                    .await
+                    .expect("PostgreSQL at 127.0.0.1:5432 (database `test`) must be running for the tests");
                 sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
                     .execute(&pool)
                     .await
                     .expect("create schema");
                 pool.close().await;
                 let url = format!("{}?options[search_path]={schema}", pg_base_url());
-                TestDb {
-                    url,
-                    dir,
-                    schema: Some(schema),
-                }
+                TestDb { url, dir, schema: Some(schema) }
             }
         }
     }
@@ -88,9 +79,7 @@ impl TestDb {
     pub async fn drop_schema(&self) {
         if let Some(schema) = &self.schema {
             if let Ok(pool) = sqlx::PgPool::connect(&pg_base_url()).await {
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
-                    .execute(&pool)
-                    .await;
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE"))).execute(&pool).await;
                 pool.close().await;
             }
         }
@@ -171,41 +160,21 @@ impl TestServer {
     /// A client whose connections come from `ip` (any address of 127.0.0.0/8 works on Linux).
     pub fn client_from(&self, ip: &str) -> reqwest::Client {
         let ip: IpAddr = ip.parse().expect("ip");
-        reqwest::Client::builder()
-            .local_address(ip)
-            .build()
-            .expect("client")
+        reqwest::Client::builder().local_address(ip).build().expect("client")
     }
 
     /// Creates an app directly through the shared operations (as the CLI does).
     pub async fn create_app(&self, name: &str, ips: &[&str], origins: &[&str]) -> TestApp {
         let ips: Vec<String> = ips.iter().map(|s| s.to_string()).collect();
         let origins: Vec<String> = origins.iter().map(|s| s.to_string()).collect();
-        let created = ops::create_app(self.store(), name, &ips, &origins)
-            .await
-            .expect("create app");
-        self.state
-            .directory
-            .reload(self.store())
-            .await
-            .expect("reload directory");
-        TestApp {
-            id: created.app.id,
-            api_key: created.app.api_key,
-            api_secret: created.api_secret,
-        }
+        let created = ops::create_app(self.store(), name, &ips, &origins).await.expect("create app");
+        self.state.directory.reload(self.store()).await.expect("reload directory");
+        TestApp { id: created.app.id, api_key: created.app.api_key, api_secret: created.api_secret }
     }
 
     /// A request to the admin API with `app`'s credentials.
-    pub fn admin(
-        &self,
-        app: &TestApp,
-        method: reqwest::Method,
-        path: &str,
-    ) -> reqwest::RequestBuilder {
-        self.client
-            .request(method, self.url(path))
-            .basic_auth(&app.api_key, Some(&app.api_secret))
+    pub fn admin(&self, app: &TestApp, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, self.url(path)).basic_auth(&app.api_key, Some(&app.api_secret))
     }
 
     /// `POST /v1/admin/sessions` as `app`; returns the token.
@@ -226,13 +195,7 @@ impl TestServer {
 
     /// `GET /v1/me` with `token`; returns status and body.
     pub async fn me(&self, token: &str) -> (u16, Value) {
-        let res = self
-            .client
-            .get(self.url("/v1/me"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("request");
+        let res = self.client.get(self.url("/v1/me")).bearer_auth(token).send().await.expect("request");
         read(res).await
     }
 
@@ -242,9 +205,7 @@ impl TestServer {
             let _ = tx.send(());
         }
         if let Some(task) = self.task.take() {
-            task.await
-                .expect("server task")
-                .expect("server ran cleanly");
+            task.await.expect("server task").expect("server ran cleanly");
         }
         self.db.drop_schema().await;
     }
@@ -265,23 +226,13 @@ pub async fn read(res: reqwest::Response) -> (u16, Value) {
 /// Asserts the contract's error shape and code.
 pub fn assert_error(status: u16, body: &Value, want_status: u16, want_code: &str) {
     assert_eq!(status, want_status, "unexpected status, body: {body}");
-    assert_eq!(
-        body["error"]["code"], want_code,
-        "unexpected code, body: {body}"
-    );
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .is_some_and(|m| !m.is_empty()),
-        "error without a message: {body}"
-    );
+    assert_eq!(body["error"]["code"], want_code, "unexpected code, body: {body}");
+    assert!(body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "error without a message: {body}");
 }
 
 /// A WebSocket client of `/v1/ws` that keeps pushes apart from replies.
 pub struct WsClient {
-    stream: tokio_tungstenite::WebSocketStream<
-        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
-    >,
+    stream: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
     next_id: u64,
     /// Pushes received while waiting for a reply.
     pub events: std::collections::VecDeque<Value>,
@@ -293,9 +244,7 @@ pub const WS_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 impl WsClient {
     /// Connects with `token` (and `cursor`); fails the test if the upgrade is refused.
     pub async fn connect(h: &TestServer, token: &str, cursor: Option<&str>) -> WsClient {
-        Self::try_connect(h, token, cursor, None)
-            .await
-            .expect("websocket upgrade")
+        Self::try_connect(h, token, cursor, None).await.expect("websocket upgrade")
     }
 
     /// Connects, returning the HTTP status and body of a refused upgrade.
@@ -322,15 +271,10 @@ impl WsClient {
         }
         let mut req = url.into_client_request().expect("request");
         if let Some(o) = origin {
-            req.headers_mut()
-                .insert("origin", o.parse().expect("origin"));
+            req.headers_mut().insert("origin", o.parse().expect("origin"));
         }
         match tokio_tungstenite::connect_async(req).await {
-            Ok((stream, _)) => Ok(WsClient {
-                stream,
-                next_id: 1,
-                events: Default::default(),
-            }),
+            Ok((stream, _)) => Ok(WsClient { stream, next_id: 1, events: Default::default() }),
             Err(tokio_tungstenite::tungstenite::Error::Http(res)) => {
                 let status = res.status().as_u16();
                 let body = res
@@ -368,18 +312,14 @@ impl WsClient {
     /// Sends a raw text frame.
     pub async fn send_raw(&mut self, text: &str) {
         use futures_util::SinkExt;
-        self.stream
-            .send(tokio_tungstenite::tungstenite::Message::Text(text.into()))
-            .await
-            .expect("send");
+        self.stream.send(tokio_tungstenite::tungstenite::Message::Text(text.into())).await.expect("send");
     }
 
     /// Sends a request and waits for its reply, keeping pushes in `events`.
     pub async fn request(&mut self, op: &str, data: Value) -> Value {
         let id = self.next_id;
         self.next_id += 1;
-        self.send_raw(&serde_json::json!({"id": id, "op": op, "data": data}).to_string())
-            .await;
+        self.send_raw(&serde_json::json!({"id": id, "op": op, "data": data}).to_string()).await;
         loop {
             let f = self.frame().await;
             if f.get("event").is_some() {
@@ -441,18 +381,10 @@ impl CaasProcess {
         let mut child = cmd.spawn().expect("start caas serve");
         let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
         let addr = loop {
-            let line = lines
-                .next()
-                .expect("caas exited before listening")
-                .expect("log line");
-            let v: Value = serde_json::from_str(&line)
-                .unwrap_or_else(|_| panic!("log line is not JSON: {line}"));
+            let line = lines.next().expect("caas exited before listening").expect("log line");
+            let v: Value = serde_json::from_str(&line).unwrap_or_else(|_| panic!("log line is not JSON: {line}"));
             if v["fields"]["message"] == "caas listening" {
-                break v["fields"]["addr"]
-                    .as_str()
-                    .expect("addr")
-                    .parse()
-                    .expect("socket addr");
+                break v["fields"]["addr"].as_str().expect("addr").parse().expect("socket addr");
             }
         };
         // Keep draining the logs so the process never blocks on a full pipe.
@@ -467,9 +399,7 @@ impl CaasProcess {
 
 impl Drop for CaasProcess {
     fn drop(&mut self) {
-        let _ = std::process::Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
+        let _ = std::process::Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         while std::time::Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
