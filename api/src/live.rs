@@ -21,6 +21,7 @@ pub async fn publish(bus: &Bus, app: AppId, event: &Event, recipients: &[UserId]
         id: event.id,
         recipients: recipients.iter().map(|u| u.as_str().to_owned()).collect(),
         frame: Arc::from(event_frame(event)),
+        ephemeral: false,
     };
     bus.publish(live).await;
 }
@@ -46,7 +47,27 @@ impl EventSource for StoreSource {
                 id: event.id,
                 recipients: recipients.iter().map(|u| u.as_str().to_owned()).collect(),
                 frame: Arc::from(event_frame(&event)),
+                ephemeral: false,
             })
             .collect())
     }
+}
+
+/// Sends an ephemeral event (typing, presence) to `recipients` on every node:
+/// no cursor, not stored, not replayed.
+pub async fn publish_ephemeral<T: serde::Serialize>(
+    bus: &Bus,
+    app: AppId,
+    event: &str,
+    data: &T,
+    recipients: &[UserId],
+) {
+    let live = LiveEvent {
+        app: app.to_string(),
+        id: 0,
+        recipients: recipients.iter().map(|u| u.as_str().to_owned()).collect(),
+        frame: Arc::from(push(event, data, None)),
+        ephemeral: true,
+    };
+    bus.publish(live).await;
 }

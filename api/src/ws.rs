@@ -15,6 +15,8 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use caas_signaling::heartbeat::{Beat, Heartbeat};
 use caas_signaling::protocol::{Inbound, parse_frame, reply_err, reply_ok};
+use caas_signaling::typing::{Start, Typing};
+use caas_storage::ConversationId;
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -24,7 +26,7 @@ use utoipa::IntoParams;
 use crate::auth::{EndUser, authenticate, bearer_token};
 use crate::chat;
 use crate::error::{ApiError, ErrorBody};
-use crate::live::event_frame;
+use crate::live::{event_frame, publish_ephemeral};
 use crate::origin::request_origin;
 use crate::routes::UserBody;
 use crate::state::AppState;
@@ -98,6 +100,7 @@ async fn session(state: AppState, user: EndUser, cursor: Option<i64>, socket: We
     };
     let conn = sub.conn;
     tracing::debug!(app_id = %app, user_id = %user.user_id, conn_id = conn, "websocket open");
+    let mut conn_state = ConnState { typing: Typing::new(TYPING_EVERY, TYPING_TTL) };
     let outcome = async {
         let me = state.store.app(user.app_id).get_user(&user.user_id).await.map_err(|e| e.to_string())?;
         let Some(me) = me else {
@@ -125,6 +128,7 @@ async fn session(state: AppState, user: EndUser, cursor: Option<i64>, socket: We
             }
         }
         let mut hb = Heartbeat::new(Instant::now(), PING_AFTER, DEAD_AFTER);
+        let mut sweep = tokio::time::interval(Duration::from_secs(1));
         loop {
             let deadline = tokio::time::Instant::from_std(hb.deadline());
             tokio::select! {
@@ -133,7 +137,7 @@ async fn session(state: AppState, user: EndUser, cursor: Option<i64>, socket: We
                     hb.heard(Instant::now());
                     match msg {
                         Message::Text(text) => {
-                            let reply = handle_frame(&state, &user, &text).await;
+                            let reply = handle_frame(&state, &user, &mut conn_state, &text).await;
                             sink.send(Message::Text(reply.into())).await.map_err(|e| e.to_string())?;
                         }
                         Message::Binary(_) => {
@@ -151,6 +155,11 @@ async fn session(state: AppState, user: EndUser, cursor: Option<i64>, socket: We
                         return Ok(());
                     }
                 },
+                _ = sweep.tick() => {
+                    for conv in conn_state.typing.expire(Instant::now()) {
+                        typing_changed(&state, &user, conv, false).await;
+                    }
+                }
                 _ = tokio::time::sleep_until(deadline) => match hb.poll(Instant::now()) {
                     Beat::Ping => sink.send(Message::Ping(Default::default())).await.map_err(|e| e.to_string())?,
                     Beat::Close => {
@@ -163,6 +172,9 @@ async fn session(state: AppState, user: EndUser, cursor: Option<i64>, socket: We
         }
     }
     .await;
+    for conv in conn_state.typing.drain() {
+        typing_changed(&state, &user, conv, false).await;
+    }
     if let Err(e) = outcome {
         tracing::debug!(conn_id = conn, error = %e, "websocket ended");
         let _ = sink.send(close(1011, &e)).await;
@@ -184,18 +196,49 @@ fn input<T: DeserializeOwned>(data: Value) -> Result<T, ApiError> {
         .map_err(|e| ApiError::invalid("invalid_body", format!("invalid data: {e}")))
 }
 
-async fn handle_frame(state: &AppState, user: &EndUser, text: &str) -> String {
+/// Per-connection state the ops use.
+struct ConnState {
+    typing: Typing<ConversationId>,
+}
+
+/// Broadcast a typing start at most this often per conversation.
+const TYPING_EVERY: Duration = Duration::from_secs(2);
+/// A typing indicator not refreshed for this long stops.
+const TYPING_TTL: Duration = Duration::from_secs(6);
+
+async fn handle_frame(state: &AppState, user: &EndUser, conn: &mut ConnState, text: &str) -> String {
     match parse_frame(text) {
         Inbound::Invalid { id, message } => reply_err(&id, "bad_request", &message),
-        Inbound::Request { id, op, data } => match dispatch(state, user, &op, data).await {
+        Inbound::Request { id, op, data } => match dispatch(state, user, conn, &op, data).await {
             Ok(value) => reply_ok(&id, &value),
             Err(e) => reply_err(&id, e.code, &e.message),
         },
     }
 }
 
-async fn dispatch(state: &AppState, user: &EndUser, op: &str, data: Value) -> Result<Value, ApiError> {
+async fn dispatch(
+    state: &AppState,
+    user: &EndUser,
+    conn: &mut ConnState,
+    op: &str,
+    data: Value,
+) -> Result<Value, ApiError> {
     match op {
+        "typing.start" | "typing.stop" => {
+            let r: chat::ConversationRef = input(data)?;
+            // Only members may type; this also tells unknown from forbidden.
+            state.store.app(user.app_id).conversation(r.conversation_id, &user.user_id).await?;
+            let now = Instant::now();
+            let changed = if op == "typing.start" {
+                conn.typing.start(r.conversation_id, now) == Start::Broadcast
+            } else {
+                conn.typing.stop(&r.conversation_id)
+            };
+            if changed {
+                typing_changed(state, user, r.conversation_id, op == "typing.start").await;
+            }
+            Ok(json!({}))
+        }
         "conversation.create" => json_of(chat::create_conversation(state, user, input(data)?).await?),
         "conversation.get" => {
             let r: chat::ConversationRef = input(data)?;
@@ -212,4 +255,23 @@ async fn dispatch(state: &AppState, user: &EndUser, op: &str, data: Value) -> Re
 
 fn json_of<T: serde::Serialize>(v: T) -> Result<Value, ApiError> {
     serde_json::to_value(v).map_err(ApiError::internal)
+}
+
+/// Tells the other members that `user` started or stopped typing.
+async fn typing_changed(state: &AppState, user: &EndUser, conv: ConversationId, typing: bool) {
+    let members = match state.store.app(user.app_id).member_ids(conv).await {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::warn!(app_id = %user.app_id, error = %e, "cannot load members for a typing event");
+            return;
+        }
+    };
+    let others: Vec<_> = members.into_iter().filter(|m| *m != user.user_id).collect();
+    let data = json!({
+        "conversation_id": conv,
+        "user_id": user.user_id,
+        "typing": typing,
+        "expires_in_ms": TYPING_TTL.as_millis() as u64,
+    });
+    publish_ephemeral(&state.bus, user.app_id, "typing", &data, &others).await;
 }

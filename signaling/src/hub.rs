@@ -27,6 +27,10 @@ pub struct LiveEvent {
     pub recipients: Vec<String>,
     /// The push frame, ready to send.
     pub frame: Arc<str>,
+    /// An ephemeral event (typing, presence): delivered at once, outside the
+    /// ordered stream, never replayed; `id` is meaningless.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ephemeral: bool,
 }
 
 /// Input to the hub.
@@ -219,6 +223,14 @@ impl Hub {
         let Some(hub) = self.apps.get_mut(&app) else {
             return;
         };
+        if ev.ephemeral {
+            for user in &ev.recipients {
+                for conn in hub.users.get(user).into_iter().flatten() {
+                    self.out.push(HubOutput::Deliver { conn: *conn, frame: ev.frame.clone() });
+                }
+            }
+            return;
+        }
         if hub.next.is_some_and(|n| ev.id < n) {
             return;
         }
@@ -283,6 +295,7 @@ mod tests {
             id,
             recipients: to.iter().map(|s| s.to_string()).collect(),
             frame: Arc::from(format!("e{id}")),
+            ephemeral: false,
         }
     }
 
@@ -363,6 +376,19 @@ mod tests {
         h.drain();
         h.handle(HubInput::Fetched { app: "a".into(), from: 13, to: 15, events: vec![] });
         assert_eq!(delivered(&h.drain()), vec![(1, "e15".into())]);
+    }
+
+    #[test]
+    fn ephemeral_events_skip_the_ordered_stream() {
+        let mut h = Hub::new();
+        reg(&mut h, 1, "ann");
+        h.handle(HubInput::Counter { app: "a".into(), last_event: 4 });
+        h.drain();
+        let typing = LiveEvent { ephemeral: true, frame: Arc::from("typing"), ..ev(0, &["ann", "bob"]) };
+        h.handle(HubInput::Published(typing));
+        // Delivered at once; the ordered stream still waits for id 5.
+        assert_eq!(delivered(&h.drain()), vec![(1, "typing".into())]);
+        assert_eq!(h.watermarks(), vec![("a".to_owned(), 5)]);
     }
 
     #[test]

@@ -9,3 +9,4 @@ pub mod driver;
 pub mod heartbeat;
 pub mod hub;
 pub mod protocol;
+pub mod typing;
