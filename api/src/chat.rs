@@ -1,6 +1,6 @@
 //! Chat operations, shared by the WebSocket ops and their REST twins.
 
-use caas_storage::{ConversationId, ConversationKind, NewConversation, NewMessage, UserId};
+use caas_storage::{ConversationId, ConversationKind, MessageChange, MessageId, NewConversation, NewMessage, UserId};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -58,6 +58,16 @@ pub struct SendMessage {
     /// Custom JSON payload (at most 16 KiB).
     #[schema(value_type = Option<Object>)]
     pub payload: Option<Value>,
+    /// The message this one quotes.
+    #[schema(value_type = Option<String>)]
+    pub reply_to: Option<MessageId>,
+    /// Post in this message's thread.
+    #[schema(value_type = Option<String>)]
+    pub parent_id: Option<MessageId>,
+    /// Users mentioned (members).
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    pub mentions: Vec<UserId>,
 }
 
 /// Input of `conversation.history`.
@@ -71,6 +81,14 @@ pub struct HistoryQuery {
     pub conversation_id: Option<ConversationId>,
     /// Messages with a smaller seq (default: the newest).
     pub before_seq: Option<i64>,
+    /// Messages with a larger seq (forward).
+    pub after_seq: Option<i64>,
+    /// Messages around this seq (it included).
+    pub around_seq: Option<i64>,
+    /// Only the replies of this thread.
+    #[schema(value_type = Option<String>)]
+    #[param(value_type = Option<String>)]
+    pub parent_id: Option<MessageId>,
     /// Page size, 1 to 200 (default 50).
     pub limit: Option<i64>,
 }
@@ -173,7 +191,14 @@ pub async fn send_message(
         return Err(ApiError::invalid("invalid_client_msg_id", "client_msg_id must be 1 to 128 characters"));
     }
     let scope = state.store.app(user.app_id);
-    let new = NewMessage { client_msg_id: input.client_msg_id, text: input.text, payload: input.payload };
+    let new = NewMessage {
+        client_msg_id: input.client_msg_id,
+        text: input.text,
+        payload: input.payload,
+        reply_to: input.reply_to,
+        parent_id: input.parent_id,
+        mentions: input.mentions,
+    };
     let (message, event) = scope.send_message(conv, &user.user_id, &new).await?;
     if let Some(event) = event {
         let recipients = scope.member_ids(conv).await?;
@@ -194,7 +219,14 @@ pub async fn history(
     if !(1..=HISTORY_MAX).contains(&limit) {
         return Err(ApiError::invalid("invalid_limit", format!("limit must be between 1 and {HISTORY_MAX}")));
     }
-    let messages = state.store.app(user.app_id).history(conv, &user.user_id, q.before_seq, limit).await?;
+    let page = caas_storage::HistoryPage {
+        before_seq: q.before_seq,
+        after_seq: q.after_seq,
+        around_seq: q.around_seq,
+        parent_id: q.parent_id,
+        limit,
+    };
+    let messages = state.store.app(user.app_id).history(conv, &user.user_id, &page).await?;
     Ok(MessagesBody { messages })
 }
 
@@ -317,4 +349,79 @@ pub async fn update_settings(
     let event = state.store.app(user.app_id).update_settings_of(conv, &user.user_id, &settings).await?;
     publish(&state.bus, user.app_id, &event, std::slice::from_ref(&user.user_id)).await;
     Ok(event.data)
+}
+
+/// Input of the ops that change a message.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeInput {
+    /// The message (WebSocket only).
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub message_id: Option<MessageId>,
+    /// New text (`message.edit`).
+    pub text: Option<String>,
+    /// Reaction kind, e.g. `like` or an emoji, 1-32 characters (`reaction.add`, `reaction.remove`).
+    pub kind: Option<String>,
+    /// Pin or unpin (`message.pin`).
+    pub pinned: Option<bool>,
+}
+
+/// Which change an op or route makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeOp {
+    /// `message.edit`.
+    Edit,
+    /// `message.delete`.
+    Delete,
+    /// `reaction.add`.
+    React,
+    /// `reaction.remove`.
+    Unreact,
+    /// `message.pin`.
+    Pin,
+}
+
+/// Edits, deletes, reacts to or pins a message; members receive the matching event.
+pub async fn change_message(
+    state: &AppState,
+    user: &EndUser,
+    id: Option<MessageId>,
+    op: ChangeOp,
+    input: ChangeInput,
+) -> Result<MessageBody, ApiError> {
+    let id = id.or(input.message_id).ok_or_else(|| ApiError::invalid("invalid_body", "`message_id` is required"))?;
+    let kind = || -> Result<String, ApiError> {
+        let k = input.kind.clone().unwrap_or_default();
+        if k.is_empty() || k.chars().count() > 32 || k.chars().any(char::is_whitespace) {
+            return Err(ApiError::invalid("invalid_reaction", "kind must be 1 to 32 characters without spaces"));
+        }
+        Ok(k)
+    };
+    let change = match op {
+        ChangeOp::Edit => {
+            let text = input.text.clone().unwrap_or_default();
+            if text.chars().count() > MAX_TEXT_CHARS {
+                return Err(ApiError::invalid(
+                    "message_too_long",
+                    format!("text must be at most {MAX_TEXT_CHARS} characters"),
+                ));
+            }
+            if text.trim().is_empty() {
+                return Err(ApiError::invalid("empty_message", "an edit needs text; delete the message instead"));
+            }
+            MessageChange::Edit(text)
+        }
+        ChangeOp::Delete => MessageChange::Delete,
+        ChangeOp::React => MessageChange::React(kind()?),
+        ChangeOp::Unreact => MessageChange::Unreact(kind()?),
+        ChangeOp::Pin => MessageChange::Pin(input.pinned.unwrap_or(true)),
+    };
+    let scope = state.store.app(user.app_id);
+    let (message, event) = scope.change_message(id, &user.user_id, &change).await?;
+    if let Some(event) = event {
+        let recipients = scope.member_ids(message.conversation_id).await?;
+        publish(&state.bus, user.app_id, &event, &recipients).await;
+    }
+    Ok(MessageBody { message })
 }

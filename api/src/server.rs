@@ -20,7 +20,7 @@ use crate::directory::Directory;
 use crate::error::ensure_error_shape;
 use crate::observe::{metrics_handle, observe};
 use crate::origin::cors;
-use crate::routes::{admin, conversations, me, system};
+use crate::routes::{admin, conversations, me, messages, system};
 use crate::state::AppState;
 
 /// Why the server could not start.
@@ -89,6 +89,10 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(conversations::create, conversations::list))
         .routes(routes!(conversations::read))
         .routes(routes!(conversations::settings))
+        .routes(routes!(messages::edit, messages::delete))
+        .routes(routes!(messages::react))
+        .routes(routes!(messages::unreact))
+        .routes(routes!(messages::pin))
         .routes(routes!(conversations::get))
         .routes(routes!(conversations::send, conversations::history))
 }

@@ -249,6 +249,16 @@ async fn dispatch(
         "conversation.settings" => chat::update_settings(state, user, None, input(data)?).await,
         "message.send" => json_of(chat::send_message(state, user, None, input(data)?).await?),
         "message.read" => json_of(chat::mark_read(state, user, None, input(data)?).await?),
+        "message.edit" | "message.delete" | "reaction.add" | "reaction.remove" | "message.pin" => {
+            let change = match op {
+                "message.edit" => chat::ChangeOp::Edit,
+                "message.delete" => chat::ChangeOp::Delete,
+                "reaction.add" => chat::ChangeOp::React,
+                "reaction.remove" => chat::ChangeOp::Unreact,
+                _ => chat::ChangeOp::Pin,
+            };
+            json_of(chat::change_message(state, user, None, change, input(data)?).await?)
+        }
         other => Err(ApiError::bad_request("unknown_op", format!("unknown op `{other}`"))),
     }
 }

@@ -25,8 +25,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 pub use apps::{App, AppSettings, NewApp};
 pub use chat::{
-    Conversation, ConversationKind, ConversationSettings, Event, InboxEntry, InboxFilter, InboxPage, LastMessage,
-    Member, Message, NewConversation, NewMessage, Role,
+    Conversation, ConversationKind, ConversationSettings, Event, HistoryPage, InboxEntry, InboxFilter, InboxPage,
+    LastMessage, Member, Message, MessageChange, NewConversation, NewMessage, Reactions, Role,
 };
 pub use error::StoreError;
 pub use ids::{AppId, ConversationId, IdError, KeyId, MessageId, UserId};

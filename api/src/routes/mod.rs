@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod conversations;
 pub mod me;
+pub mod messages;
 pub mod system;
 
 use caas_storage::User;

@@ -74,6 +74,56 @@ impl AppScope<'_> {
                     return Ok((Message::try_from(row)?, None));
                 }
             }
+            for (what, target) in [("reply_to", new.reply_to), ("parent_id", new.parent_id)] {
+                let Some(target) = target else { continue };
+                let found: Option<(Option<String>,)> = sqlx::query_as(
+                    "SELECT parent_id FROM messages WHERE app_id = $1 AND conversation_id = $2 AND id = $3",
+                )
+                .bind(&app)
+                .bind(conv.to_string())
+                .bind(target.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
+                match found {
+                    None => {
+                        return Err(StoreError::Invalid {
+                            code: "invalid_reference",
+                            message: format!("{what} names no message of this conversation"),
+                        });
+                    }
+                    Some((Some(_),)) if what == "parent_id" => {
+                        return Err(StoreError::Invalid {
+                            code: "invalid_reference",
+                            message: "threads are one level deep: reply to the thread's root".into(),
+                        });
+                    }
+                    Some(_) => {}
+                }
+            }
+            for user in &new.mentions {
+                let member: Option<(String,)> = sqlx::query_as(
+                    "SELECT role FROM members WHERE app_id = $1 AND conversation_id = $2 AND user_id = $3",
+                )
+                .bind(&app)
+                .bind(conv.to_string())
+                .bind(user.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+                if member.is_none() {
+                    return Err(StoreError::Invalid {
+                        code: "invalid_mentions",
+                        message: format!("`{user}` is not a member of this conversation"),
+                    });
+                }
+            }
+            if let Some(parent) = new.parent_id {
+                sqlx::query("UPDATE messages SET reply_count = reply_count + 1 WHERE app_id = $1 AND id = $2")
+                    .bind(&app)
+                    .bind(parent.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let mentions = serde_json::to_string(&new.mentions).unwrap_or_else(|_| "[]".into());
             let (seq,): (i64,) = sqlx::query_as(
                 "UPDATE conversations SET last_seq = last_seq + 1, last_message_at = $3, updated_at = $3 \
                  WHERE app_id = $1 AND id = $2 RETURNING last_seq",
@@ -84,8 +134,8 @@ impl AppScope<'_> {
             .fetch_one(&mut *tx)
             .await?;
             sqlx::query(
-                "INSERT INTO messages (app_id, conversation_id, seq, id, sender_id, client_msg_id, text, payload, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                "INSERT INTO messages (app_id, conversation_id, seq, id, sender_id, client_msg_id, text, payload, created_at, \
+                 reply_to, parent_id, mentions) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             )
             .bind(&app)
             .bind(conv.to_string())
@@ -96,6 +146,9 @@ impl AppScope<'_> {
             .bind(&new.text)
             .bind(payload.as_deref())
             .bind(now)
+            .bind(new.reply_to.map(|m| m.to_string()))
+            .bind(new.parent_id.map(|m| m.to_string()))
+            .bind(&mentions)
             .execute(&mut *tx)
             .await?;
             // The sender has read their own message.
@@ -116,7 +169,15 @@ impl AppScope<'_> {
                 client_msg_id: new.client_msg_id.clone(),
                 text: new.text.clone(),
                 payload: new.payload.clone(),
+                reply_to: new.reply_to,
+                parent_id: new.parent_id,
+                reply_count: 0,
+                mentions: new.mentions.clone(),
                 created_at: now,
+                edited_at: None,
+                deleted_at: None,
+                pinned_at: None,
+                reactions: Reactions::default(),
             };
             let data = serde_json::json!({ "message": message });
             let event = append_event!(tx, &app, Some(conv), None::<&UserId>, "message.new", data, now);
@@ -125,31 +186,104 @@ impl AppScope<'_> {
         })
     }
 
-    /// Up to `limit` messages before `before_seq` (or the newest), oldest first.
-    pub async fn history(
-        &self,
-        conv: ConversationId,
-        user: &UserId,
-        before_seq: Option<i64>,
-        limit: i64,
-    ) -> Result<Vec<Message>> {
+    /// A page of history, oldest first, with reactions as `user` sees them.
+    pub async fn history(&self, conv: ConversationId, user: &UserId, page: &HistoryPage) -> Result<Vec<Message>> {
         let app = self.id();
-        let before = before_seq.unwrap_or(i64::MAX);
-        let mut rows: Vec<MessageRow> = on_pool!(self.db(), |pool| {
+        let thread = page.parent_id.map(|p| p.to_string()).unwrap_or_default();
+        let fetch = |lower: i64, upper: i64, newest_first: bool, limit: i64| (lower, upper, newest_first, limit);
+        let plans = match (page.before_seq, page.after_seq, page.around_seq) {
+            (_, _, Some(around)) => {
+                let half = (page.limit / 2).max(1);
+                vec![
+                    fetch(i64::MIN, around.saturating_add(1), true, half),
+                    fetch(around, i64::MAX, false, page.limit - half),
+                ]
+            }
+            (_, Some(after), None) => vec![fetch(after, i64::MAX, false, page.limit)],
+            (before, None, None) => vec![fetch(i64::MIN, before.unwrap_or(i64::MAX), true, page.limit)],
+        };
+        let mut rows: Vec<MessageRow> = Vec::new();
+        let reactions: Vec<(String, String, i64, i64)> = on_pool!(self.db(), |pool| {
             require_member!(pool, &app, conv, user);
-            sqlx::query_as(concat!(
-                "SELECT ",
-                message_columns!(),
-                " FROM messages WHERE app_id = $1 AND conversation_id = $2 AND seq < $3 ORDER BY seq DESC LIMIT $4"
-            ))
-            .bind(&app)
-            .bind(conv.to_string())
-            .bind(before)
-            .bind(limit)
-            .fetch_all(pool)
-            .await?
+            for (lower, upper, newest_first, limit) in plans {
+                let sql = if newest_first {
+                    concat!(
+                        "SELECT ",
+                        message_columns!(),
+                        " FROM messages WHERE app_id = $1 AND conversation_id = $2 AND seq > $3 AND seq < $4 ",
+                        "AND ($5 = '' OR parent_id = $5) ORDER BY seq DESC LIMIT $6"
+                    )
+                } else {
+                    concat!(
+                        "SELECT ",
+                        message_columns!(),
+                        " FROM messages WHERE app_id = $1 AND conversation_id = $2 AND seq > $3 AND seq < $4 ",
+                        "AND ($5 = '' OR parent_id = $5) ORDER BY seq ASC LIMIT $6"
+                    )
+                };
+                let mut part: Vec<MessageRow> = sqlx::query_as(sql)
+                    .bind(&app)
+                    .bind(conv.to_string())
+                    .bind(lower)
+                    .bind(upper)
+                    .bind(&thread)
+                    .bind(limit)
+                    .fetch_all(pool)
+                    .await?;
+                if newest_first {
+                    part.reverse();
+                }
+                rows.extend(part);
+            }
+            match (rows.first(), rows.last()) {
+                (Some(first), Some(last)) => {
+                    sqlx::query_as(
+                        "SELECT message_id, kind, COUNT(*), CAST(MAX(CASE WHEN user_id = $5 THEN 1 ELSE 0 END) AS BIGINT) FROM reactions \
+                         WHERE app_id = $1 AND conversation_id = $2 AND seq >= $3 AND seq <= $4 GROUP BY message_id, kind",
+                    )
+                    .bind(&app)
+                    .bind(conv.to_string())
+                    .bind(first.seq)
+                    .bind(last.seq)
+                    .bind(user.as_str())
+                    .fetch_all(pool)
+                    .await?
+                }
+                _ => Vec::new(),
+            }
         });
-        rows.reverse();
-        rows.into_iter().map(Message::try_from).collect()
+        let mut messages: Vec<Message> = rows.into_iter().map(Message::try_from).collect::<Result<_>>()?;
+        attach_reactions(&mut messages, reactions);
+        Ok(messages)
+    }
+}
+
+/// Which page of history to read; `limit` messages at most.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryPage {
+    /// Older than this seq (backward); default: the newest.
+    pub before_seq: Option<i64>,
+    /// Newer than this seq (forward).
+    pub after_seq: Option<i64>,
+    /// Centred on this seq (it and older, then newer).
+    pub around_seq: Option<i64>,
+    /// Only the replies in this thread.
+    pub parent_id: Option<MessageId>,
+    /// Page size.
+    pub limit: i64,
+}
+
+/// Puts `(message_id, kind, count, mine)` rows onto their messages.
+pub(super) fn attach_reactions(messages: &mut [Message], rows: Vec<(String, String, i64, i64)>) {
+    for (message_id, kind, count, mine) in rows {
+        if let Some(m) = messages.iter_mut().find(|m| m.id.to_string() == message_id) {
+            if mine != 0 {
+                m.reactions.mine.push(kind.clone());
+            }
+            m.reactions.counts.insert(kind, count);
+        }
+    }
+    for m in messages {
+        m.reactions.mine.sort();
     }
 }

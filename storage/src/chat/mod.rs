@@ -143,9 +143,39 @@ pub struct Message {
     /// Custom JSON payload.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<serde_json::Value>,
+    /// The message this one quotes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<MessageId>,
+    /// The thread this message belongs to (its root message).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<MessageId>,
+    /// Replies in this message's thread.
+    pub reply_count: i64,
+    /// Users mentioned.
+    pub mentions: Vec<UserId>,
     /// RFC 3339 on the wire.
     #[serde(with = "ts")]
     pub created_at: i64,
+    /// Last edit (RFC 3339), if edited.
+    #[serde(with = "ts::opt")]
+    pub edited_at: Option<i64>,
+    /// Deletion for everyone (RFC 3339): a tombstone whose text and payload are gone.
+    #[serde(with = "ts::opt")]
+    pub deleted_at: Option<i64>,
+    /// When pinned (RFC 3339), if pinned.
+    #[serde(with = "ts::opt")]
+    pub pinned_at: Option<i64>,
+    /// Reactions: counts by kind, and the viewer's own kinds.
+    pub reactions: Reactions,
+}
+
+/// Reactions on a message, as one viewer sees them.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Reactions {
+    /// How many users reacted with each kind.
+    pub counts: std::collections::BTreeMap<String, i64>,
+    /// The kinds the viewer reacted with.
+    pub mine: Vec<String>,
 }
 
 /// A persistent event, delivered live and replayed after a cursor.
@@ -187,8 +217,14 @@ pub struct NewConversation {
 }
 
 /// A message to send.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct NewMessage {
+    /// The message this one quotes (same conversation).
+    pub reply_to: Option<MessageId>,
+    /// Post in this message's thread (same conversation).
+    pub parent_id: Option<MessageId>,
+    /// Users mentioned (members of the conversation).
+    pub mentions: Vec<UserId>,
     /// Idempotency key: a resend with the same key returns the original.
     pub client_msg_id: Option<String>,
     /// Text.
@@ -245,6 +281,13 @@ struct MessageRow {
     text: String,
     payload: Option<String>,
     created_at: i64,
+    reply_to: Option<String>,
+    parent_id: Option<String>,
+    reply_count: i64,
+    mentions: String,
+    edited_at: Option<i64>,
+    deleted_at: Option<i64>,
+    pinned_at: Option<i64>,
 }
 
 #[derive(FromRow)]
@@ -298,7 +341,16 @@ impl TryFrom<MessageRow> for Message {
             client_msg_id: r.client_msg_id,
             text: r.text,
             payload: r.payload.as_deref().map(|p| json("messages.payload", p)).transpose()?,
+            reply_to: r.reply_to.as_deref().map(|m| parse("messages.reply_to", m)).transpose()?,
+            parent_id: r.parent_id.as_deref().map(|m| parse("messages.parent_id", m)).transpose()?,
+            reply_count: r.reply_count,
+            mentions: serde_json::from_str(&r.mentions)
+                .map_err(|e| StoreError::Corrupt { column: "messages.mentions", reason: e.to_string() })?,
             created_at: r.created_at,
+            edited_at: r.edited_at,
+            deleted_at: r.deleted_at,
+            pinned_at: r.pinned_at,
+            reactions: Reactions::default(),
         })
     }
 }
@@ -324,7 +376,8 @@ macro_rules! conversation_columns {
 }
 macro_rules! message_columns {
     () => {
-        "id, conversation_id, seq, sender_id, client_msg_id, text, payload, created_at"
+        "id, conversation_id, seq, sender_id, client_msg_id, text, payload, created_at, reply_to, parent_id, \
+         reply_count, mentions, edited_at, deleted_at, pinned_at"
     };
 }
 macro_rules! event_columns {
@@ -398,5 +451,8 @@ mod conversations;
 mod events;
 mod inbox;
 mod messages;
+mod reactions;
 
 pub use inbox::{ConversationSettings, InboxEntry, InboxFilter, InboxPage, LastMessage};
+pub use messages::HistoryPage;
+pub use reactions::MessageChange;

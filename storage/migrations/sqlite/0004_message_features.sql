@@ -1,0 +1,31 @@
+-- Replies, threads, mentions, edits, deletes, pins and reactions.
+ALTER TABLE messages ADD COLUMN reply_to TEXT;
+ALTER TABLE messages ADD COLUMN parent_id TEXT;
+ALTER TABLE messages ADD COLUMN reply_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN mentions TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE messages ADD COLUMN edited_at INTEGER;
+ALTER TABLE messages ADD COLUMN deleted_at INTEGER;
+ALTER TABLE messages ADD COLUMN pinned_at INTEGER;
+ALTER TABLE messages ADD COLUMN pinned_by TEXT;
+CREATE INDEX messages_thread ON messages (app_id, conversation_id, parent_id, seq);
+
+-- Earlier texts of edited messages.
+CREATE TABLE message_edits (
+    app_id     TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    text       TEXT NOT NULL,
+    replaced_at INTEGER NOT NULL
+);
+CREATE INDEX message_edits_by_message ON message_edits (app_id, message_id, replaced_at);
+
+CREATE TABLE reactions (
+    app_id          TEXT NOT NULL,
+    conversation_id TEXT NOT NULL,
+    seq             INTEGER NOT NULL,
+    message_id      TEXT NOT NULL,
+    user_id         TEXT NOT NULL,
+    kind            TEXT NOT NULL,
+    created_at      INTEGER NOT NULL,
+    PRIMARY KEY (app_id, message_id, user_id, kind)
+);
+CREATE INDEX reactions_by_seq ON reactions (app_id, conversation_id, seq);
