@@ -425,3 +425,74 @@ pub async fn change_message(
     }
     Ok(MessageBody { message })
 }
+
+/// Input of the membership ops of a group.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MembersInput {
+    /// The group (WebSocket only).
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub conversation_id: Option<ConversationId>,
+    /// Users to add (`member.add`).
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    pub user_ids: Vec<UserId>,
+    /// The member concerned (`member.remove`, `member.role`, `conversation.transfer`).
+    #[schema(value_type = Option<String>)]
+    pub user_id: Option<UserId>,
+    /// `admin` or `member` (`member.role`).
+    pub role: Option<String>,
+}
+
+/// Which membership change an op makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MembersOp {
+    /// `member.add`.
+    Add,
+    /// `member.remove`.
+    Remove,
+    /// `conversation.leave`.
+    Leave,
+    /// `member.role`.
+    Role,
+    /// `conversation.transfer`.
+    Transfer,
+}
+
+/// Adds, removes or re-roles members of a group, or leaves it.
+pub async fn change_members(
+    state: &AppState,
+    user: &EndUser,
+    conv: Option<ConversationId>,
+    op: MembersOp,
+    input: MembersInput,
+) -> Result<ConversationBody, ApiError> {
+    let conv = conv.or(input.conversation_id).ok_or_else(missing_conversation)?;
+    let target = || input.user_id.clone().ok_or_else(|| ApiError::invalid("invalid_body", "`user_id` is required"));
+    let change = match op {
+        MembersOp::Add => {
+            if input.user_ids.is_empty() {
+                return Err(ApiError::invalid("invalid_body", "`user_ids` must name at least one user"));
+            }
+            caas_storage::MemberChange::Add(input.user_ids.clone())
+        }
+        MembersOp::Remove => caas_storage::MemberChange::Remove(target()?),
+        MembersOp::Leave => caas_storage::MemberChange::Leave,
+        MembersOp::Transfer => caas_storage::MemberChange::Transfer(target()?),
+        MembersOp::Role => {
+            let role = match input.role.as_deref() {
+                Some("admin") => caas_storage::Role::Admin,
+                Some("member") => caas_storage::Role::Member,
+                _ => return Err(ApiError::invalid("invalid_role", "role must be `admin` or `member`")),
+            };
+            caas_storage::MemberChange::SetRole(target()?, role)
+        }
+    };
+    let (conversation, events) =
+        state.store.app(user.app_id).change_members(conv, &user.user_id, &change, MAX_GROUP_MEMBERS).await?;
+    for (event, recipients) in events {
+        publish(&state.bus, user.app_id, &event, &recipients).await;
+    }
+    Ok(ConversationBody { conversation })
+}

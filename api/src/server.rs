@@ -89,6 +89,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(conversations::create, conversations::list))
         .routes(routes!(conversations::read))
         .routes(routes!(conversations::settings))
+        .routes(routes!(conversations::members))
         .routes(routes!(messages::edit, messages::delete))
         .routes(routes!(messages::react))
         .routes(routes!(messages::unreact))

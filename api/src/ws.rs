@@ -249,6 +249,16 @@ async fn dispatch(
         "conversation.settings" => chat::update_settings(state, user, None, input(data)?).await,
         "message.send" => json_of(chat::send_message(state, user, None, input(data)?).await?),
         "message.read" => json_of(chat::mark_read(state, user, None, input(data)?).await?),
+        "member.add" | "member.remove" | "member.role" | "conversation.leave" | "conversation.transfer" => {
+            let change = match op {
+                "member.add" => chat::MembersOp::Add,
+                "member.remove" => chat::MembersOp::Remove,
+                "member.role" => chat::MembersOp::Role,
+                "conversation.leave" => chat::MembersOp::Leave,
+                _ => chat::MembersOp::Transfer,
+            };
+            json_of(chat::change_members(state, user, None, change, input(data)?).await?)
+        }
         "message.edit" | "message.delete" | "reaction.add" | "reaction.remove" | "message.pin" => {
             let change = match op {
                 "message.edit" => chat::ChangeOp::Edit,

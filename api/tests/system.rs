@@ -45,6 +45,7 @@ async fn scenario(backend: Backend) {
         ("/v1/conversations", &["get", "post"]),
         ("/v1/conversations/{id}/read", &["post"]),
         ("/v1/conversations/{id}/settings", &["patch"]),
+        ("/v1/conversations/{id}/members", &["post"]),
         ("/v1/messages/{id}", &["patch", "delete"]),
         ("/v1/messages/{id}/reactions", &["post"]),
         ("/v1/messages/{id}/reactions/{kind}", &["delete"]),
@@ -56,7 +57,7 @@ async fn scenario(backend: Backend) {
             assert!(paths.get(path).and_then(|p| p.get(*m)).is_some(), "OpenAPI lacks {m} {path}");
         }
     }
-    assert_eq!(paths.len(), 20, "every route is documented, and only those: {:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(paths.len(), 21, "every route is documented, and only those: {:?}", paths.keys().collect::<Vec<_>>());
     h.stop().await;
 }
 

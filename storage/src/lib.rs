@@ -26,7 +26,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 pub use apps::{App, AppSettings, NewApp};
 pub use chat::{
     Conversation, ConversationKind, ConversationSettings, Event, HistoryPage, InboxEntry, InboxFilter, InboxPage,
-    LastMessage, Member, Message, MessageChange, NewConversation, NewMessage, Reactions, Role,
+    LastMessage, Member, MemberChange, Message, MessageChange, NewConversation, NewMessage, Reactions, Role,
 };
 pub use error::StoreError;
 pub use ids::{AppId, ConversationId, IdError, KeyId, MessageId, UserId};

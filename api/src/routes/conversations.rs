@@ -149,3 +149,35 @@ pub async fn settings(
 ) -> Result<ApiJson<serde_json::Value>, ApiError> {
     Ok(ApiJson(chat::update_settings(&state, &user, Some(conversation_id(&id)?), input).await?))
 }
+
+/// Changes a group's members: `{"action": "add", "user_ids": [...]}`,
+/// `{"action": "remove" | "role" | "transfer", "user_id": ..., "role"?: ...}` or
+/// `{"action": "leave"}`. Members receive `member.added`, `member.removed`, `member.updated`.
+#[utoipa::path(
+    post,
+    path = "/v1/conversations/{id}/members",
+    tag = "chat",
+    security(("session_token" = [])),
+    params(("id" = String, Path)),
+    request_body = Object,
+    responses((status = 200, body = ConversationBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+pub async fn members(
+    State(state): State<AppState>,
+    user: EndUser,
+    Path(id): Path<String>,
+    ApiJson(mut body): ApiJson<serde_json::Value>,
+) -> Result<ApiJson<ConversationBody>, ApiError> {
+    let action = body.as_object_mut().and_then(|o| o.remove("action"));
+    let op = match action.as_ref().and_then(|a| a.as_str()) {
+        Some("add") => chat::MembersOp::Add,
+        Some("remove") => chat::MembersOp::Remove,
+        Some("role") => chat::MembersOp::Role,
+        Some("leave") => chat::MembersOp::Leave,
+        Some("transfer") => chat::MembersOp::Transfer,
+        _ => return Err(ApiError::invalid("invalid_action", "action must be add, remove, role, leave or transfer")),
+    };
+    let input: chat::MembersInput =
+        serde_json::from_value(body).map_err(|e| ApiError::invalid("invalid_body", e.to_string()))?;
+    Ok(ApiJson(chat::change_members(&state, &user, Some(conversation_id(&id)?), op, input).await?))
+}

@@ -447,12 +447,27 @@ macro_rules! require_member {
     }};
 }
 
+/// Sets a member's role in the open transaction `$tx`.
+macro_rules! set_role {
+    ($tx:expr, $app:expr, $conv:expr, $user:expr, $role:expr) => {
+        sqlx::query("UPDATE members SET role = $4 WHERE app_id = $1 AND conversation_id = $2 AND user_id = $3")
+            .bind($app)
+            .bind($conv.to_string())
+            .bind($user.as_str())
+            .bind($role.as_str())
+            .execute(&mut *$tx)
+            .await?
+    };
+}
+
 mod conversations;
 mod events;
 mod inbox;
+mod membership;
 mod messages;
 mod reactions;
 
 pub use inbox::{ConversationSettings, InboxEntry, InboxFilter, InboxPage, LastMessage};
+pub use membership::MemberChange;
 pub use messages::HistoryPage;
 pub use reactions::MessageChange;
