@@ -113,6 +113,7 @@ impl From<caas_storage::StoreError> for ApiError {
         match e {
             E::NotFound { what } => ApiError::not_found("not_found", format!("{what} not found")),
             E::Forbidden(message) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", message),
+            E::Blocked => ApiError::new(StatusCode::FORBIDDEN, "blocked", "one of you blocked the other"),
             E::Invalid { code, message } => ApiError::invalid(code, message),
             other => ApiError::internal(other),
         }

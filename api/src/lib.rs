@@ -16,6 +16,7 @@ pub mod ratelimit;
 pub mod routes;
 pub mod secrets;
 pub mod server;
+pub mod social;
 pub mod state;
 pub mod tokens;
 pub mod ws;

@@ -20,7 +20,7 @@ use crate::directory::Directory;
 use crate::error::ensure_error_shape;
 use crate::observe::{metrics_handle, observe};
 use crate::origin::cors;
-use crate::routes::{admin, conversations, me, messages, system};
+use crate::routes::{admin, conversations, me, messages, system, users};
 use crate::state::AppState;
 
 /// Why the server could not start.
@@ -94,6 +94,9 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(messages::react))
         .routes(routes!(messages::unreact))
         .routes(routes!(messages::pin))
+        .routes(routes!(users::contacts))
+        .routes(routes!(users::search))
+        .routes(routes!(users::relate))
         .routes(routes!(conversations::get))
         .routes(routes!(conversations::send, conversations::history))
 }

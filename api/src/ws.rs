@@ -24,12 +24,12 @@ use serde_json::{Value, json};
 use utoipa::IntoParams;
 
 use crate::auth::{EndUser, authenticate, bearer_token};
-use crate::chat;
 use crate::error::{ApiError, ErrorBody};
 use crate::live::{event_frame, publish_ephemeral};
 use crate::origin::request_origin;
 use crate::routes::UserBody;
 use crate::state::AppState;
+use crate::{chat, social};
 
 /// Largest frame a client may send.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
@@ -269,7 +269,17 @@ async fn dispatch(
             };
             json_of(chat::change_message(state, user, None, change, input(data)?).await?)
         }
-        other => Err(ApiError::bad_request("unknown_op", format!("unknown op `{other}`"))),
+        "contact.list" => json_of(social::graph(state, user).await?),
+        "user.search" => json_of(social::search(state, user, input(data)?).await?),
+        other => {
+            let rel = other
+                .strip_prefix("contact.")
+                .or_else(|| other.strip_prefix("user."))
+                .and_then(social::relation)
+                .ok_or_else(|| ApiError::bad_request("unknown_op", format!("unknown op `{other}`")))?;
+            let r: social::UserRef = input(data)?;
+            json_of(social::relate(state, user, r.user_id, rel).await?)
+        }
     }
 }
 

@@ -50,6 +50,9 @@ async fn scenario(backend: Backend) {
         ("/v1/messages/{id}/reactions", &["post"]),
         ("/v1/messages/{id}/reactions/{kind}", &["delete"]),
         ("/v1/messages/{id}/pin", &["post"]),
+        ("/v1/contacts", &["get"]),
+        ("/v1/users", &["get"]),
+        ("/v1/users/{user_id}/{action}", &["post"]),
         ("/v1/conversations/{id}", &["get"]),
         ("/v1/conversations/{id}/messages", &["get", "post"]),
     ] {
@@ -57,7 +60,7 @@ async fn scenario(backend: Backend) {
             assert!(paths.get(path).and_then(|p| p.get(*m)).is_some(), "OpenAPI lacks {m} {path}");
         }
     }
-    assert_eq!(paths.len(), 21, "every route is documented, and only those: {:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(paths.len(), 24, "every route is documented, and only those: {:?}", paths.keys().collect::<Vec<_>>());
     h.stop().await;
 }
 

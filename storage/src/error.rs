@@ -27,6 +27,9 @@ pub enum StoreError {
     /// The caller may not do this (e.g. not a member).
     #[error("{0}")]
     Forbidden(String),
+    /// One of the users involved blocked the other.
+    #[error("one of you blocked the other")]
+    Blocked,
     /// The request names something invalid, e.g. a direct conversation with oneself.
     #[error("{message}")]
     Invalid {

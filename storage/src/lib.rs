@@ -14,6 +14,7 @@ mod chat;
 mod error;
 pub mod ids;
 mod keys;
+mod social;
 mod users;
 
 use std::path::Path;
@@ -31,6 +32,7 @@ pub use chat::{
 pub use error::StoreError;
 pub use ids::{AppId, ConversationId, IdError, KeyId, MessageId, UserId};
 pub use keys::{NewSigningKey, SigningKey, VerificationKey};
+pub use social::{FoundUser, Graph, Relation};
 pub use users::{User, UserUpsert};
 
 /// Result alias of the storage layer.

@@ -5,6 +5,7 @@ pub mod conversations;
 pub mod me;
 pub mod messages;
 pub mod system;
+pub mod users;
 
 use caas_storage::User;
 use serde::Serialize;

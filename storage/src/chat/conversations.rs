@@ -51,6 +51,12 @@ impl AppScope<'_> {
                     return Err(StoreError::NotFound { what: "user" });
                 }
             }
+            // Nobody may open a conversation with, or add, someone who blocked them (or whom they blocked).
+            for user in others.iter().copied() {
+                if crate::social::blocked_between!(&mut *tx, &app, &new.creator, user) {
+                    return Err(StoreError::Blocked);
+                }
+            }
             let inserted = sqlx::query(
                 "INSERT INTO conversations (app_id, id, kind, direct_key, name, avatar_url, description, custom, \
                      created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) \

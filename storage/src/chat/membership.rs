@@ -74,6 +74,9 @@ impl AppScope<'_> {
                         if found.is_none() {
                             return Err(StoreError::NotFound { what: "user" });
                         }
+                        if crate::social::blocked_between!(&mut *tx, &app, actor, *user) {
+                            return Err(StoreError::Blocked);
+                        }
                         sqlx::query("INSERT INTO members (app_id, conversation_id, user_id, role, joined_at) VALUES ($1, $2, $3, 'member', $4)")
                             .bind(&app)
                             .bind(conv.to_string())

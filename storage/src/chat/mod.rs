@@ -386,28 +386,28 @@ macro_rules! event_columns {
     };
 }
 
-const NEXT_EVENT_ID: &str = "INSERT INTO app_counters (app_id, last_event) VALUES ($1, 1) \
+pub(crate) const NEXT_EVENT_ID: &str = "INSERT INTO app_counters (app_id, last_event) VALUES ($1, 1) \
      ON CONFLICT (app_id) DO UPDATE SET last_event = app_counters.last_event + 1 RETURNING last_event";
-const INSERT_EVENT: &str = "INSERT INTO events (app_id, id, conversation_id, target_user, kind, data, created_at) \
+pub(crate) const INSERT_EVENT: &str = "INSERT INTO events (app_id, id, conversation_id, target_user, kind, data, created_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7)";
 const SELECT_MEMBERS: &str = "SELECT user_id, role, joined_at, last_read_seq FROM members WHERE app_id = $1 AND conversation_id = $2 ORDER BY joined_at, user_id";
 
 /// Appends an event in the open transaction `$tx`; evaluates to the `Event`.
 macro_rules! append_event {
     ($tx:expr, $app:expr, $conv:expr, $target:expr, $kind:expr, $data:expr, $now:expr) => {{
-        let (id,): (i64,) = sqlx::query_as(NEXT_EVENT_ID).bind($app).fetch_one(&mut *$tx).await?;
+        let (id,): (i64,) = sqlx::query_as($crate::chat::NEXT_EVENT_ID).bind($app).fetch_one(&mut *$tx).await?;
         let data: serde_json::Value = $data;
-        sqlx::query(INSERT_EVENT)
+        sqlx::query($crate::chat::INSERT_EVENT)
             .bind($app)
             .bind(id)
-            .bind($conv.map(|c: ConversationId| c.to_string()))
-            .bind($target.map(|u: &UserId| u.as_str().to_owned()))
+            .bind($conv.map(|c: $crate::ConversationId| c.to_string()))
+            .bind($target.map(|u: &$crate::UserId| u.as_str().to_owned()))
             .bind($kind)
             .bind(data.to_string())
             .bind($now)
             .execute(&mut *$tx)
             .await?;
-        Event {
+        $crate::Event {
             id,
             conversation_id: $conv,
             target_user: $target.cloned(),
@@ -417,6 +417,7 @@ macro_rules! append_event {
         }
     }};
 }
+pub(crate) use append_event;
 
 /// Looks up the caller's membership in the open transaction or pool `$ex`:
 /// `NotFound` if the conversation does not exist in this app, `Forbidden` if the
