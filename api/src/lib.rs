@@ -12,6 +12,7 @@ pub mod netacl;
 pub mod observe;
 pub mod ops;
 pub mod origin;
+pub mod presence;
 pub mod ratelimit;
 pub mod routes;
 pub mod secrets;

@@ -139,13 +139,32 @@ impl Server {
             Some(client) => caas_signaling::bus::Bus::redis(client.clone()).await?,
             None => caas_signaling::bus::Bus::local(),
         };
+        let presence = crate::presence::Presence::new(redis.as_ref())
+            .await
+            .map_err(|e| BootError::Bus(caas_signaling::bus::BusError::Redis(e)))?;
         let store = Store::connect(&config.db.url()).await?;
         let directory = Arc::new(Directory::load(&store).await?);
         let openapi_json = serde_json::to_string(&openapi()).unwrap_or_else(|_| "{}".to_owned());
-        let state =
-            AppState::new(config, store.clone(), Arc::clone(&directory), metrics_handle(), openapi_json, redis, bus);
+        let state = AppState::new(
+            config,
+            store.clone(),
+            Arc::clone(&directory),
+            metrics_handle(),
+            openapi_json,
+            redis,
+            bus,
+            presence,
+        );
         let mut background =
             vec![directory.spawn_refresher(store, Duration::from_secs(config.directory_refresh_secs.max(1)))];
+        let refresher = state.clone();
+        background.push(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(crate::presence::REFRESH_EVERY);
+            loop {
+                tick.tick().await;
+                refresher.presence.refresh().await;
+            }
+        }));
         let sweeper = state.clone();
         background.push(tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(60));

@@ -36,6 +36,8 @@ pub struct Inner {
     pub bus: caas_signaling::bus::Bus,
     /// This node's live fan-out.
     pub hub: caas_signaling::driver::HubHandle,
+    /// Who is online, here and on the other nodes.
+    pub presence: crate::presence::Presence,
 }
 
 impl AppState {
@@ -48,6 +50,7 @@ impl AppState {
         openapi_json: String,
         redis: Option<redis::Client>,
         bus: caas_signaling::bus::Bus,
+        presence: crate::presence::Presence,
     ) -> Self {
         let hub = caas_signaling::driver::HubHandle::spawn(&bus, crate::live::StoreSource(store.clone()));
         AppState(Arc::new(Inner {
@@ -61,6 +64,7 @@ impl AppState {
             redis,
             bus,
             hub,
+            presence,
         }))
     }
 }

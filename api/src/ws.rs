@@ -14,9 +14,10 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use caas_signaling::heartbeat::{Beat, Heartbeat};
+use caas_signaling::presence::Status;
 use caas_signaling::protocol::{Inbound, parse_frame, reply_err, reply_ok};
 use caas_signaling::typing::{Start, Typing};
-use caas_storage::ConversationId;
+use caas_storage::{ConversationId, UserId};
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -100,6 +101,9 @@ async fn session(state: AppState, user: EndUser, cursor: Option<i64>, socket: We
     };
     let conn = sub.conn;
     tracing::debug!(app_id = %app, user_id = %user.user_id, conn_id = conn, "websocket open");
+    if let Some(status) = state.presence.connect(user.app_id, &user.user_id).await {
+        announce_presence(&state, &user, status).await;
+    }
     let mut conn_state = ConnState { typing: Typing::new(TYPING_EVERY, TYPING_TTL) };
     let outcome = async {
         let me = state.store.app(user.app_id).get_user(&user.user_id).await.map_err(|e| e.to_string())?;
@@ -174,6 +178,13 @@ async fn session(state: AppState, user: EndUser, cursor: Option<i64>, socket: We
     .await;
     for conv in conn_state.typing.drain() {
         typing_changed(&state, &user, conv, false).await;
+    }
+    let scope = state.store.app(user.app_id);
+    if let Err(e) = scope.touch_last_seen(&user.user_id, caas_storage::now_ms()).await {
+        tracing::warn!(conn_id = conn, error = %e, "cannot record last seen");
+    }
+    if let Some(status) = state.presence.disconnect(user.app_id, &user.user_id).await {
+        announce_presence(&state, &user, status).await;
     }
     if let Err(e) = outcome {
         tracing::debug!(conn_id = conn, error = %e, "websocket ended");
@@ -270,6 +281,35 @@ async fn dispatch(
             json_of(chat::change_message(state, user, None, change, input(data)?).await?)
         }
         "contact.list" => json_of(social::graph(state, user).await?),
+        "presence.set" => {
+            let r: PresenceSet = input(data)?;
+            let status = match r.status.as_str() {
+                "online" => Status::Online,
+                "away" => Status::Away,
+                "invisible" => Status::Invisible,
+                _ => return Err(ApiError::invalid("invalid_status", "status must be online, away or invisible")),
+            };
+            if let Some(visible) = state.presence.choose(user.app_id, &user.user_id, status).await {
+                announce_presence(state, user, visible).await;
+            }
+            Ok(json!({"status": status}))
+        }
+        "presence.subscribe" => {
+            let r: PresenceSubscribe = input(data)?;
+            if r.user_ids.len() > 500 {
+                return Err(ApiError::invalid("too_many_users", "subscribe to at most 500 users at once"));
+            }
+            let scope = state.store.app(user.app_id);
+            let audience: std::collections::HashSet<UserId> =
+                scope.presence_audience(&user.user_id).await?.into_iter().collect();
+            let mut out = Vec::new();
+            for other in r.user_ids.iter().filter(|u| audience.contains(*u)) {
+                let status = state.presence.status(user.app_id, other).await;
+                let last_seen = scope.last_seen(other).await?.map(caas_api_ts);
+                out.push(json!({"user_id": other, "status": status, "last_seen": last_seen}));
+            }
+            Ok(json!({"presence": out}))
+        }
         "user.search" => json_of(social::search(state, user, input(data)?).await?),
         other => {
             let rel = other
@@ -304,4 +344,36 @@ async fn typing_changed(state: &AppState, user: &EndUser, conv: ConversationId, 
         "expires_in_ms": TYPING_TTL.as_millis() as u64,
     });
     publish_ephemeral(&state.bus, user.app_id, "typing", &data, &others).await;
+}
+
+/// Input of `presence.set`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PresenceSet {
+    status: String,
+}
+
+/// Input of `presence.subscribe`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PresenceSubscribe {
+    user_ids: Vec<UserId>,
+}
+
+fn caas_api_ts(ms: i64) -> String {
+    crate::routes::rfc3339_ms(ms)
+}
+
+/// Tells everyone who may see `user` (co-members and contacts, not blocked) their status.
+async fn announce_presence(state: &AppState, user: &EndUser, status: Status) {
+    let audience = match state.store.app(user.app_id).presence_audience(&user.user_id).await {
+        Ok(a) => a,
+        Err(e) => {
+            tracing::warn!(app_id = %user.app_id, error = %e, "cannot load the presence audience");
+            return;
+        }
+    };
+    let last_seen = (status == Status::Offline).then(|| caas_api_ts(caas_storage::now_ms()));
+    let data = json!({"user_id": user.user_id, "status": status, "last_seen": last_seen});
+    publish_ephemeral(&state.bus, user.app_id, "presence", &data, &audience).await;
 }

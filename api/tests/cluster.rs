@@ -76,8 +76,22 @@ async fn nodes_share_events_through_redis() {
         got = b.event("message.new").await;
     }
     assert_eq!(got["data"]["message"]["text"], "from node 1");
-    a.close().await;
+    // Presence across nodes: Bob is connected to node 2 only; node 1 knows it.
+    let snap = a.ok("presence.subscribe", json!({"user_ids": ["bob"]})).await;
+    assert_eq!(snap["presence"][0]["status"], "online", "{snap}");
+    let mut b2 = WsClient::try_connect_addr(node1.addr, &bob, None, None).await.ok().expect("node 1");
+    b2.frame().await;
     b.close().await;
+    // Still online through the device on node 1; then offline when it goes.
+    assert_eq!(a.ok("presence.subscribe", json!({"user_ids": ["bob"]})).await["presence"][0]["status"], "online");
+    b2.close().await;
+    let mut p = a.event("presence").await;
+    while p["data"]["status"] != "offline" {
+        p = a.event("presence").await;
+    }
+    assert_eq!(p["data"]["user_id"], "bob");
+    assert_eq!(a.ok("presence.subscribe", json!({"user_ids": ["bob"]})).await["presence"][0]["status"], "offline");
+    a.close().await;
     drop(node1);
     drop(node2);
     db.drop_schema().await;

@@ -8,5 +8,6 @@ pub mod bus;
 pub mod driver;
 pub mod heartbeat;
 pub mod hub;
+pub mod presence;
 pub mod protocol;
 pub mod typing;

@@ -124,4 +124,29 @@ impl AppScope<'_> {
         });
         Ok(deleted == 1)
     }
+
+    /// Records when the user was last connected.
+    pub async fn touch_last_seen(&self, id: &UserId, at: i64) -> Result<()> {
+        on_pool!(self.db(), |pool| {
+            sqlx::query("UPDATE users SET last_seen_at = $3 WHERE app_id = $1 AND id = $2")
+                .bind(self.id())
+                .bind(id.as_str())
+                .bind(at)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// When the user was last connected (ms), if ever.
+    pub async fn last_seen(&self, id: &UserId) -> Result<Option<i64>> {
+        let row: Option<(Option<i64>,)> = on_pool!(self.db(), |pool| {
+            sqlx::query_as("SELECT last_seen_at FROM users WHERE app_id = $1 AND id = $2")
+                .bind(self.id())
+                .bind(id.as_str())
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(row.and_then(|(t,)| t))
+    }
 }
