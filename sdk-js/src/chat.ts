@@ -1,0 +1,227 @@
+/**
+ * The chat API over the real-time socket: conversations and messages.
+ *
+ * @packageDocumentation
+ */
+
+import type { CaasClient, RequestOptions } from './client.js';
+import { ConnectionError, ConnectionErrorCode, TimeoutError } from './errors.js';
+import type {
+  Conversation,
+  ConversationKind,
+  ConversationSettings,
+  CreateConversationData,
+  InboxFilter,
+  InboxPage,
+  JsonObject,
+  JsonValue,
+  Message,
+  ReadResult,
+  SettingsData,
+} from './types.js';
+
+/** Input of {@link ConversationsApi.create}. */
+export interface CreateConversationInput {
+  /** `direct` (exactly one other member; returns the existing one for a pair) or `group`. */
+  kind: ConversationKind;
+  /** The other members' user ids (the caller is added). */
+  members: string[];
+  /** Group name (at most 200 characters). */
+  name?: string;
+  /** Group description. */
+  description?: string;
+  /** Group picture URL. */
+  avatarUrl?: string;
+  /** Free-form JSON object. */
+  custom?: JsonObject;
+}
+
+/** Options of {@link ConversationsApi.list}. */
+export interface ListConversationsOptions {
+  /** Which conversations (default `all`: everything not archived). */
+  filter?: InboxFilter;
+  /** Search in group names and other members' ids and names. */
+  q?: string;
+  /** `next_cursor` of the previous page. */
+  cursor?: string;
+  /** Page size, 1 to 100 (default 30). */
+  limit?: number;
+}
+
+/** Options of {@link ConversationsApi.history}. */
+export interface HistoryOptions {
+  /** Messages with a smaller seq (default: the newest). */
+  beforeSeq?: number;
+  /** Page size, 1 to 200 (default 50). */
+  limit?: number;
+}
+
+/** Input of {@link ConversationsApi.updateSettings}: absent fields are kept. */
+export interface UpdateSettingsInput {
+  /** Mute until this time (a `Date` or an RFC 3339 string); `null` unmutes. */
+  mutedUntil?: Date | string | null;
+  /** Archive or unarchive. */
+  archived?: boolean;
+  /** Pin or unpin. */
+  pinned?: boolean;
+}
+
+/** Options of {@link MessagesApi.send}. */
+export interface SendMessageOptions {
+  /**
+   * Idempotency key, 1–128 characters (default: a random UUID). Sending again
+   * with the same key returns the original message and notifies nobody twice.
+   */
+  clientMsgId?: string;
+  /** Custom JSON payload, at most 16 KiB. */
+  payload?: JsonValue;
+  /**
+   * How many times to resend (with the same `clientMsgId`) after the connection
+   * dropped or the reply timed out (default 3). The resend waits for the
+   * client to reconnect.
+   */
+  retries?: number;
+  /** Time allowed for each reply, in milliseconds (default: the client's `requestTimeoutMs`). */
+  timeoutMs?: number;
+}
+
+/** A new idempotency key for {@link MessagesApi.send}: a random UUID v4. */
+export function newClientMsgId(): string {
+  const c = (globalThis as { crypto?: Partial<Crypto> }).crypto;
+  if (c?.randomUUID) return c.randomUUID();
+  const bytes = new Uint8Array(16);
+  if (c?.getRandomValues) c.getRandomValues(bytes);
+  else for (let i = 0; i < 16; i++) bytes[i] = Math.floor(Math.random() * 256);
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40;
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** Conversation ops over the socket (`client.conversations`). */
+export class ConversationsApi {
+  private readonly client: CaasClient;
+
+  /** @param client - the connected client the ops go through. */
+  constructor(client: CaasClient) {
+    this.client = client;
+  }
+
+  /**
+   * Creates a conversation; members receive `conversation.created`. Creating a
+   * direct conversation that exists (from either side) returns it.
+   */
+  async create(input: CreateConversationInput, options?: RequestOptions): Promise<Conversation> {
+    const data: CreateConversationData = { kind: input.kind, members: input.members };
+    if (input.name !== undefined) data.name = input.name;
+    if (input.description !== undefined) data.description = input.description;
+    if (input.avatarUrl !== undefined) data.avatar_url = input.avatarUrl;
+    if (input.custom !== undefined) data.custom = input.custom;
+    const reply = await this.client.request('conversation.create', data, options);
+    return reply.conversation;
+  }
+
+  /** One conversation the caller belongs to, with its members. */
+  async get(conversationId: string, options?: RequestOptions): Promise<Conversation> {
+    const reply = await this.client.request('conversation.get', { conversation_id: conversationId }, options);
+    return reply.conversation;
+  }
+
+  /** The chat list: most recent activity first, with unread counts and previews. Page on with `next_cursor`. */
+  list(options: ListConversationsOptions = {}, requestOptions?: RequestOptions): Promise<InboxPage> {
+    const data: ListConversationsOptions = {};
+    if (options.filter !== undefined) data.filter = options.filter;
+    if (options.q !== undefined) data.q = options.q;
+    if (options.cursor !== undefined) data.cursor = options.cursor;
+    if (options.limit !== undefined) data.limit = options.limit;
+    return this.client.request('conversation.list', data, requestOptions);
+  }
+
+  /** A page of messages, oldest first: those before `beforeSeq` (default: the newest). */
+  async history(conversationId: string, options: HistoryOptions = {}, requestOptions?: RequestOptions): Promise<Message[]> {
+    const data: { conversation_id: string; before_seq?: number; limit?: number } = { conversation_id: conversationId };
+    if (options.beforeSeq !== undefined) data.before_seq = options.beforeSeq;
+    if (options.limit !== undefined) data.limit = options.limit;
+    const reply = await this.client.request('conversation.history', data, requestOptions);
+    return reply.messages;
+  }
+
+  /**
+   * Marks every message up to `seq` read (the position only moves forward);
+   * the other members receive `receipt.read`.
+   */
+  markRead(conversationId: string, seq: number, options?: RequestOptions): Promise<ReadResult> {
+    return this.client.request('message.read', { conversation_id: conversationId, seq }, options);
+  }
+
+  /**
+   * Changes the caller's own settings of a conversation; the caller's other
+   * devices receive `conversation.settings`.
+   */
+  updateSettings(
+    conversationId: string,
+    settings: UpdateSettingsInput,
+    options?: RequestOptions,
+  ): Promise<ConversationSettings> {
+    const data: SettingsData = { conversation_id: conversationId };
+    if (settings.mutedUntil !== undefined) {
+      data.muted_until = settings.mutedUntil instanceof Date ? settings.mutedUntil.toISOString() : settings.mutedUntil;
+    }
+    if (settings.archived !== undefined) data.archived = settings.archived;
+    if (settings.pinned !== undefined) data.pinned = settings.pinned;
+    return this.client.request('conversation.settings', data, options);
+  }
+}
+
+/** Message ops over the socket (`client.messages`). */
+export class MessagesApi {
+  private readonly client: CaasClient;
+
+  /** @param client - the connected client the ops go through. */
+  constructor(client: CaasClient) {
+    this.client = client;
+  }
+
+  /**
+   * Sends a message and resolves with it once the server has stored it.
+   * Members (the sender's other devices included) receive `message.new`.
+   *
+   * The message carries a `client_msg_id` (generated when not given). If the
+   * connection drops or the reply times out, the same message is sent again
+   * with the same id after the client reconnects, so it is stored once.
+   *
+   * @throws {@link RequestError} on refusal (`forbidden`, `message_too_long`, …);
+   *   the last {@link ConnectionError} or {@link TimeoutError} once retries run out.
+   */
+  async send(conversationId: string, text: string, options: SendMessageOptions = {}): Promise<Message> {
+    const data: { conversation_id: string; text: string; client_msg_id: string; payload?: JsonValue } = {
+      conversation_id: conversationId,
+      text,
+      client_msg_id: options.clientMsgId ?? newClientMsgId(),
+    };
+    if (options.payload !== undefined) data.payload = options.payload;
+    const retries = options.retries ?? 3;
+    const requestOptions = options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const reply = await this.client.request('message.send', data, requestOptions);
+        return reply.message;
+      } catch (error) {
+        if (attempt >= retries || !isTransient(error)) throw error;
+        try {
+          await this.client.waitUntilConnected();
+        } catch {
+          throw error;
+        }
+      }
+    }
+  }
+}
+
+function isTransient(error: unknown): boolean {
+  if (error instanceof TimeoutError) return true;
+  return (
+    error instanceof ConnectionError &&
+    (error.code === ConnectionErrorCode.Closed || error.code === ConnectionErrorCode.NotConnected)
+  );
+}

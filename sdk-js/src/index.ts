@@ -1,0 +1,61 @@
+/**
+ * `@caas/sdk`: the JavaScript/TypeScript client of CAAS (Chat-As-A-Service).
+ *
+ * @packageDocumentation
+ */
+
+export { CaasClient, MAX_FRAME_BYTES, isNewer, isRetryable } from './client.js';
+export type { CaasClientOptions, ConnectionState, RequestOptions } from './client.js';
+
+export { ConversationsApi, MessagesApi, newClientMsgId } from './chat.js';
+export type {
+  CreateConversationInput,
+  HistoryOptions,
+  ListConversationsOptions,
+  SendMessageOptions,
+  UpdateSettingsInput,
+} from './chat.js';
+
+export {
+  AuthError,
+  CaasError,
+  ConnectionError,
+  ConnectionErrorCode,
+  INVALID_TOKEN,
+  RequestError,
+  TimeoutError,
+  serverError,
+} from './errors.js';
+export type { CaasErrorOptions, ConnectionErrorOptions } from './errors.js';
+
+export { ClientEvent, TypedEmitter } from './events.js';
+export type {
+  ClientEventMap,
+  ConnectedEvent,
+  DisconnectedEvent,
+  EventMap,
+  Listener,
+  ReconnectingEvent,
+} from './events.js';
+
+export { DEFAULT_RECONNECT, backoffCap, backoffDelay } from './backoff.js';
+export type { ReconnectOptions, ResolvedReconnectOptions } from './backoff.js';
+
+export { RestClient, joinUrl } from './rest.js';
+export type { QueryParams, RestClientConfig, RestRequestOptions } from './rest.js';
+
+export { TOKEN_PROVIDER_FAILED, TokenSource } from './tokens.js';
+export type { TokenProvider } from './tokens.js';
+
+export { WS_OPEN } from './transport.js';
+export type {
+  CloseEventLike,
+  FetchInit,
+  FetchLike,
+  MessageEventLike,
+  ResponseLike,
+  WebSocketConstructor,
+  WebSocketLike,
+} from './transport.js';
+
+export type * from './types.js';
