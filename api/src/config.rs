@@ -79,6 +79,15 @@ pub struct ServeArgs {
     /// Longest a request may take, in seconds.
     #[arg(long, env = "CAAS_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
+    /// Dev mode: serve the demo page at /demo with a demo app and token minting. Never in production.
+    #[arg(long, env = "CAAS_DEMO", default_value_t = false)]
+    pub demo: bool,
+    /// Folder of the demo page (dev mode).
+    #[arg(long, env = "CAAS_DEMO_DIR", default_value = "sdk-js/demo")]
+    pub demo_dir: PathBuf,
+    /// Folder of the built SDK served at /demo/sdk (dev mode).
+    #[arg(long, env = "CAAS_DEMO_SDK_DIR", default_value = "sdk-js/dist")]
+    pub demo_sdk_dir: PathBuf,
     /// How often app settings and keys changed elsewhere are picked up, in seconds.
     #[arg(long, env = "CAAS_DIRECTORY_REFRESH_SECS", default_value_t = 5)]
     pub directory_refresh_secs: u64,

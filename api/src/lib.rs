@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod chat;
 pub mod config;
+pub mod demo;
 pub mod directory;
 pub mod error;
 pub mod live;

@@ -35,6 +35,9 @@ pub enum BootError {
     /// Redis did not answer when the bus connected.
     #[error("cannot connect the event bus to Redis: {0}")]
     Bus(#[from] caas_signaling::bus::BusError),
+    /// Dev mode could not set up its demo app.
+    #[error("cannot set up the demo app: {0}")]
+    Demo(String),
     /// The listener could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -108,7 +111,10 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 /// The full router with its middleware, for `state`.
 pub fn router(config: &ServeArgs, state: AppState) -> Router {
-    let (routes, _) = api_routes().split_for_parts();
+    let (mut routes, _) = api_routes().split_for_parts();
+    if config.demo {
+        routes = routes.merge(crate::demo::routes(config));
+    }
     routes
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout()))
@@ -143,6 +149,10 @@ impl Server {
             .await
             .map_err(|e| BootError::Bus(caas_signaling::bus::BusError::Redis(e)))?;
         let store = Store::connect(&config.db.url()).await?;
+        let demo_app = match config.demo {
+            true => Some(crate::demo::ensure_demo_app(&store).await.map_err(|e| BootError::Demo(e.message))?),
+            false => None,
+        };
         let directory = Arc::new(Directory::load(&store).await?);
         let openapi_json = serde_json::to_string(&openapi()).unwrap_or_else(|_| "{}".to_owned());
         let state = AppState::new(
@@ -154,6 +164,7 @@ impl Server {
             redis,
             bus,
             presence,
+            demo_app,
         );
         let mut background =
             vec![directory.spawn_refresher(store, Duration::from_secs(config.directory_refresh_secs.max(1)))];

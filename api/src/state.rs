@@ -38,6 +38,8 @@ pub struct Inner {
     pub hub: caas_signaling::driver::HubHandle,
     /// Who is online, here and on the other nodes.
     pub presence: crate::presence::Presence,
+    /// The demo app, in dev mode only.
+    pub demo_app: Option<caas_storage::AppId>,
 }
 
 impl AppState {
@@ -51,6 +53,7 @@ impl AppState {
         redis: Option<redis::Client>,
         bus: caas_signaling::bus::Bus,
         presence: crate::presence::Presence,
+        demo_app: Option<caas_storage::AppId>,
     ) -> Self {
         let hub = caas_signaling::driver::HubHandle::spawn(&bus, crate::live::StoreSource(store.clone()));
         AppState(Arc::new(Inner {
@@ -65,6 +68,7 @@ impl AppState {
             bus,
             hub,
             presence,
+            demo_app,
         }))
     }
 }

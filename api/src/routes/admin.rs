@@ -198,6 +198,15 @@ pub async fn create_session(
     auth: AdminAuth,
     ApiJson(req): ApiJson<SessionRequest>,
 ) -> Result<ApiJson<SessionResponse>, ApiError> {
+    Ok(ApiJson(issue_session(&state, auth.app.id, req).await?))
+}
+
+/// Upserts the user of `app` and signs a session token for them.
+pub async fn issue_session(
+    state: &AppState,
+    app: caas_storage::AppId,
+    req: SessionRequest,
+) -> Result<SessionResponse, ApiError> {
     check_profile(req.name.as_deref(), req.avatar_url.as_deref(), req.metadata.as_ref())?;
     let ttl = req.ttl_secs.unwrap_or(DEFAULT_TTL_SECS);
     if !(MIN_TTL_SECS..=MAX_TTL_SECS).contains(&ttl) {
@@ -206,11 +215,11 @@ pub async fn create_session(
             format!("ttl_secs must be between {MIN_TTL_SECS} and {MAX_TTL_SECS}"),
         ));
     }
-    let scope = state.store.app(auth.app.id);
+    let scope = state.store.app(app);
     let key = scope
         .active_signing_key()
         .await?
-        .ok_or_else(|| ApiError::internal(format!("app {} has no active signing key", auth.app.id)))?;
+        .ok_or_else(|| ApiError::internal(format!("app {} has no active signing key", app)))?;
     let user = scope
         .upsert_user(&UserUpsert {
             id: req.user_id,
@@ -225,15 +234,15 @@ pub async fn create_session(
     let claims = Claims {
         iss: ISSUER.to_owned(),
         sub: user.id.clone(),
-        app: auth.app.id,
+        app: app,
         iat: now.unix_timestamp(),
         exp: expires.unix_timestamp(),
         jti: uuid::Uuid::now_v7().to_string(),
         grants: req.grants,
     };
     let token = sign(&key, &claims).map_err(ApiError::internal)?;
-    tracing::debug!(app_id = %auth.app.id, user_id = %user.id, "session created");
-    Ok(ApiJson(SessionResponse { token, expires_at: rfc3339(expires), user: user.into() }))
+    tracing::debug!(app_id = %app, user_id = %user.id, "session created");
+    Ok(SessionResponse { token, expires_at: rfc3339(expires), user: user.into() })
 }
 
 /// Reads an end user.
