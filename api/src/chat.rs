@@ -68,6 +68,10 @@ pub struct SendMessage {
     #[serde(default)]
     #[schema(value_type = Vec<String>)]
     pub mentions: Vec<UserId>,
+    /// Files to attach (uploaded with `POST /v1/files`), at most 10.
+    #[serde(default)]
+    #[schema(value_type = Vec<String>)]
+    pub attachments: Vec<caas_storage::FileId>,
 }
 
 /// Input of `conversation.history`.
@@ -178,7 +182,10 @@ pub async fn send_message(
     if input.text.chars().count() > MAX_TEXT_CHARS {
         return Err(ApiError::invalid("message_too_long", format!("text must be at most {MAX_TEXT_CHARS} characters")));
     }
-    if input.text.trim().is_empty() && input.payload.is_none() {
+    if input.attachments.len() > 10 {
+        return Err(ApiError::invalid("too_many_attachments", "at most 10 attachments per message"));
+    }
+    if input.text.trim().is_empty() && input.payload.is_none() && input.attachments.is_empty() {
         return Err(ApiError::invalid("empty_message", "a message needs text or a payload"));
     }
     if input.payload.as_ref().is_some_and(|p| p.to_string().len() > MAX_PAYLOAD_BYTES) {
@@ -198,6 +205,7 @@ pub async fn send_message(
         reply_to: input.reply_to,
         parent_id: input.parent_id,
         mentions: input.mentions,
+        attachments: input.attachments,
     };
     let (message, event) = scope.send_message(conv, &user.user_id, &new).await?;
     if let Some(event) = event {

@@ -8,6 +8,7 @@ pub mod config;
 pub mod demo;
 pub mod directory;
 pub mod error;
+pub mod files;
 pub mod live;
 pub mod netacl;
 pub mod observe;

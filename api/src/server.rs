@@ -35,6 +35,9 @@ pub enum BootError {
     /// Redis did not answer when the bus connected.
     #[error("cannot connect the event bus to Redis: {0}")]
     Bus(#[from] caas_signaling::bus::BusError),
+    /// The blob store could not be opened.
+    #[error("blob store: {0}")]
+    Blobs(String),
     /// Dev mode could not set up its demo app.
     #[error("cannot set up the demo app: {0}")]
     Demo(String),
@@ -97,6 +100,10 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(messages::react))
         .routes(routes!(messages::unreact))
         .routes(routes!(messages::pin))
+        .routes(routes!(crate::files::upload))
+        .routes(routes!(crate::files::download))
+        .routes(routes!(crate::files::thumbnail))
+        .routes(routes!(crate::files::meta))
         .routes(routes!(users::contacts))
         .routes(routes!(users::search))
         .routes(routes!(users::relate))
@@ -153,6 +160,8 @@ impl Server {
             true => Some(crate::demo::ensure_demo_app(&store).await.map_err(|e| BootError::Demo(e.message))?),
             false => None,
         };
+        let blobs =
+            crate::files::open_blobs(config.blob_url.as_deref(), &config.db.data_dir).map_err(BootError::Blobs)?;
         let directory = Arc::new(Directory::load(&store).await?);
         let openapi_json = serde_json::to_string(&openapi()).unwrap_or_else(|_| "{}".to_owned());
         let state = AppState::new(
@@ -165,6 +174,7 @@ impl Server {
             bus,
             presence,
             demo_app,
+            blobs,
         );
         let mut background =
             vec![directory.spawn_refresher(store, Duration::from_secs(config.directory_refresh_secs.max(1)))];

@@ -38,6 +38,10 @@ pub struct Inner {
     pub hub: caas_signaling::driver::HubHandle,
     /// Who is online, here and on the other nodes.
     pub presence: crate::presence::Presence,
+    /// Where file bytes live.
+    pub blobs: std::sync::Arc<dyn object_store::ObjectStore>,
+    /// Largest upload, in bytes.
+    pub max_file_bytes: usize,
     /// The demo app, in dev mode only.
     pub demo_app: Option<caas_storage::AppId>,
 }
@@ -54,6 +58,7 @@ impl AppState {
         bus: caas_signaling::bus::Bus,
         presence: crate::presence::Presence,
         demo_app: Option<caas_storage::AppId>,
+        blobs: std::sync::Arc<dyn object_store::ObjectStore>,
     ) -> Self {
         let hub = caas_signaling::driver::HubHandle::spawn(&bus, crate::live::StoreSource(store.clone()));
         AppState(Arc::new(Inner {
@@ -69,6 +74,8 @@ impl AppState {
             hub,
             presence,
             demo_app,
+            blobs,
+            max_file_bytes: config.max_file_bytes,
         }))
     }
 }

@@ -19,13 +19,23 @@ async fn serves_the_demo_only_in_dev_mode() {
         c.demo_sdk_dir = s;
     })
     .await;
-    let (status, body) = read(h.client.post(h.url("/demo/session")).json(&json!({"user_id": "ann", "name": "Ann"})).send().await.unwrap()).await;
+    let (status, body) = read(
+        h.client.post(h.url("/demo/session")).json(&json!({"user_id": "ann", "name": "Ann"})).send().await.unwrap(),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     let token = body["token"].as_str().unwrap().to_owned();
     let (status, me) = h.me(&token).await;
     assert_eq!((status, me["name"].clone()), (200, json!("Ann")));
     // The demo app allows any origin.
-    let res = h.client.get(h.url("/v1/me")).bearer_auth(&token).header("origin", "http://localhost:5173").send().await.unwrap();
+    let res = h
+        .client
+        .get(h.url("/v1/me"))
+        .bearer_auth(&token)
+        .header("origin", "http://localhost:5173")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     let page = h.client.get(h.url("/demo/")).send().await.unwrap();
     assert_eq!(page.status(), 200);
@@ -33,13 +43,15 @@ async fn serves_the_demo_only_in_dev_mode() {
     let js = h.client.get(h.url("/demo/sdk/index.js")).send().await.unwrap();
     assert_eq!(js.status(), 200);
     assert!(js.headers()["content-type"].to_str().unwrap().contains("javascript"));
-    let (status, body) = read(h.client.post(h.url("/demo/session")).json(&json!({"user_id": "bad id"})).send().await.unwrap()).await;
+    let (status, body) =
+        read(h.client.post(h.url("/demo/session")).json(&json!({"user_id": "bad id"})).send().await.unwrap()).await;
     assert_eq!((status, body["error"]["code"].clone()), (422, json!("invalid_body")));
     h.stop().await;
 
     // Without --demo there is no /demo at all.
     let h = TestServer::start(Backend::Sqlite).await;
-    let (status, body) = read(h.client.post(h.url("/demo/session")).json(&json!({"user_id": "ann"})).send().await.unwrap()).await;
+    let (status, body) =
+        read(h.client.post(h.url("/demo/session")).json(&json!({"user_id": "ann"})).send().await.unwrap()).await;
     assert_eq!((status, body["error"]["code"].clone()), (404, json!("not_found")));
     h.stop().await;
 }

@@ -51,6 +51,10 @@ async fn scenario(backend: Backend) {
         ("/v1/messages/{id}/reactions/{kind}", &["delete"]),
         ("/v1/messages/{id}/pin", &["post"]),
         ("/v1/contacts", &["get"]),
+        ("/v1/files", &["post"]),
+        ("/v1/files/{id}", &["get"]),
+        ("/v1/files/{id}/thumbnail", &["get"]),
+        ("/v1/files/{id}/meta", &["get"]),
         ("/v1/users", &["get"]),
         ("/v1/users/{user_id}/{action}", &["post"]),
         ("/v1/conversations/{id}", &["get"]),
@@ -60,7 +64,7 @@ async fn scenario(backend: Backend) {
             assert!(paths.get(path).and_then(|p| p.get(*m)).is_some(), "OpenAPI lacks {m} {path}");
         }
     }
-    assert_eq!(paths.len(), 24, "every route is documented, and only those: {:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(paths.len(), 28, "every route is documented, and only those: {:?}", paths.keys().collect::<Vec<_>>());
     h.stop().await;
 }
 

@@ -76,6 +76,11 @@ uuid_id!(
     "message id"
 );
 uuid_id!(
+    /// An uploaded file.
+    FileId,
+    "file id"
+);
+uuid_id!(
     /// A session-token signing key (the JWT `kid`).
     KeyId,
     "key id"

@@ -12,6 +12,7 @@
 mod apps;
 mod chat;
 mod error;
+mod files;
 pub mod ids;
 mod keys;
 mod social;
@@ -30,7 +31,8 @@ pub use chat::{
     LastMessage, Member, MemberChange, Message, MessageChange, NewConversation, NewMessage, Reactions, Role,
 };
 pub use error::StoreError;
-pub use ids::{AppId, ConversationId, IdError, KeyId, MessageId, UserId};
+pub use files::{Attachment, FileMeta};
+pub use ids::{AppId, ConversationId, FileId, IdError, KeyId, MessageId, UserId};
 pub use keys::{NewSigningKey, SigningKey, VerificationKey};
 pub use social::{FoundUser, Graph, Relation};
 pub use users::{User, UserUpsert};

@@ -116,6 +116,31 @@ impl AppScope<'_> {
                     });
                 }
             }
+            let mut attachments = Vec::with_capacity(new.attachments.len());
+            for file in &new.attachments {
+                let found: Option<crate::files::FileRow> = sqlx::query_as(crate::files::VISIBLE_FILE)
+                    .bind(&app)
+                    .bind(file.to_string())
+                    .bind(sender.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let Some(found) = found else {
+                    return Err(StoreError::Invalid {
+                        code: "invalid_attachment",
+                        message: format!("file {file} does not exist or is not yours to share"),
+                    });
+                };
+                sqlx::query(
+                    "INSERT INTO file_shares (app_id, file_id, conversation_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                )
+                .bind(&app)
+                .bind(file.to_string())
+                .bind(conv.to_string())
+                .execute(&mut *tx)
+                .await?;
+                attachments.push(crate::files::FileMeta::try_from(found)?.attachment());
+            }
+            let attachments_json = serde_json::to_string(&attachments).unwrap_or_else(|_| "[]".into());
             if let Some(parent) = new.parent_id {
                 sqlx::query("UPDATE messages SET reply_count = reply_count + 1 WHERE app_id = $1 AND id = $2")
                     .bind(&app)
@@ -135,7 +160,7 @@ impl AppScope<'_> {
             .await?;
             sqlx::query(
                 "INSERT INTO messages (app_id, conversation_id, seq, id, sender_id, client_msg_id, text, payload, created_at, \
-                 reply_to, parent_id, mentions) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                 reply_to, parent_id, mentions, attachments) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
             )
             .bind(&app)
             .bind(conv.to_string())
@@ -149,6 +174,7 @@ impl AppScope<'_> {
             .bind(new.reply_to.map(|m| m.to_string()))
             .bind(new.parent_id.map(|m| m.to_string()))
             .bind(&mentions)
+            .bind(&attachments_json)
             .execute(&mut *tx)
             .await?;
             // The sender has read their own message.
@@ -173,6 +199,7 @@ impl AppScope<'_> {
                 parent_id: new.parent_id,
                 reply_count: 0,
                 mentions: new.mentions.clone(),
+                attachments,
                 created_at: now,
                 edited_at: None,
                 deleted_at: None,

@@ -153,6 +153,8 @@ pub struct Message {
     pub reply_count: i64,
     /// Users mentioned.
     pub mentions: Vec<UserId>,
+    /// Files attached.
+    pub attachments: Vec<crate::files::Attachment>,
     /// RFC 3339 on the wire.
     #[serde(with = "ts")]
     pub created_at: i64,
@@ -225,6 +227,8 @@ pub struct NewMessage {
     pub parent_id: Option<MessageId>,
     /// Users mentioned (members of the conversation).
     pub mentions: Vec<UserId>,
+    /// Files to attach (the sender's own, public ones, or ones shared with them).
+    pub attachments: Vec<crate::FileId>,
     /// Idempotency key: a resend with the same key returns the original.
     pub client_msg_id: Option<String>,
     /// Text.
@@ -288,6 +292,7 @@ struct MessageRow {
     edited_at: Option<i64>,
     deleted_at: Option<i64>,
     pinned_at: Option<i64>,
+    attachments: String,
 }
 
 #[derive(FromRow)]
@@ -351,6 +356,8 @@ impl TryFrom<MessageRow> for Message {
             deleted_at: r.deleted_at,
             pinned_at: r.pinned_at,
             reactions: Reactions::default(),
+            attachments: serde_json::from_str(&r.attachments)
+                .map_err(|e| StoreError::Corrupt { column: "messages.attachments", reason: e.to_string() })?,
         })
     }
 }
@@ -377,7 +384,7 @@ macro_rules! conversation_columns {
 macro_rules! message_columns {
     () => {
         "id, conversation_id, seq, sender_id, client_msg_id, text, payload, created_at, reply_to, parent_id, \
-         reply_count, mentions, edited_at, deleted_at, pinned_at"
+         reply_count, mentions, edited_at, deleted_at, pinned_at, attachments"
     };
 }
 macro_rules! event_columns {

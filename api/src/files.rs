@@ -1,0 +1,274 @@
+//! Files: streaming upload into the blob store (size limit, SHA-256, content
+//! type sniffed from the bytes, image dimensions and a thumbnail), and download
+//! for those allowed to see a file.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use caas_storage::{FileId, FileMeta, UserId};
+use futures_util::StreamExt;
+use object_store::path::Path as BlobPath;
+use object_store::{ObjectStore, ObjectStoreExt};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::{EndUser, authenticate, bearer_token};
+use crate::error::{ApiError, ApiJson, ErrorBody};
+use crate::origin::request_origin;
+use crate::state::AppState;
+
+/// Longest side of a thumbnail, in pixels.
+pub const THUMBNAIL_SIZE: u32 = 256;
+
+/// Opens the blob store of `CAAS_BLOB_URL` (`file://…`; default: `data_dir/blobs`).
+pub fn open_blobs(url: Option<&str>, data_dir: &std::path::Path) -> Result<Arc<dyn ObjectStore>, String> {
+    let dir = match url {
+        None => data_dir.join("blobs"),
+        Some(u) => match u.strip_prefix("file://") {
+            Some(p) => std::path::PathBuf::from(p),
+            None => {
+                return Err(format!(
+                    "unsupported CAAS_BLOB_URL `{u}`: this build stores blobs in a local folder (file://…)"
+                ));
+            }
+        },
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create blob folder {}: {e}", dir.display()))?;
+    let store = object_store::local::LocalFileSystem::new_with_prefix(&dir).map_err(|e| e.to_string())?;
+    Ok(Arc::new(store))
+}
+
+fn blob_path(app: caas_storage::AppId, id: FileId, thumb: bool) -> BlobPath {
+    BlobPath::from(format!("{app}/{id}{}", if thumb { ".thumb.png" } else { "" }))
+}
+
+/// Query of `POST /v1/files`.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct UploadQuery {
+    /// File name to keep (default `file`).
+    pub name: Option<String>,
+    /// Visible to every user of the app (default false).
+    #[serde(default)]
+    pub public: bool,
+}
+
+/// `{"file": …}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FileBody {
+    /// The file's metadata.
+    #[schema(value_type = Object)]
+    pub file: FileMeta,
+}
+
+/// Uploads a file: the request body is the file's bytes.
+#[utoipa::path(
+    post,
+    path = "/v1/files",
+    tag = "files",
+    security(("session_token" = [])),
+    params(UploadQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses(
+        (status = 200, body = FileBody),
+        (status = 413, description = "Larger than CAAS_MAX_FILE_BYTES (`payload_too_large`)", body = ErrorBody),
+        (status = 422, description = "Empty file or bad name", body = ErrorBody),
+    )
+)]
+pub async fn upload(
+    State(state): State<AppState>,
+    user: EndUser,
+    Query(q): Query<UploadQuery>,
+    body: Body,
+) -> Result<ApiJson<FileBody>, ApiError> {
+    let name = q.name.unwrap_or_else(|| "file".to_owned());
+    if name.is_empty() || name.chars().count() > 255 || name.contains(['/', '\\', '\0']) {
+        return Err(ApiError::invalid("invalid_name", "name must be 1 to 255 characters without slashes"));
+    }
+    let id = FileId::generate();
+    let path = blob_path(user.app_id, id, false);
+    let upload = state.blobs.put_multipart(&path).await.map_err(ApiError::internal)?;
+    let mut writer = object_store::WriteMultipart::new(upload);
+    let mut hasher = Sha256::new();
+    let mut size: usize = 0;
+    let mut head: Vec<u8> = Vec::new();
+    // Images are decoded for a thumbnail, so their bytes are kept (within the limit).
+    let mut whole: Vec<u8> = Vec::new();
+    let mut stream = body.into_data_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = match chunk {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = writer.abort().await;
+                return Err(ApiError::bad_request("upload_failed", format!("upload interrupted: {e}")));
+            }
+        };
+        size += chunk.len();
+        if size > state.max_file_bytes {
+            let _ = writer.abort().await;
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("files are limited to {} bytes", state.max_file_bytes),
+            ));
+        }
+        hasher.update(&chunk);
+        if head.len() < 8192 {
+            head.extend_from_slice(&chunk[..chunk.len().min(8192 - head.len())]);
+        }
+        whole.extend_from_slice(&chunk);
+        if !infer::is_image(&head) && whole.len() > 8192 {
+            whole.clear();
+            whole.shrink_to_fit();
+        }
+        writer.write(&chunk);
+    }
+    if size == 0 {
+        let _ = writer.abort().await;
+        return Err(ApiError::invalid("empty_file", "the request body is empty"));
+    }
+    writer.finish().await.map_err(ApiError::internal)?;
+    let content_type = infer::get(&head).map(|t| t.mime_type().to_owned()).unwrap_or_else(|| {
+        if std::str::from_utf8(&head).is_ok() { "text/plain".to_owned() } else { "application/octet-stream".to_owned() }
+    });
+    let (mut width, mut height, mut has_thumbnail) = (None, None, false);
+    if content_type == "image/png" || content_type == "image/jpeg" {
+        let bytes = std::mem::take(&mut whole);
+        let made = tokio::task::spawn_blocking(move || -> Option<(u32, u32, Vec<u8>)> {
+            let img = image::load_from_memory(&bytes).ok()?;
+            let thumb = img.thumbnail(THUMBNAIL_SIZE, THUMBNAIL_SIZE);
+            let mut out = std::io::Cursor::new(Vec::new());
+            thumb.write_to(&mut out, image::ImageFormat::Png).ok()?;
+            Some((img.width(), img.height(), out.into_inner()))
+        })
+        .await
+        .ok()
+        .flatten();
+        if let Some((w, h, thumb)) = made {
+            width = Some(i64::from(w));
+            height = Some(i64::from(h));
+            state.blobs.put(&blob_path(user.app_id, id, true), thumb.into()).await.map_err(ApiError::internal)?;
+            has_thumbnail = true;
+        }
+    }
+    let sha256: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let meta = FileMeta {
+        id,
+        uploader_id: user.user_id.clone(),
+        name,
+        content_type,
+        size: size as i64,
+        sha256,
+        width,
+        height,
+        has_thumbnail,
+        public: q.public,
+        created_at: caas_storage::now_ms(),
+    };
+    state.store.app(user.app_id).insert_file(&meta).await?;
+    tracing::debug!(app_id = %user.app_id, user_id = %user.user_id, size, "file uploaded");
+    Ok(ApiJson(FileBody { file: meta }))
+}
+
+/// Query of the download routes: a token for `<img src>` and links, which cannot send headers.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct TokenQuery {
+    /// Session token (or send `Authorization: Bearer`).
+    pub token: Option<String>,
+}
+
+async fn reader(
+    state: &AppState,
+    headers: &HeaderMap,
+    q: &TokenQuery,
+) -> Result<(caas_storage::AppId, UserId), ApiError> {
+    let token = bearer_token(headers)
+        .or(q.token.as_deref())
+        .ok_or_else(|| ApiError::invalid_token("send `Authorization: Bearer <token>` or `?token=`"))?;
+    let user = authenticate(state, token, request_origin(headers)).await?;
+    Ok((user.app_id, user.user_id))
+}
+
+async fn serve(
+    state: &AppState,
+    headers: &HeaderMap,
+    q: &TokenQuery,
+    raw_id: &str,
+    thumb: bool,
+) -> Result<Response, ApiError> {
+    let (app, user) = reader(state, headers, q).await?;
+    let id: FileId = raw_id.parse().map_err(|_| ApiError::not_found("not_found", "file not found"))?;
+    let meta = state.store.app(app).file_for(id, &user).await?;
+    if thumb && !meta.has_thumbnail {
+        return Err(ApiError::not_found("not_found", "this file has no thumbnail"));
+    }
+    let got = state.blobs.get(&blob_path(app, id, thumb)).await.map_err(ApiError::internal)?;
+    let len = got.meta.size;
+    let stream = got.into_stream().map(|r| r.map_err(std::io::Error::other));
+    let mut res = Body::from_stream(stream).into_response();
+    let h = res.headers_mut();
+    let ct = if thumb { "image/png".to_owned() } else { meta.content_type.clone() };
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&ct).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600"));
+    if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", meta.sha256)) {
+        h.insert(header::ETAG, etag);
+    }
+    let safe: String = meta.name.chars().filter(|c| c.is_ascii_graphic() && *c != '"' || *c == ' ').collect();
+    if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{safe}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(res)
+}
+
+/// Downloads a file (its uploader, members of a conversation it was shared in, or anyone if public).
+#[utoipa::path(
+    get, path = "/v1/files/{id}", tag = "files", security(("session_token" = [])),
+    params(("id" = String, Path), TokenQuery),
+    responses((status = 200, description = "The bytes"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+pub async fn download(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<TokenQuery>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    serve(&state, &headers, &q, &id, false).await
+}
+
+/// A PNG thumbnail (at most 256x256) of an image file.
+#[utoipa::path(
+    get, path = "/v1/files/{id}/thumbnail", tag = "files", security(("session_token" = [])),
+    params(("id" = String, Path), TokenQuery),
+    responses((status = 200, description = "PNG bytes"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+pub async fn thumbnail(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<TokenQuery>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    serve(&state, &headers, &q, &id, true).await
+}
+
+/// The metadata of a file.
+#[utoipa::path(
+    get, path = "/v1/files/{id}/meta", tag = "files", security(("session_token" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = FileBody), (status = 404, body = ErrorBody))
+)]
+pub async fn meta(
+    State(state): State<AppState>,
+    user: EndUser,
+    Path(id): Path<String>,
+) -> Result<ApiJson<FileBody>, ApiError> {
+    let id: FileId = id.parse().map_err(|_| ApiError::not_found("not_found", "file not found"))?;
+    Ok(ApiJson(FileBody { file: state.store.app(user.app_id).file_for(id, &user.user_id).await? }))
+}
