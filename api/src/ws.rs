@@ -258,7 +258,14 @@ async fn dispatch(
         "conversation.history" => json_of(chat::history(state, user, None, input(data)?).await?),
         "conversation.list" => json_of(chat::list(state, user, input(data)?).await?),
         "conversation.settings" => chat::update_settings(state, user, None, input(data)?).await,
-        "message.send" => json_of(chat::send_message(state, user, None, input(data)?).await?),
+        "message.send" => {
+            let sent = chat::send_message(state, user, None, input(data)?).await?;
+            // Sending ends the sender's typing indicator in that conversation.
+            if conn.typing.stop(&sent.message.conversation_id) {
+                typing_changed(state, user, sent.message.conversation_id, false).await;
+            }
+            json_of(sent)
+        }
         "message.read" => json_of(chat::mark_read(state, user, None, input(data)?).await?),
         "member.add" | "member.remove" | "member.role" | "conversation.leave" | "conversation.transfer" => {
             let change = match op {

@@ -59,6 +59,9 @@ async fn scenario(backend: Backend) {
     assert_eq!(sent["message"]["attachments"][0]["width"], 640);
     assert_eq!(get(&bob).await.unwrap().status(), 200);
     assert_eq!(get(&eve).await.unwrap().status(), 404);
+    // Deleting the message for everyone removes its attachments from it.
+    let gone = a.ok("message.delete", json!({"message_id": sent["message"]["id"]})).await;
+    assert_eq!(gone["message"]["attachments"], json!([]));
     // Bob cannot re-share Eve's private file; Eve cannot attach Ann's.
     let (s, b) = read(upload(&eve, "notes.txt", b"hello eve".to_vec(), false).await.unwrap()).await;
     assert_eq!((s, b["file"]["content_type"].clone()), (200, json!("text/plain")));

@@ -36,6 +36,14 @@ async fn scenario(backend: Backend) {
     e.frame().await;
     assert_eq!(e.request("typing.start", json!({"conversation_id": cid})).await["error"]["code"], "forbidden");
 
+    // Sending a message ends the sender's indicator.
+    a.ok("typing.start", json!({"conversation_id": cid})).await;
+    assert_eq!(b.event("typing").await["data"]["typing"], true);
+    a.ok("message.send", json!({"conversation_id": cid, "text": "sent"})).await;
+    assert_eq!(b.event("typing").await["data"]["typing"], false);
+    // Wait out the throttle window by stopping explicitly first (already stopped: no event).
+    a.ok("typing.stop", json!({"conversation_id": cid})).await;
+
     // Closing the connection while typing stops the indicator.
     a.ok("typing.start", json!({"conversation_id": cid})).await;
     assert_eq!(b.event("typing").await["data"]["typing"], true);

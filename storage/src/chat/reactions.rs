@@ -101,7 +101,7 @@ impl AppScope<'_> {
                         return Ok((message, None));
                     }
                     sqlx::query(
-                        "UPDATE messages SET text = '', payload = NULL, deleted_at = $3 WHERE app_id = $1 AND id = $2",
+                        "UPDATE messages SET text = '', payload = NULL, attachments = '[]', deleted_at = $3 WHERE app_id = $1 AND id = $2",
                     )
                     .bind(&app)
                     .bind(id.to_string())
@@ -115,6 +115,7 @@ impl AppScope<'_> {
                         .await?;
                     message.text.clear();
                     message.payload = None;
+                    message.attachments.clear();
                     message.deleted_at = Some(now);
                     ("message.deleted", None)
                 }
