@@ -16,7 +16,6 @@ use crate::netacl::{allowed, client_ip, parse_cidrs};
 use crate::origin::{check_origin, request_origin};
 use crate::secrets::secret_matches;
 use crate::state::AppState;
-use crate::tokens::Claims;
 
 /// A request authenticated as a client app's backend.
 pub struct AdminAuth {
@@ -31,8 +30,15 @@ pub struct EndUser {
     pub app_id: AppId,
     /// The user.
     pub user_id: UserId,
-    /// All claims of the token.
-    pub claims: Claims,
+    /// Permissions the token carries, if any.
+    pub grants: Option<crate::tokens::Grants>,
+}
+
+impl EndUser {
+    /// The client backend acting for `user` of `app` through the admin API.
+    pub fn acting_for(app_id: AppId, user_id: UserId) -> Self {
+        EndUser { app_id, user_id, grants: None }
+    }
 }
 
 fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
@@ -112,7 +118,7 @@ pub async fn authenticate(state: &AppState, token: &str, origin: Option<&str>) -
     let now = Instant::now();
     state.app_limiter.check(&claims.app, now).map_err(ApiError::rate_limited)?;
     state.user_limiter.check(&(claims.app, claims.sub.clone()), now).map_err(ApiError::rate_limited)?;
-    Ok(EndUser { app_id: claims.app, user_id: claims.sub.clone(), claims })
+    Ok(EndUser { app_id: claims.app, user_id: claims.sub, grants: claims.grants })
 }
 
 #[cfg(test)]

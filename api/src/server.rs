@@ -20,7 +20,7 @@ use crate::directory::Directory;
 use crate::error::ensure_error_shape;
 use crate::observe::{metrics_handle, observe};
 use crate::origin::cors;
-use crate::routes::{admin, conversations, me, messages, system, users};
+use crate::routes::{admin, admin_chat, conversations, me, messages, system, users};
 use crate::state::AppState;
 
 /// Why the server could not start.
@@ -91,6 +91,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::get_app, admin::patch_app))
         .routes(routes!(admin::rotate_secret))
         .routes(routes!(admin::rotate_signing_key))
+        .routes(routes!(admin_chat::create_conversation))
+        .routes(routes!(admin_chat::send_message))
         .routes(routes!(crate::ws::ws))
         .routes(routes!(conversations::create, conversations::list))
         .routes(routes!(conversations::read))

@@ -1,6 +1,7 @@
 //! REST handlers, grouped by who calls them.
 
 pub mod admin;
+pub mod admin_chat;
 pub mod conversations;
 pub mod me;
 pub mod messages;
