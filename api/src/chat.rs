@@ -504,3 +504,31 @@ pub async fn change_members(
     }
     Ok(ConversationBody { conversation })
 }
+
+/// Input of `message.search` and `GET /v1/messages/search`.
+#[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SearchMessages {
+    /// Words that must all appear (1-200 characters).
+    pub q: String,
+    /// Only this conversation.
+    #[schema(value_type = Option<String>)]
+    #[param(value_type = Option<String>)]
+    pub conversation_id: Option<ConversationId>,
+    /// At most this many (1-100, default 20).
+    pub limit: Option<i64>,
+}
+
+/// Full-text search in the caller's conversations, newest first.
+pub async fn search(state: &AppState, user: &EndUser, q: SearchMessages) -> Result<MessagesBody, ApiError> {
+    let limit = q.limit.unwrap_or(20);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::invalid("invalid_limit", "limit must be between 1 and 100"));
+    }
+    let query = q.q.trim();
+    if query.is_empty() || query.chars().count() > 200 {
+        return Err(ApiError::invalid("invalid_query", "q must be 1 to 200 characters"));
+    }
+    let messages = state.store.app(user.app_id).search_messages(&user.user_id, query, q.conversation_id, limit).await?;
+    Ok(MessagesBody { messages })
+}

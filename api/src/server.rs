@@ -102,6 +102,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(messages::react))
         .routes(routes!(messages::unreact))
         .routes(routes!(messages::pin))
+        .routes(routes!(messages::search))
         .routes(routes!(crate::files::upload))
         .routes(routes!(crate::files::download))
         .routes(routes!(crate::files::thumbnail))

@@ -267,6 +267,7 @@ async fn dispatch(
             json_of(sent)
         }
         "message.read" => json_of(chat::mark_read(state, user, None, input(data)?).await?),
+        "message.search" => json_of(chat::search(state, user, input(data)?).await?),
         "member.add" | "member.remove" | "member.role" | "conversation.leave" | "conversation.transfer" => {
             let change = match op {
                 "member.add" => chat::MembersOp::Add,

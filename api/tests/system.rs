@@ -52,6 +52,7 @@ async fn scenario(backend: Backend) {
         ("/v1/messages/{id}/reactions", &["post"]),
         ("/v1/messages/{id}/reactions/{kind}", &["delete"]),
         ("/v1/messages/{id}/pin", &["post"]),
+        ("/v1/messages/search", &["get"]),
         ("/v1/contacts", &["get"]),
         ("/v1/files", &["post"]),
         ("/v1/files/{id}", &["get"]),
@@ -66,7 +67,7 @@ async fn scenario(backend: Backend) {
             assert!(paths.get(path).and_then(|p| p.get(*m)).is_some(), "OpenAPI lacks {m} {path}");
         }
     }
-    assert_eq!(paths.len(), 30, "every route is documented, and only those: {:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(paths.len(), 31, "every route is documented, and only those: {:?}", paths.keys().collect::<Vec<_>>());
     h.stop().await;
 }
 

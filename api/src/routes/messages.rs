@@ -1,10 +1,10 @@
 //! REST twins of the ops that change a message.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use caas_storage::MessageId;
 
 use crate::auth::EndUser;
-use crate::chat::{self, ChangeInput, ChangeOp, MessageBody};
+use crate::chat::{self, ChangeInput, ChangeOp, MessageBody, MessagesBody, SearchMessages};
 use crate::error::{ApiError, ApiJson, ErrorBody};
 use crate::state::AppState;
 
@@ -88,4 +88,18 @@ pub async fn pin(
     ApiJson(input): ApiJson<ChangeInput>,
 ) -> Result<ApiJson<MessageBody>, ApiError> {
     Ok(ApiJson(chat::change_message(&state, &user, Some(message_id(&id)?), ChangeOp::Pin, input).await?))
+}
+
+/// Full-text search in the caller's conversations (every word must appear), newest first.
+#[utoipa::path(
+    get, path = "/v1/messages/search", tag = "chat", security(("session_token" = [])),
+    params(SearchMessages),
+    responses((status = 200, body = MessagesBody), (status = 422, body = ErrorBody))
+)]
+pub async fn search(
+    State(state): State<AppState>,
+    user: EndUser,
+    Query(q): Query<SearchMessages>,
+) -> Result<ApiJson<MessagesBody>, ApiError> {
+    Ok(ApiJson(chat::search(&state, &user, q).await?))
 }

@@ -474,6 +474,7 @@ mod inbox;
 mod membership;
 mod messages;
 mod reactions;
+mod search;
 
 pub use inbox::{ConversationSettings, InboxEntry, InboxFilter, InboxPage, LastMessage};
 pub use membership::MemberChange;
