@@ -272,3 +272,16 @@ pub async fn meta(
     let id: FileId = id.parse().map_err(|_| ApiError::not_found("not_found", "file not found"))?;
     Ok(ApiJson(FileBody { file: state.store.app(user.app_id).file_for(id, &user.user_id).await? }))
 }
+
+/// Removes the bytes (and thumbnails) of deleted files; failures are logged, the
+/// metadata is already gone so the bytes are unreachable either way.
+pub async fn delete_blobs(state: &AppState, app: caas_storage::AppId, files: &[FileId]) {
+    for id in files {
+        for thumb in [false, true] {
+            match state.blobs.delete(&blob_path(app, *id, thumb)).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => tracing::warn!(app_id = %app, error = %e, "cannot delete a file's bytes"),
+            }
+        }
+    }
+}

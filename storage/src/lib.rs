@@ -258,10 +258,10 @@ mod tests {
         let up = |name: &str| UserUpsert { id: id.clone(), name: Some(name.into()), avatar_url: None, metadata: None };
         s.app(a.id).upsert_user(&up("in a")).await.unwrap();
         assert!(s.app(b.id).get_user(&id).await.unwrap().is_none());
-        assert!(!s.app(b.id).delete_user(&id).await.unwrap());
+        assert!(s.app(b.id).delete_user(&id).await.unwrap().is_none());
         s.app(b.id).upsert_user(&up("in b")).await.unwrap();
         assert_eq!(s.app(a.id).get_user(&id).await.unwrap().unwrap().name.as_deref(), Some("in a"));
-        assert!(s.app(a.id).delete_user(&id).await.unwrap());
+        assert!(s.app(a.id).delete_user(&id).await.unwrap().is_some());
         assert_eq!(s.app(b.id).get_user(&id).await.unwrap().unwrap().name.as_deref(), Some("in b"));
         assert_eq!(s.app(a.id).get_user(&id).await.unwrap(), None);
     }

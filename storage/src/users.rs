@@ -107,22 +107,70 @@ impl AppScope<'_> {
         row.map(User::try_from).transpose()
     }
 
-    /// Erases the user and everything of theirs in this app, in one transaction.
-    /// Returns false if there was no such user.
-    pub async fn delete_user(&self, id: &UserId) -> Result<bool> {
-        let deleted = on_pool!(self.db(), |pool| {
+    /// Erases the user and everything of theirs in this app, in one transaction:
+    /// their messages become tombstones (text, payload, attachments and edit
+    /// history gone; the conversation's order stays intact), and their reactions,
+    /// memberships, social graph, files and personal events are deleted.
+    /// Returns the ids of the deleted files (their bytes are the caller's to
+    /// remove from the blob store), or `None` if there was no such user.
+    pub async fn delete_user(&self, id: &UserId) -> Result<Option<Vec<crate::FileId>>> {
+        const ERASE: [&str; 12] = [
+            "DELETE FROM message_edits WHERE app_id = $1 AND message_id IN (SELECT id FROM messages WHERE app_id = $1 AND sender_id = $2)",
+            "UPDATE messages SET text = '', payload = NULL, attachments = '[]', mentions = '[]', deleted_at = COALESCE(deleted_at, $3) \
+             WHERE app_id = $1 AND sender_id = $2",
+            "DELETE FROM reactions WHERE app_id = $1 AND user_id = $2",
+            "DELETE FROM members WHERE app_id = $1 AND user_id = $2",
+            "DELETE FROM follows WHERE app_id = $1 AND (follower = $2 OR followee = $2)",
+            "DELETE FROM contacts WHERE app_id = $1 AND (user_id = $2 OR contact_id = $2)",
+            "DELETE FROM contact_requests WHERE app_id = $1 AND (from_user = $2 OR to_user = $2)",
+            "DELETE FROM blocks WHERE app_id = $1 AND (blocker = $2 OR blocked = $2)",
+            "DELETE FROM user_mutes WHERE app_id = $1 AND (user_id = $2 OR muted_id = $2)",
+            "DELETE FROM file_shares WHERE app_id = $1 AND file_id IN (SELECT id FROM files WHERE app_id = $1 AND uploader_id = $2)",
+            "DELETE FROM files WHERE app_id = $1 AND uploader_id = $2",
+            "DELETE FROM events WHERE app_id = $1 AND target_user = $2",
+        ];
+        let now = now_ms();
+        let outcome: Option<Vec<String>> = on_pool!(self.db(), |pool| {
             let mut tx = pool.begin_write().await?;
-            // Tables added by later features that hold a user's data are erased here too.
             let n = sqlx::query("DELETE FROM users WHERE app_id = $1 AND id = $2")
                 .bind(self.id())
                 .bind(id.as_str())
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
-            tx.commit().await?;
-            n
+            if n == 0 {
+                tx.commit().await?;
+                None
+            } else {
+                let files: Vec<(String,)> =
+                    sqlx::query_as("SELECT id FROM files WHERE app_id = $1 AND uploader_id = $2")
+                        .bind(self.id())
+                        .bind(id.as_str())
+                        .fetch_all(&mut *tx)
+                        .await?;
+                for sql in ERASE {
+                    let q = sqlx::query(sql).bind(self.id()).bind(id.as_str());
+                    // Only the tombstone statement uses the time.
+                    let q = if sql.contains("$3") { q.bind(now) } else { q };
+                    q.execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Some(files.into_iter().map(|(f,)| f).collect())
+            }
         });
-        Ok(deleted == 1)
+        outcome
+            .map(|files| {
+                files
+                    .iter()
+                    .map(|f| {
+                        f.parse().map_err(|e: crate::IdError| StoreError::Corrupt {
+                            column: "files.id",
+                            reason: e.to_string(),
+                        })
+                    })
+                    .collect()
+            })
+            .transpose()
     }
 
     /// Records when the user was last connected.

@@ -323,12 +323,12 @@ pub async fn delete_user(
     Path(user_id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let id = parse_user_id(&user_id)?;
-    if state.store.app(auth.app.id).delete_user(&id).await? {
-        tracing::info!(app_id = %auth.app.id, user_id = %id, "user erased");
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(user_not_found(&id))
-    }
+    let Some(files) = state.store.app(auth.app.id).delete_user(&id).await? else {
+        return Err(user_not_found(&id));
+    };
+    crate::files::delete_blobs(&state, auth.app.id, &files).await;
+    tracing::info!(app_id = %auth.app.id, user_id = %id, files = files.len(), "user erased");
+    Ok(StatusCode::NO_CONTENT)
 }
 
 fn user_not_found(id: &UserId) -> ApiError {
