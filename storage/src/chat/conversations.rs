@@ -108,18 +108,7 @@ impl AppScope<'_> {
                         .execute(&mut *tx)
                         .await?;
                 }
-                let row: ConversationRow = sqlx::query_as(concat!(
-                    "SELECT ",
-                    conversation_columns!(),
-                    " FROM conversations WHERE app_id = $1 AND id = $2"
-                ))
-                .bind(&app)
-                .bind(id.to_string())
-                .fetch_one(&mut *tx)
-                .await?;
-                let members: Vec<MemberRow> =
-                    sqlx::query_as(SELECT_MEMBERS).bind(&app).bind(id.to_string()).fetch_all(&mut *tx).await?;
-                let conversation = row.into_conversation(members)?;
+                let conversation = load_conversation!(tx, &app, id)?;
                 let data = serde_json::json!({ "conversation": conversation });
                 let event = append_event!(tx, &app, Some(id), None::<&UserId>, "conversation.created", data, now);
                 tx.commit().await?;
@@ -131,22 +120,11 @@ impl AppScope<'_> {
     /// The conversation, if `user` is a member.
     pub async fn conversation(&self, id: ConversationId, user: &UserId) -> Result<Conversation> {
         let app = self.id();
-        let (row, members): (ConversationRow, Vec<MemberRow>) = on_pool!(self.db(), |pool| {
+        on_pool!(self.db(), |pool| {
             require_member!(pool, &app, id, user);
-            let row: ConversationRow = sqlx::query_as(concat!(
-                "SELECT ",
-                conversation_columns!(),
-                " FROM conversations WHERE app_id = $1 AND id = $2"
-            ))
-            .bind(&app)
-            .bind(id.to_string())
-            .fetch_one(pool)
-            .await?;
-            let members: Vec<MemberRow> =
-                sqlx::query_as(SELECT_MEMBERS).bind(&app).bind(id.to_string()).fetch_all(pool).await?;
-            (row, members)
-        });
-        row.into_conversation(members)
+            let mut conn = pool.acquire().await?;
+            load_conversation!(conn, &app, id)
+        })
     }
 
     /// The user ids of a conversation's members.

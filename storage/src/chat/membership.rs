@@ -158,18 +158,7 @@ impl AppScope<'_> {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-            let row: ConversationRow = sqlx::query_as(concat!(
-                "SELECT ",
-                conversation_columns!(),
-                " FROM conversations WHERE app_id = $1 AND id = $2"
-            ))
-            .bind(&app)
-            .bind(conv.to_string())
-            .fetch_one(&mut *tx)
-            .await?;
-            let after: Vec<MemberRow> =
-                sqlx::query_as(SELECT_MEMBERS).bind(&app).bind(conv.to_string()).fetch_all(&mut *tx).await?;
-            let conversation = row.into_conversation(after)?;
+            let conversation = load_conversation!(tx, &app, conv)?;
             let member_ids: Vec<UserId> = conversation.members.iter().map(|m| m.user_id.clone()).collect();
             let mut out = Vec::new();
             for (kind, mut data, target) in events {

@@ -455,6 +455,25 @@ macro_rules! require_member {
     }};
 }
 
+/// Loads a conversation with its members through `$ex` (a transaction as
+/// `&mut *tx`, or a pool); evaluates to `Result<Conversation>`.
+macro_rules! load_conversation {
+    ($ex:expr, $app:expr, $conv:expr) => {{
+        let row: ConversationRow = sqlx::query_as(concat!(
+            "SELECT ",
+            conversation_columns!(),
+            " FROM conversations WHERE app_id = $1 AND id = $2"
+        ))
+        .bind($app)
+        .bind($conv.to_string())
+        .fetch_one(&mut *$ex)
+        .await?;
+        let members: Vec<MemberRow> =
+            sqlx::query_as(SELECT_MEMBERS).bind($app).bind($conv.to_string()).fetch_all(&mut *$ex).await?;
+        row.into_conversation(members)
+    }};
+}
+
 /// Sets a member's role in the open transaction `$tx`.
 macro_rules! set_role {
     ($tx:expr, $app:expr, $conv:expr, $user:expr, $role:expr) => {
