@@ -137,7 +137,21 @@ async fn session(state: AppState, user: EndUser, cursor: Option<i64>, socket: We
             let deadline = tokio::time::Instant::from_std(hb.deadline());
             tokio::select! {
                 msg = stream.next() => {
-                    let Some(Ok(msg)) = msg else { return Ok(()) };
+                    let msg = match msg {
+                        Some(Ok(msg)) => msg,
+                        None => return Ok(()),
+                        Some(Err(e)) => {
+                            // The peer broke the protocol; say why before closing.
+                            let text = e.to_string();
+                            let (code, reason) = if text.contains("too long") || text.contains("limit") {
+                                (1009, format!("frame larger than {MAX_FRAME_BYTES} bytes"))
+                            } else {
+                                (1002, format!("protocol error: {text}"))
+                            };
+                            let _ = sink.send(close(code, &reason)).await;
+                            return Ok(());
+                        }
+                    };
                     hb.heard(Instant::now());
                     match msg {
                         Message::Text(text) => {

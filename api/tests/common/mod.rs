@@ -411,3 +411,19 @@ impl Drop for CaasProcess {
         let _ = self.child.wait();
     }
 }
+
+impl WsClient {
+    /// Waits for the server to close the connection; returns the close code, if any.
+    pub async fn closed(&mut self) -> Option<u16> {
+        use futures_util::StreamExt;
+        loop {
+            match tokio::time::timeout(WS_WAIT, self.stream.next()).await.expect("no close within the wait bound") {
+                Some(Ok(tokio_tungstenite::tungstenite::Message::Close(frame))) => {
+                    return frame.map(|f| u16::from(f.code));
+                }
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => return None,
+            }
+        }
+    }
+}
