@@ -176,3 +176,52 @@ fn spawn_fetch<S: EventSource>(source: &Arc<S>, tx: &mpsc::UnboundedSender<Comma
         }
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database with no events: the counter starts at `last`.
+    struct Empty(i64);
+
+    impl EventSource for Empty {
+        async fn last_event(&self, _app: &str) -> Result<i64, String> {
+            Ok(self.0)
+        }
+        async fn events(&self, _app: &str, _from: i64, _to: i64) -> Result<Vec<LiveEvent>, String> {
+            Ok(Vec::new())
+        }
+    }
+
+    fn ev(id: i64) -> LiveEvent {
+        LiveEvent {
+            app: "a".into(),
+            id,
+            recipients: vec!["ann".into()],
+            frame: Arc::from(format!("e{id}")),
+            ephemeral: false,
+        }
+    }
+
+    #[tokio::test]
+    async fn delivers_in_order_and_drops_a_consumer_that_falls_behind() {
+        let bus = Bus::local();
+        let hub = HubHandle::spawn(&bus, Empty(10));
+        let mut fast = hub.register("a", "ann", 100).await.expect("registered");
+        let mut slow = hub.register("a", "ann", 2).await.expect("registered");
+        assert_eq!((fast.below, slow.below), (11, 11));
+        for id in 11..=15 {
+            bus.publish(ev(id)).await;
+        }
+        for id in 11..=15 {
+            assert_eq!(&*fast.frames.recv().await.expect("frame"), format!("e{id}"));
+        }
+        // The slow one got what fit in its queue, then its stream ended.
+        assert_eq!(&*slow.frames.recv().await.expect("frame"), "e11");
+        assert_eq!(&*slow.frames.recv().await.expect("frame"), "e12");
+        assert!(slow.frames.recv().await.is_none(), "a full queue drops the connection");
+        // The fast one carries on.
+        bus.publish(ev(16)).await;
+        assert_eq!(&*fast.frames.recv().await.expect("frame"), "e16");
+    }
+}
