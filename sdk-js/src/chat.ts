@@ -1,5 +1,5 @@
 /**
- * The chat API over the real-time socket: conversations and messages.
+ * The chat API over the real-time socket: conversations, messages, typing and presence.
  *
  * @packageDocumentation
  */
@@ -7,6 +7,7 @@
 import type { CaasClient, RequestOptions } from './client.js';
 import { ConnectionError, ConnectionErrorCode, TimeoutError } from './errors.js';
 import type {
+  ChosenPresenceStatus,
   Conversation,
   ConversationKind,
   ConversationSettings,
@@ -16,7 +17,9 @@ import type {
   JsonObject,
   JsonValue,
   Message,
+  PresenceEvent,
   ReadResult,
+  SendMessageData,
   SettingsData,
 } from './types.js';
 
@@ -83,6 +86,12 @@ export interface SendMessageOptions {
   retries?: number;
   /** Time allowed for each reply, in milliseconds (default: the client's `requestTimeoutMs`). */
   timeoutMs?: number;
+  /** Quote this message (an id of the same conversation); shown as a reply. */
+  replyTo?: string;
+  /** Post in the thread of this message. */
+  parentId?: string;
+  /** Members mentioned. */
+  mentions?: string[];
 }
 
 /** A new idempotency key for {@link MessagesApi.send}: a random UUID v4. */
@@ -194,12 +203,15 @@ export class MessagesApi {
    *   the last {@link ConnectionError} or {@link TimeoutError} once retries run out.
    */
   async send(conversationId: string, text: string, options: SendMessageOptions = {}): Promise<Message> {
-    const data: { conversation_id: string; text: string; client_msg_id: string; payload?: JsonValue } = {
+    const data: SendMessageData & { client_msg_id: string } = {
       conversation_id: conversationId,
       text,
       client_msg_id: options.clientMsgId ?? newClientMsgId(),
     };
     if (options.payload !== undefined) data.payload = options.payload;
+    if (options.replyTo !== undefined) data.reply_to = options.replyTo;
+    if (options.parentId !== undefined) data.parent_id = options.parentId;
+    if (options.mentions !== undefined) data.mentions = options.mentions;
     const retries = options.retries ?? 3;
     const requestOptions = options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs };
     for (let attempt = 0; ; attempt++) {
@@ -215,6 +227,104 @@ export class MessagesApi {
         }
       }
     }
+  }
+
+  /**
+   * Replaces the text of one of the caller's messages; members receive
+   * `message.updated`. Resolves with the message as it now is.
+   *
+   * @throws {@link RequestError} `forbidden` (not the sender), `message_deleted`,
+   *   `empty_message`, `message_too_long`, `not_found`.
+   */
+  async edit(messageId: string, text: string, options?: RequestOptions): Promise<Message> {
+    const reply = await this.client.request('message.edit', { message_id: messageId, text }, options);
+    return reply.message;
+  }
+
+  /**
+   * Deletes a message for everyone (the sender, or a group owner or admin may):
+   * it stays as a tombstone without text or payload, and members receive
+   * `message.deleted`. Deleting it again changes nothing.
+   */
+  async delete(messageId: string, options?: RequestOptions): Promise<Message> {
+    const reply = await this.client.request('message.delete', { message_id: messageId }, options);
+    return reply.message;
+  }
+
+  /** Pins (default) or unpins a message; members receive `message.pinned` when that changes something. */
+  async pin(messageId: string, pinned = true, options?: RequestOptions): Promise<Message> {
+    const reply = await this.client.request('message.pin', { message_id: messageId, pinned }, options);
+    return reply.message;
+  }
+
+  /**
+   * Adds the caller's reaction `kind` (e.g. `like` or an emoji, 1–32
+   * characters without spaces); members receive `reaction.added` unless the
+   * caller had already reacted so. Resolves with the message and its reactions.
+   */
+  async addReaction(messageId: string, kind: string, options?: RequestOptions): Promise<Message> {
+    const reply = await this.client.request('reaction.add', { message_id: messageId, kind }, options);
+    return reply.message;
+  }
+
+  /** Takes back the caller's reaction `kind`; members receive `reaction.removed` if there was one. */
+  async removeReaction(messageId: string, kind: string, options?: RequestOptions): Promise<Message> {
+    const reply = await this.client.request('reaction.remove', { message_id: messageId, kind }, options);
+    return reply.message;
+  }
+}
+
+/**
+ * Typing indicators over the socket (`client.typing`). The server tells the
+ * other members with the ephemeral `typing` event; a start that is not
+ * refreshed within its `expires_in_ms` (6 s) stops by itself, so call
+ * {@link TypingApi.start} again every few seconds while the user types.
+ */
+export class TypingApi {
+  private readonly client: CaasClient;
+
+  /** @param client - the connected client the ops go through. */
+  constructor(client: CaasClient) {
+    this.client = client;
+  }
+
+  /** The caller is typing in the conversation (the server broadcasts at most every 2 s). */
+  async start(conversationId: string, options?: RequestOptions): Promise<void> {
+    await this.client.request('typing.start', { conversation_id: conversationId }, options);
+  }
+
+  /** The caller stopped typing (e.g. sent the message or left the composer). */
+  async stop(conversationId: string, options?: RequestOptions): Promise<void> {
+    await this.client.request('typing.stop', { conversation_id: conversationId }, options);
+  }
+}
+
+/**
+ * Presence over the socket (`client.presence`). Status changes of the users the
+ * caller may see (co-members and contacts) arrive as the ephemeral `presence`
+ * event.
+ */
+export class PresenceApi {
+  private readonly client: CaasClient;
+
+  /** @param client - the connected client the ops go through. */
+  constructor(client: CaasClient) {
+    this.client = client;
+  }
+
+  /** Chooses the caller's status: `online`, `away`, or `invisible` (others see `offline`). */
+  async set(status: ChosenPresenceStatus, options?: RequestOptions): Promise<ChosenPresenceStatus> {
+    const reply = await this.client.request('presence.set', { status }, options);
+    return reply.status;
+  }
+
+  /**
+   * The current status of up to 500 users; those the caller may not see are
+   * left out.
+   */
+  async subscribe(userIds: string[], options?: RequestOptions): Promise<PresenceEvent[]> {
+    const reply = await this.client.request('presence.subscribe', { user_ids: userIds }, options);
+    return reply.presence;
   }
 }
 

@@ -24,7 +24,13 @@ function message(seq: number, clientMsgId?: string): Message {
     sender_id: 'ann',
     ...(clientMsgId === undefined ? {} : { client_msg_id: clientMsgId }),
     text: `hello ${seq}`,
+    reply_count: 0,
+    mentions: [],
     created_at: '2026-11-26T10:00:01.000Z',
+    edited_at: null,
+    deleted_at: null,
+    pinned_at: null,
+    reactions: { counts: {}, mine: [] },
   };
 }
 
@@ -786,5 +792,122 @@ describe('chat API', () => {
     expect(ws.lastRequest().data).toEqual({ conversation_id: 'c-9', muted_until: null });
     answer({ conversation_id: 'c-9', muted_until: null, archived: false, pinned: true });
     expect((await unmuted).muted_until).toBeNull();
+  });
+
+  it('sends replies, thread posts and mentions', async () => {
+    const { client, ws } = await connected();
+    const sent = client.messages.send('c-1', 'quoting', { replyTo: 'm-4', parentId: 'm-1', mentions: ['bob'], clientMsgId: 'k-1' });
+    expect(ws.lastRequest()).toMatchObject({
+      op: 'message.send',
+      data: { conversation_id: 'c-1', text: 'quoting', client_msg_id: 'k-1', reply_to: 'm-4', parent_id: 'm-1', mentions: ['bob'] },
+    });
+    ws.reply(ws.lastRequest().id, { message: { ...message(6, 'k-1'), reply_to: 'm-4' } });
+    expect((await sent).reply_to).toBe('m-4');
+    const plain = client.messages.send('c-1', 'plain');
+    expect(Object.keys(ws.lastRequest().data).sort()).toEqual(['client_msg_id', 'conversation_id', 'text']);
+    ws.reply(ws.lastRequest().id, { message: message(7) });
+    await plain;
+  });
+
+  it('maps the message change ops to the wire', async () => {
+    const { client, ws } = await connected();
+    const answer = (m: Message): void => ws.reply(ws.lastRequest().id, { message: m });
+
+    const edited = client.messages.edit('m-5', 'better');
+    expect(ws.lastRequest()).toMatchObject({ op: 'message.edit', data: { message_id: 'm-5', text: 'better' } });
+    answer({ ...message(5), text: 'better', edited_at: '2026-11-26T10:01:00Z' });
+    expect((await edited).edited_at).toBe('2026-11-26T10:01:00Z');
+
+    const deleted = client.messages.delete('m-5');
+    expect(ws.lastRequest()).toMatchObject({ op: 'message.delete', data: { message_id: 'm-5' } });
+    expect(Object.keys(ws.lastRequest().data)).toEqual(['message_id']);
+    answer({ ...message(5), text: '', deleted_at: '2026-11-26T10:02:00Z' });
+    expect((await deleted).deleted_at).not.toBeNull();
+
+    const pinned = client.messages.pin('m-5');
+    expect(ws.lastRequest()).toMatchObject({ op: 'message.pin', data: { message_id: 'm-5', pinned: true } });
+    answer({ ...message(5), pinned_at: '2026-11-26T10:03:00Z' });
+    expect((await pinned).pinned_at).not.toBeNull();
+    const unpinned = client.messages.pin('m-5', false);
+    expect(ws.lastRequest().data).toEqual({ message_id: 'm-5', pinned: false });
+    answer(message(5));
+    expect((await unpinned).pinned_at).toBeNull();
+
+    const reacted = client.messages.addReaction('m-5', '👍');
+    expect(ws.lastRequest()).toMatchObject({ op: 'reaction.add', data: { message_id: 'm-5', kind: '👍' } });
+    answer({ ...message(5), reactions: { counts: { '👍': 2 }, mine: ['👍'] } });
+    expect((await reacted).reactions).toEqual({ counts: { '👍': 2 }, mine: ['👍'] });
+
+    const unreacted = client.messages.removeReaction('m-5', '👍');
+    expect(ws.lastRequest()).toMatchObject({ op: 'reaction.remove', data: { message_id: 'm-5', kind: '👍' } });
+    answer({ ...message(5), reactions: { counts: { '👍': 1 }, mine: [] } });
+    expect((await unreacted).reactions.mine).toEqual([]);
+
+    const refused = client.messages.edit('m-6', 'not mine');
+    ws.replyError(ws.lastRequest().id, 'forbidden', 'only the sender may edit a message');
+    await expect(refused).rejects.toMatchObject({ name: 'RequestError', code: 'forbidden', op: 'message.edit' });
+  });
+
+  it('maps typing and presence to the wire', async () => {
+    const { client, ws } = await connected();
+    const started = client.typing.start('c-1');
+    expect(ws.lastRequest()).toMatchObject({ op: 'typing.start', data: { conversation_id: 'c-1' } });
+    ws.reply(ws.lastRequest().id, {});
+    await expect(started).resolves.toBeUndefined();
+    const stopped = client.typing.stop('c-1');
+    expect(ws.lastRequest()).toMatchObject({ op: 'typing.stop', data: { conversation_id: 'c-1' } });
+    ws.reply(ws.lastRequest().id, {});
+    await expect(stopped).resolves.toBeUndefined();
+
+    const set = client.presence.set('away');
+    expect(ws.lastRequest()).toMatchObject({ op: 'presence.set', data: { status: 'away' } });
+    ws.reply(ws.lastRequest().id, { status: 'away' });
+    await expect(set).resolves.toBe('away');
+
+    const sub = client.presence.subscribe(['bob', 'cy']);
+    expect(ws.lastRequest()).toMatchObject({ op: 'presence.subscribe', data: { user_ids: ['bob', 'cy'] } });
+    ws.reply(ws.lastRequest().id, { presence: [{ user_id: 'bob', status: 'offline', last_seen: '2026-11-26T09:00:00Z' }] });
+    expect(await sub).toEqual([{ user_id: 'bob', status: 'offline', last_seen: '2026-11-26T09:00:00Z' }]);
+  });
+
+  it('emits the message, reaction, member, typing and presence pushes typed', async () => {
+    const { client, ws } = await connected();
+    const seen: string[] = [];
+    client.on(ClientEvent.MessageUpdated, ({ message: m, by }, frame) => seen.push(`updated:${m.text}:${by}:${frame.cursor}`));
+    client.on(ClientEvent.MessageDeleted, ({ message: m }) => seen.push(`deleted:${m.id}:${m.deleted_at !== null}`));
+    client.on(ClientEvent.MessagePinned, ({ message: m }) => seen.push(`pinned:${m.pinned_at !== null}`));
+    client.on(ClientEvent.ReactionAdded, (r) => seen.push(`reaction+:${r.kind}:${r.counts[r.kind]}:${r.user_id}`));
+    client.on(ClientEvent.ReactionRemoved, (r) => seen.push(`reaction-:${r.kind}:${r.counts[r.kind] ?? 0}`));
+    client.on(ClientEvent.MemberAdded, (m) => seen.push(`added:${m.user_ids.join(',')}:${m.conversation.id}`));
+    client.on(ClientEvent.MemberRemoved, (m) => seen.push(`removed:${m.user_id}:${m.left}`));
+    client.on(ClientEvent.MemberUpdated, (m) => seen.push(`role:${m.user_id}:${m.role}`));
+    client.on(ClientEvent.Typing, (t, frame) => seen.push(`typing:${t.user_id}:${t.typing}:${t.expires_in_ms}:${frame.cursor ?? '-'}`));
+    client.on(ClientEvent.Presence, (p) => seen.push(`presence:${p.user_id}:${p.status}`));
+
+    ws.push({ event: 'message.updated', data: { message: { ...message(5), text: 'v2' }, by: 'ann' }, cursor: '11' });
+    ws.push({ event: 'message.deleted', data: { message: { ...message(5), deleted_at: '2026-11-26T10:02:00Z' }, by: 'ann' }, cursor: '12' });
+    ws.push({ event: 'message.pinned', data: { message: { ...message(5), pinned_at: '2026-11-26T10:03:00Z' }, by: 'bob' }, cursor: '13' });
+    const reaction = { conversation_id: 'c-1', message_id: 'm-5', seq: 5, user_id: 'bob', kind: '👍', counts: { '👍': 1 } };
+    ws.push({ event: 'reaction.added', data: reaction, cursor: '14' });
+    ws.push({ event: 'reaction.removed', data: { ...reaction, counts: {} }, cursor: '15' });
+    ws.push({ event: 'member.added', data: { conversation_id: 'c-1', by: 'ann', user_ids: ['cy'], conversation: { id: 'c-1' } }, cursor: '16' });
+    ws.push({ event: 'member.removed', data: { conversation_id: 'c-1', by: 'cy', user_id: 'cy', left: true }, cursor: '17' });
+    ws.push({ event: 'member.updated', data: { conversation_id: 'c-1', by: 'ann', user_id: 'bob', role: 'admin' }, cursor: '18' });
+    ws.push({ event: 'typing', data: { conversation_id: 'c-1', user_id: 'bob', typing: true, expires_in_ms: 6000 } });
+    ws.push({ event: 'presence', data: { user_id: 'bob', status: 'online', last_seen: null } });
+    expect(seen).toEqual([
+      'updated:v2:ann:11',
+      'deleted:m-5:true',
+      'pinned:true',
+      'reaction+:👍:1:bob',
+      'reaction-:👍:0',
+      'added:cy:c-1',
+      'removed:cy:true',
+      'role:bob:admin',
+      'typing:bob:true:6000:-',
+      'presence:bob:online',
+    ]);
+    // Ephemeral events leave the cursor alone.
+    expect(client.cursor).toBe('18');
   });
 });

@@ -6,7 +6,7 @@
  */
 
 import { DEFAULT_RECONNECT, backoffDelay, type ReconnectOptions, type ResolvedReconnectOptions } from './backoff.js';
-import { ConversationsApi, MessagesApi } from './chat.js';
+import { ConversationsApi, MessagesApi, PresenceApi, TypingApi } from './chat.js';
 import {
   AuthError,
   CaasError,
@@ -110,8 +110,12 @@ class HandshakeFailure {
 export class CaasClient extends TypedEmitter<ClientEventMap> {
   /** Conversation ops over the socket. */
   readonly conversations: ConversationsApi;
-  /** Message ops over the socket. */
+  /** Message ops over the socket: send, edit, delete, pin, reactions. */
   readonly messages: MessagesApi;
+  /** Typing indicators over the socket. */
+  readonly typing: TypingApi;
+  /** Presence over the socket. */
+  readonly presence: PresenceApi;
   /** REST calls with the session token. */
   readonly rest: RestClient;
 
@@ -174,6 +178,8 @@ export class CaasClient extends TypedEmitter<ClientEventMap> {
     });
     this.conversations = new ConversationsApi(this);
     this.messages = new MessagesApi(this);
+    this.typing = new TypingApi(this);
+    this.presence = new PresenceApi(this);
   }
 
   /** State of the real-time connection. */

@@ -99,6 +99,14 @@ describe('ClientEvent', () => {
     expect(ClientEvent.ConversationCreated).toBe('conversation.created');
     expect(ClientEvent.ReceiptRead).toBe('receipt.read');
     expect(ClientEvent.ConversationSettings).toBe('conversation.settings');
+    expect(ClientEvent.MessageUpdated).toBe('message.updated');
+    expect(ClientEvent.MessageDeleted).toBe('message.deleted');
+    expect(ClientEvent.MessagePinned).toBe('message.pinned');
+    expect(ClientEvent.ReactionAdded).toBe('reaction.added');
+    expect(ClientEvent.ReactionRemoved).toBe('reaction.removed');
+    expect(ClientEvent.MemberAdded).toBe('member.added');
+    expect(ClientEvent.MemberRemoved).toBe('member.removed');
+    expect(ClientEvent.MemberUpdated).toBe('member.updated');
     expect(ClientEvent.Typing).toBe('typing');
     expect(ClientEvent.Presence).toBe('presence');
   });

@@ -8,9 +8,14 @@ import type { CaasError } from './errors.js';
 import type {
   ConversationCreatedEvent,
   ConversationSettings,
+  MemberAddedEvent,
+  MemberRemovedEvent,
+  MemberUpdatedEvent,
+  MessageChangedEvent,
   MessageNewEvent,
   PresenceEvent,
   PushFrame,
+  ReactionEvent,
   ReadReceipt,
   SessionReady,
   TypingEvent,
@@ -39,7 +44,23 @@ export enum ClientEvent {
   ReceiptRead = 'receipt.read',
   /** The user's settings of a conversation changed (possibly from another device). */
   ConversationSettings = 'conversation.settings',
-  /** Someone is typing (ephemeral). */
+  /** A message's text was edited. */
+  MessageUpdated = 'message.updated',
+  /** A message was deleted for everyone (it stays as a tombstone). */
+  MessageDeleted = 'message.deleted',
+  /** A message was pinned or unpinned. */
+  MessagePinned = 'message.pinned',
+  /** A member reacted to a message. */
+  ReactionAdded = 'reaction.added',
+  /** A member took a reaction back. */
+  ReactionRemoved = 'reaction.removed',
+  /** Members were added to a group (the new members receive it too). */
+  MemberAdded = 'member.added',
+  /** A member left or was removed from a group (the removed user receives it too). */
+  MemberRemoved = 'member.removed',
+  /** A member's role changed. */
+  MemberUpdated = 'member.updated',
+  /** Someone started or stopped typing (ephemeral). */
   Typing = 'typing',
   /** Someone's presence changed (ephemeral). */
   Presence = 'presence',
@@ -94,6 +115,14 @@ export interface ClientEventMap {
   [ClientEvent.ConversationCreated]: [data: ConversationCreatedEvent, frame: PushFrame];
   [ClientEvent.ReceiptRead]: [data: ReadReceipt, frame: PushFrame];
   [ClientEvent.ConversationSettings]: [data: ConversationSettings, frame: PushFrame];
+  [ClientEvent.MessageUpdated]: [data: MessageChangedEvent, frame: PushFrame];
+  [ClientEvent.MessageDeleted]: [data: MessageChangedEvent, frame: PushFrame];
+  [ClientEvent.MessagePinned]: [data: MessageChangedEvent, frame: PushFrame];
+  [ClientEvent.ReactionAdded]: [data: ReactionEvent, frame: PushFrame];
+  [ClientEvent.ReactionRemoved]: [data: ReactionEvent, frame: PushFrame];
+  [ClientEvent.MemberAdded]: [data: MemberAddedEvent, frame: PushFrame];
+  [ClientEvent.MemberRemoved]: [data: MemberRemovedEvent, frame: PushFrame];
+  [ClientEvent.MemberUpdated]: [data: MemberUpdatedEvent, frame: PushFrame];
   [ClientEvent.Typing]: [data: TypingEvent, frame: PushFrame];
   [ClientEvent.Presence]: [data: PresenceEvent, frame: PushFrame];
   /** Any other pushed event, by its name. */

@@ -7,7 +7,7 @@
 export { CaasClient, MAX_FRAME_BYTES, isNewer, isRetryable } from './client.js';
 export type { CaasClientOptions, ConnectionState, RequestOptions } from './client.js';
 
-export { ConversationsApi, MessagesApi, newClientMsgId } from './chat.js';
+export { ConversationsApi, MessagesApi, PresenceApi, TypingApi, newClientMsgId } from './chat.js';
 export type {
   CreateConversationInput,
   HistoryOptions,

@@ -89,8 +89,36 @@ export interface Message {
   text: string;
   /** Custom JSON payload. */
   payload?: JsonValue;
+  /** The id of the message this one quotes, if any. */
+  reply_to?: string;
+  /** The root message of the thread this one belongs to, if any. */
+  parent_id?: string;
+  /** How many replies this message's thread has. */
+  reply_count: number;
+  /** Users mentioned. */
+  mentions: string[];
   /** RFC 3339. */
   created_at: string;
+  /** Last edit (RFC 3339), or `null` when never edited. */
+  edited_at: string | null;
+  /** Deletion for everyone (RFC 3339), or `null`: a deleted message is a tombstone without text or payload. */
+  deleted_at: string | null;
+  /** When it was pinned (RFC 3339), or `null` when not pinned. */
+  pinned_at: string | null;
+  /** Reactions as the viewer sees them. */
+  reactions: Reactions;
+}
+
+/** Reactions on a message, as one viewer sees them. */
+export interface Reactions {
+  /** How many users reacted with each kind (e.g. `like`, or an emoji). */
+  counts: Record<string, number>;
+  /**
+   * The kinds the viewer reacted with. Empty in the `message` of the
+   * `message.updated`, `message.deleted` and `message.pinned` events, which
+   * every member receives alike.
+   */
+  mine: string[];
 }
 
 /** Preview of a conversation's newest message, in the chat list. */
@@ -191,11 +219,93 @@ export interface ConversationSettings {
   pinned: boolean;
 }
 
-/** Data of `typing` (ephemeral: no cursor, not replayed). The shape is the server's. */
-export type TypingEvent = JsonObject;
+/** Data of `message.updated`, `message.deleted` and `message.pinned`: the message as it now is. */
+export interface MessageChangedEvent {
+  /** The message after the change (`reactions.mine` is empty: it is the same for every member). */
+  message: Message;
+  /** Who made the change. */
+  by: string;
+}
 
-/** Data of `presence` (ephemeral: no cursor, not replayed). The shape is the server's. */
-export type PresenceEvent = JsonObject;
+/** Data of `reaction.added` and `reaction.removed`. */
+export interface ReactionEvent {
+  /** The conversation. */
+  conversation_id: string;
+  /** The message. */
+  message_id: string;
+  /** The message's seq. */
+  seq: number;
+  /** Who reacted (or took the reaction back). */
+  user_id: string;
+  /** The reaction kind. */
+  kind: string;
+  /** The message's reaction counts after the change. */
+  counts: Record<string, number>;
+}
+
+/** Data of `member.added`. */
+export interface MemberAddedEvent {
+  /** The group. */
+  conversation_id: string;
+  /** Who added them. */
+  by: string;
+  /** The new members. */
+  user_ids: string[];
+  /** The group with its members after the change. */
+  conversation: Conversation;
+}
+
+/** Data of `member.removed` (sent to the members and to the removed user). */
+export interface MemberRemovedEvent {
+  /** The group. */
+  conversation_id: string;
+  /** Who removed them (the user themselves when they left). */
+  by: string;
+  /** The removed member. */
+  user_id: string;
+  /** `true` when the member left by themselves. */
+  left: boolean;
+}
+
+/** Data of `member.updated`: a member's role changed. */
+export interface MemberUpdatedEvent {
+  /** The group. */
+  conversation_id: string;
+  /** Who changed it. */
+  by: string;
+  /** The member. */
+  user_id: string;
+  /** The new role. */
+  role: MemberRole;
+}
+
+/** Data of `typing` (ephemeral: no cursor, not replayed). */
+export interface TypingEvent {
+  /** The conversation. */
+  conversation_id: string;
+  /** Who started or stopped typing. */
+  user_id: string;
+  /** `true`: typing; `false`: stopped. */
+  typing: boolean;
+  /** A start not refreshed within this many milliseconds stops by itself. */
+  expires_in_ms: number;
+}
+
+/** Presence status as others see it (`invisible` users appear `offline`). */
+export type PresenceStatus = 'online' | 'away' | 'offline';
+
+/** The status a user may choose with `presence.set`. */
+export type ChosenPresenceStatus = 'online' | 'away' | 'invisible';
+
+/** Data of `presence` (ephemeral: no cursor, not replayed), and one entry of `presence.subscribe`'s reply. */
+export interface PresenceEvent {
+  /** The user. */
+  user_id: string;
+  /** Their status. */
+  status: PresenceStatus;
+  /** When they were last connected (RFC 3339), if known and they are offline. */
+  last_seen: string | null;
+}
 
 /** A server push frame as received. */
 export interface PushFrame {
@@ -241,7 +351,34 @@ export interface SendMessageData {
   client_msg_id?: string;
   /** Custom JSON payload, at most 16 KiB. */
   payload?: JsonValue;
+  /** The id of a message of the same conversation that this one quotes. */
+  reply_to?: string;
+  /** Post in the thread of this message. */
+  parent_id?: string;
+  /** Members mentioned. */
+  mentions?: string[];
 }
+
+/** Input of the ops that change a message: `message.edit`, `message.delete`, `message.pin`, `reaction.add`, `reaction.remove`. */
+export interface ChangeMessageData {
+  /** The message. */
+  message_id: string;
+  /** New text (`message.edit`). */
+  text?: string;
+  /** Reaction kind, 1–32 characters without spaces (`reaction.add`, `reaction.remove`). */
+  kind?: string;
+  /** Pin (`true`, the default) or unpin (`message.pin`). */
+  pinned?: boolean;
+}
+
+/** Input of `typing.start` and `typing.stop`. */
+export interface TypingData {
+  /** The conversation. */
+  conversation_id: string;
+}
+
+/** The empty reply of ops that return nothing. */
+export type EmptyReply = Record<string, never>;
 
 /** Input of `conversation.history`. */
 export interface HistoryData {
@@ -296,6 +433,24 @@ export interface Ops {
   'message.send': { data: SendMessageData; reply: { message: Message } };
   /** Marks messages up to `seq` read. */
   'message.read': { data: { conversation_id: string; seq: number }; reply: ReadResult };
+  /** Changes the text of one's own message. */
+  'message.edit': { data: ChangeMessageData; reply: { message: Message } };
+  /** Deletes a message for everyone (its sender, or a group owner or admin). */
+  'message.delete': { data: ChangeMessageData; reply: { message: Message } };
+  /** Pins or unpins a message. */
+  'message.pin': { data: ChangeMessageData; reply: { message: Message } };
+  /** Adds the caller's reaction of a kind. */
+  'reaction.add': { data: ChangeMessageData; reply: { message: Message } };
+  /** Takes back the caller's reaction of a kind. */
+  'reaction.remove': { data: ChangeMessageData; reply: { message: Message } };
+  /** Tells the other members that the caller is typing. */
+  'typing.start': { data: TypingData; reply: EmptyReply };
+  /** Tells the other members that the caller stopped typing. */
+  'typing.stop': { data: TypingData; reply: EmptyReply };
+  /** Chooses the caller's presence status. */
+  'presence.set': { data: { status: ChosenPresenceStatus }; reply: { status: ChosenPresenceStatus } };
+  /** The status of users the caller may see (co-members and contacts); others are left out. */
+  'presence.subscribe': { data: { user_ids: string[] }; reply: { presence: PresenceEvent[] } };
 }
 
 /** Name of a known op. */

@@ -94,7 +94,13 @@ class MiniServer {
             sender_id: 'ann',
             client_msg_id: key,
             text: data['text'] ?? '',
+            reply_count: 0,
+            mentions: [],
             created_at: new Date().toISOString(),
+            edited_at: null,
+            deleted_at: null,
+            pinned_at: null,
+            reactions: { counts: {}, mine: [] },
           };
           this.byClientMsgId.set(key, message);
           this.append('message.new', { message });

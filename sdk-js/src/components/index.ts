@@ -1,0 +1,46 @@
+/**
+ * `@caas/sdk/components`: chat UI web components built with Lit.
+ *
+ * Importing this entry registers `<caas-chat-list>` and `<caas-chat-window>`
+ * (unless elements of those names are registered already). The core client,
+ * `@caas/sdk`, does not load Lit.
+ *
+ * ```ts
+ * import { CaasClient } from '@caas/sdk';
+ * import '@caas/sdk/components';
+ *
+ * const list = document.querySelector('caas-chat-list')!;
+ * const chat = document.querySelector('caas-chat-window')!;
+ * list.client = chat.client = client;
+ * list.addEventListener('caas-select', (e) => (chat.conversationId = e.detail.conversationId));
+ * ```
+ *
+ * @packageDocumentation
+ */
+
+import { CaasChatList } from './chat-list.js';
+import { CaasChatWindow } from './chat-window.js';
+
+export { CaasChatList, CaasChatWindow };
+export type { ActionErrorDetail, SelectDetail } from './chat-list.js';
+export {
+  DEFAULT_REACTIONS,
+  FILTER_LABELS,
+  INBOX_FILTERS,
+  TypingThrottle,
+  TypingTracker,
+  conversationTitle,
+  matchesFilter,
+  previewText,
+  receiptFor,
+  typingText,
+} from './logic.js';
+export type { InboxUpdate, Receipt } from './logic.js';
+
+/** Registers the elements under their tag names, unless those names are taken. */
+export function defineCaasElements(registry: CustomElementRegistry = customElements): void {
+  if (!registry.get('caas-chat-list')) registry.define('caas-chat-list', CaasChatList);
+  if (!registry.get('caas-chat-window')) registry.define('caas-chat-window', CaasChatWindow);
+}
+
+defineCaasElements();

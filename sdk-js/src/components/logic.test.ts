@@ -1,0 +1,224 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+import { conversation, entry, message } from '../testing/fake-server.js';
+import {
+  TypingThrottle,
+  TypingTracker,
+  addConversation,
+  appendPage,
+  applyChangedMessage,
+  applyMessageChanged,
+  applyMessageNew,
+  applyReactionEvent,
+  applyReceipt,
+  applySettings,
+  conversationTitle,
+  entryOf,
+  matchesFilter,
+  mergeMessages,
+  nearEnd,
+  parseUserIds,
+  previewText,
+  reactionChips,
+  receiptFor,
+  shortTime,
+  sortEntries,
+  typingText,
+} from './logic.js';
+
+const ids = (entries: { conversation: { id: string } }[]): string[] => entries.map((e) => e.conversation.id);
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('chat list logic', () => {
+  it('names groups by name or members and direct conversations by the other member', () => {
+    expect(conversationTitle(conversation('g', 'group', ['ann', 'bob'], { name: 'Trio' }), 'ann')).toBe('Trio');
+    expect(conversationTitle(conversation('g', 'group', ['ann', 'bob', 'cy']), 'ann')).toBe('bob, cy');
+    expect(conversationTitle(conversation('d', 'direct', ['ann', 'bob']), 'ann')).toBe('bob');
+    expect(conversationTitle(conversation('d', 'direct', ['ann', 'bob']), 'bob')).toBe('ann');
+  });
+
+  it('previews the newest message', () => {
+    const d = entry(conversation('d', 'direct', ['ann', 'bob'], { lastSeq: 2 }), 'ann');
+    expect(previewText(d, 'ann')).toBe('last of d');
+    expect(previewText({ ...d, last_message: { ...d.last_message!, sender_id: 'ann', text: 'a\n b' } }, 'ann')).toBe('You: a b');
+    const g = entry(conversation('g', 'group', ['ann', 'bob'], { lastSeq: 1 }), 'ann');
+    expect(previewText(g, 'ann')).toBe('bob: last of g');
+    expect(previewText(entry(conversation('e', 'direct', ['ann', 'bob']), 'ann'), 'ann')).toBe('No messages yet');
+    const empty = { ...d, last_message: { ...d.last_message!, text: '' } };
+    expect(previewText(empty, 'ann')).toBe('(no text)');
+    expect(previewText(empty, 'ann', true)).toBe('Message deleted');
+  });
+
+  it('filters like the server', () => {
+    const d = entry(conversation('d', 'direct', ['ann', 'bob'], { lastSeq: 2 }), 'ann');
+    const read = { ...d, unread_count: 0 };
+    expect(matchesFilter(d, 'all')).toBe(true);
+    expect(matchesFilter(d, 'unread')).toBe(true);
+    expect(matchesFilter(read, 'unread')).toBe(false);
+    expect(matchesFilter(d, 'direct')).toBe(true);
+    expect(matchesFilter(d, 'group')).toBe(false);
+    expect(matchesFilter(d, 'archived')).toBe(false);
+    expect(matchesFilter({ ...d, archived: true }, 'archived')).toBe(true);
+    expect(matchesFilter({ ...d, archived: true }, 'all')).toBe(false);
+    expect(matchesFilter({ ...d, pinned: true }, 'pinned')).toBe(true);
+    expect(matchesFilter(d, 'pinned')).toBe(false);
+  });
+
+  it('sorts by activity and appends pages without repeats', () => {
+    const a = entry(conversation('a', 'direct', ['ann', 'bob'], { at: '2026-11-26T10:00:00Z' }), 'ann');
+    const b = entry(conversation('b', 'direct', ['ann', 'cy'], { at: '2026-11-26T11:00:00Z' }), 'ann');
+    const c = entry(conversation('c', 'direct', ['ann', 'dan'], { at: '2026-11-26T11:00:00Z' }), 'ann');
+    expect(ids(sortEntries([a, b, c]))).toEqual(['c', 'b', 'a']);
+    expect(ids(appendPage([c, b], [b, a]))).toEqual(['c', 'b', 'a']);
+  });
+
+  it('moves a conversation up on message.new and counts it unread unless it is mine', () => {
+    const a = entry(conversation('a', 'direct', ['ann', 'bob'], { at: '2026-11-26T10:00:00Z', lastSeq: 1, lastRead: { ann: 1 } }), 'ann');
+    const b = entry(conversation('b', 'direct', ['ann', 'cy'], { at: '2026-11-26T09:30:00Z' }), 'ann');
+    const fromBob = message('a', 2, 'bob', 'hi ann');
+    let r = applyMessageNew([b, a], fromBob, 'ann', 'all');
+    expect(r.unknown).toBe(false);
+    expect(ids(r.entries)).toEqual(['a', 'b']);
+    expect(r.entries[0]).toMatchObject({ unread_count: 1, last_read_seq: 1, last_message: { text: 'hi ann', seq: 2 } });
+    r = applyMessageNew(r.entries, message('a', 3, 'ann', 'back'), 'ann', 'all');
+    expect(r.entries[0]).toMatchObject({ unread_count: 0, last_read_seq: 3, last_message: { text: 'back' } });
+    expect(applyMessageNew([b], fromBob, 'ann', 'all')).toEqual({ entries: [b], unknown: true });
+    // An older message (e.g. replayed) does not replace the preview.
+    r = applyMessageNew(r.entries, message('a', 2, 'bob', 'old'), 'ann', 'all');
+    expect(r.entries[0]?.last_message?.text).toBe('back');
+  });
+
+  it('drops a row that leaves the filter, unless it is the open one', () => {
+    const a = entry(conversation('a', 'direct', ['ann', 'bob'], { lastSeq: 2 }), 'ann');
+    const receipt = { conversation_id: 'a', user_id: 'ann', last_read_seq: 2 };
+    expect(applyReceipt([a], receipt, 'ann', 'unread')).toEqual([]);
+    const kept = applyReceipt([a], receipt, 'ann', 'unread', 'a');
+    expect(kept[0]).toMatchObject({ unread_count: 0, last_read_seq: 2 });
+    // Someone else's receipt only moves their member position.
+    const other = applyReceipt([a], { ...receipt, user_id: 'bob' }, 'ann', 'all');
+    expect(other[0]?.unread_count).toBe(2);
+    expect(other[0]?.conversation.members.find((m) => m.user_id === 'bob')?.last_read_seq).toBe(2);
+  });
+
+  it('applies settings, edits, deletions and new conversations', () => {
+    const a = entry(conversation('a', 'direct', ['ann', 'bob'], { lastSeq: 1 }), 'ann');
+    const settings = { conversation_id: 'a', muted_until: null, archived: true, pinned: false };
+    expect(applySettings([a], settings, 'all').entries).toEqual([]);
+    expect(applySettings([a], settings, 'archived').entries[0]?.archived).toBe(true);
+    expect(applySettings([], settings, 'archived').unknown).toBe(true);
+
+    const edited = applyMessageChanged([a], message('a', 1, 'bob', 'edited', { id: 'a-m1' }));
+    expect(edited[0]?.last_message?.text).toBe('edited');
+    expect(applyMessageChanged([a], message('a', 0, 'bob', 'x', { id: 'other' }))).toEqual([a]);
+
+    const g = conversation('g', 'group', ['bob', 'ann'], { name: 'G', at: '2026-11-27T00:00:00Z' });
+    const added = addConversation([a], g, 'ann', 'all');
+    expect(ids(added)).toEqual(['g', 'a']);
+    expect(added[0]).toMatchObject({ member_count: 2, unread_count: 0, last_message: null });
+    expect(addConversation(added, g, 'ann', 'all')).toHaveLength(2);
+    expect(addConversation([a], g, 'ann', 'direct')).toEqual([a]);
+    expect(entryOf(conversation('h', 'group', ['bob', 'ann'], { lastSeq: 3 }), 'ann').unread_count).toBe(3);
+  });
+
+  it('parses member ids', () => {
+    expect(parseUserIds(' bob, cy ,,bob  dan;eve ')).toEqual(['bob', 'cy', 'dan', 'eve']);
+    expect(parseUserIds(' , ')).toEqual([]);
+  });
+});
+
+describe('chat window logic', () => {
+  it('merges pages and live messages by id in seq order', () => {
+    const m1 = message('c', 1, 'ann');
+    const m2 = message('c', 2, 'bob');
+    const m3 = message('c', 3, 'ann');
+    expect(mergeMessages([m2, m3], [m1, { ...m2, text: 'new' }]).map((m) => [m.seq, m.text])).toEqual([
+      [1, 'm1'],
+      [2, 'new'],
+      [3, 'm3'],
+    ]);
+  });
+
+  it('keeps my reactions when a changed message arrives without them', () => {
+    const mine = message('c', 1, 'ann', 'x', { reactions: { counts: { '👍': 1 }, mine: ['👍'] } });
+    const changed = message('c', 1, 'ann', 'y', { edited_at: '2026-11-26T10:05:00Z', reactions: { counts: { '👍': 1 }, mine: [] } });
+    const [after] = applyChangedMessage([mine], changed);
+    expect(after).toMatchObject({ text: 'y', reactions: { mine: ['👍'] } });
+    expect(applyChangedMessage([mine], { ...changed, id: 'zz' })).toEqual([mine]);
+  });
+
+  it('applies reaction events to counts and to my own reactions', () => {
+    const m = message('c', 1, 'bob');
+    const ev = { conversation_id: 'c', message_id: m.id, seq: 1, user_id: 'ann', kind: '👍', counts: { '👍': 1 } };
+    let [after] = applyReactionEvent([m], ev, true, 'ann');
+    expect(after?.reactions).toEqual({ counts: { '👍': 1 }, mine: ['👍'] });
+    [after] = applyReactionEvent([after!], { ...ev, user_id: 'bob', counts: { '👍': 2 } }, true, 'ann');
+    expect(after?.reactions).toEqual({ counts: { '👍': 2 }, mine: ['👍'] });
+    [after] = applyReactionEvent([after!], { ...ev, counts: { '👍': 1 } }, false, 'ann');
+    expect(after?.reactions).toEqual({ counts: { '👍': 1 }, mine: [] });
+    expect(reactionChips({ ...m, reactions: { counts: { '🎉': 2, '👍': 1 }, mine: ['🎉'] } }, ['👍', '❤️'])).toEqual([
+      { kind: '👍', count: 1, mine: false },
+      { kind: '❤️', count: 0, mine: false },
+      { kind: '🎉', count: 2, mine: true },
+    ]);
+  });
+
+  it('shows Seen under my newest message once another member read it', () => {
+    const msgs = [message('c', 1, 'ann'), message('c', 2, 'bob'), message('c', 3, 'ann'), message('c', 4, 'bob', '', { deleted_at: 'x' })];
+    expect(receiptFor(msgs, 'ann', new Map([['ann', 3], ['bob', 2]]))).toEqual({ messageId: 'c-m3', seq: 3, seenBy: [] });
+    expect(receiptFor(msgs, 'ann', new Map([['bob', 3], ['cy', 4], ['dan', 1]]))).toEqual({ messageId: 'c-m3', seq: 3, seenBy: ['bob', 'cy'] });
+    expect(receiptFor([message('c', 1, 'bob')], 'ann', new Map([['bob', 1]]))).toBeUndefined();
+    const deletedLast = [message('c', 1, 'ann'), message('c', 2, 'ann', '', { deleted_at: 'x' })];
+    expect(receiptFor(deletedLast, 'ann', new Map([['bob', 1]]))?.messageId).toBe('c-m1');
+  });
+
+  it('words the typing indicator', () => {
+    expect(typingText([])).toBe('');
+    expect(typingText(['bob'])).toBe('bob is typing…');
+    expect(typingText(['bob', 'cy'])).toBe('bob and cy are typing…');
+    expect(typingText(['bob', 'cy', 'dan'])).toBe('3 people are typing…');
+  });
+
+  it('throttles typing.start and sends one typing.stop', () => {
+    const t = new TypingThrottle(3000);
+    expect(t.stopped()).toBe(false);
+    expect(t.typed(1000)).toBe(true);
+    expect(t.typed(2000)).toBe(false);
+    expect(t.typed(3999)).toBe(false);
+    expect(t.typed(4000)).toBe(true);
+    expect(t.active).toBe(true);
+    expect(t.stopped()).toBe(true);
+    expect(t.stopped()).toBe(false);
+    expect(t.typed(4100)).toBe(true);
+  });
+
+  it('expires typing users after expires_in_ms unless refreshed', () => {
+    vi.useFakeTimers();
+    const seen: string[][] = [];
+    const tracker = new TypingTracker((users) => seen.push(users));
+    tracker.start('bob', 6000);
+    tracker.start('cy', 6000);
+    vi.advanceTimersByTime(4000);
+    tracker.start('bob', 6000); // refreshed: no change reported
+    vi.advanceTimersByTime(2000);
+    expect(tracker.users).toEqual(['bob']);
+    tracker.stop('bob');
+    tracker.stop('bob');
+    tracker.start('dan', 100);
+    tracker.clear();
+    vi.advanceTimersByTime(10_000);
+    expect(seen).toEqual([['bob'], ['bob', 'cy'], ['bob'], [], ['dan'], []]);
+  });
+
+  it('helps with scrolling and times', () => {
+    expect(nearEnd({ scrollTop: 100, clientHeight: 300, scrollHeight: 450 })).toBe(true);
+    expect(nearEnd({ scrollTop: 0, clientHeight: 300, scrollHeight: 1000 })).toBe(false);
+    const now = new Date(2026, 10, 26, 15, 0);
+    expect(shortTime(new Date(2026, 10, 26, 9, 5).toISOString(), now)).toBe('09:05');
+    expect(shortTime(new Date(2026, 2, 3, 9, 5).toISOString(), now)).toBe('3 Mar');
+    expect(shortTime(new Date(2025, 2, 3, 9, 5).toISOString(), now)).toBe('3 Mar 2025');
+    expect(shortTime(null)).toBe('');
+  });
+});
