@@ -43,6 +43,10 @@ async fn scenario(backend: Backend) {
     assert_eq!(first["unread_count"], 1);
     assert_eq!(first["last_message"]["text"], "a1");
     assert_eq!(first["member_count"], 2);
+    let names: Vec<&str> =
+        first["conversation"]["members"].as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Ann", "Bob Builder"], "members carry display names");
+    assert!(first["last_message"]["deleted_at"].is_null());
     assert_eq!(page["conversations"][1]["unread_count"], 2);
     assert!(page["next_cursor"].is_null());
     // The sender has read their own messages.

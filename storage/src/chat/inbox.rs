@@ -55,6 +55,9 @@ pub struct LastMessage {
     /// RFC 3339 on the wire.
     #[serde(with = "ts")]
     pub created_at: i64,
+    /// Deleted for everyone (RFC 3339): the text is gone.
+    #[serde(with = "ts::opt")]
+    pub deleted_at: Option<i64>,
 }
 
 /// One row of the chat list.
@@ -122,13 +125,14 @@ struct InboxRow {
     lm_sender: Option<String>,
     lm_text: Option<String>,
     lm_created_at: Option<i64>,
+    lm_deleted_at: Option<i64>,
 }
 
 const INBOX_SQL: &str = "SELECT c.id, c.kind, c.name, c.avatar_url, c.description, c.custom, c.created_by, \
     c.created_at, c.updated_at, c.last_seq, c.last_message_at, COALESCE(c.last_message_at, c.created_at) AS activity, \
     m.last_read_seq, m.muted_until, m.archived, m.pinned, \
     (SELECT COUNT(*) FROM members x WHERE x.app_id = c.app_id AND x.conversation_id = c.id) AS member_count, \
-    lm.id AS lm_id, lm.sender_id AS lm_sender, lm.text AS lm_text, lm.created_at AS lm_created_at \
+    lm.id AS lm_id, lm.sender_id AS lm_sender, lm.text AS lm_text, lm.created_at AS lm_created_at, lm.deleted_at AS lm_deleted_at \
     FROM members m \
     JOIN conversations c ON c.app_id = m.app_id AND c.id = m.conversation_id \
     LEFT JOIN messages lm ON lm.app_id = c.app_id AND lm.conversation_id = c.id AND lm.seq = c.last_seq \
@@ -204,8 +208,9 @@ impl AppScope<'_> {
             let mut members = Vec::with_capacity(rows.len());
             for row in rows.iter().take(limit as usize) {
                 let page: Vec<MemberRow> = sqlx::query_as(concat!(
-                    "SELECT user_id, role, joined_at, last_read_seq FROM members ",
-                    "WHERE app_id = $1 AND conversation_id = $2 ORDER BY joined_at, user_id LIMIT 5"
+                    "SELECT m.user_id, m.role, m.joined_at, m.last_read_seq, u.name, u.avatar_url FROM members m ",
+                    "LEFT JOIN users u ON u.app_id = m.app_id AND u.id = m.user_id ",
+                    "WHERE m.app_id = $1 AND m.conversation_id = $2 ORDER BY m.joined_at, m.user_id LIMIT 5"
                 ))
                 .bind(&app)
                 .bind(&row.id)
@@ -229,6 +234,7 @@ impl AppScope<'_> {
                     sender_id: parse("messages.sender_id", &sender)?,
                     text,
                     created_at,
+                    deleted_at: row.lm_deleted_at,
                 }),
                 _ => None,
             };

@@ -122,6 +122,10 @@ pub struct Member {
     pub joined_at: i64,
     /// Seq of the newest message this member has read.
     pub last_read_seq: i64,
+    /// The user's display name.
+    pub name: Option<String>,
+    /// The user's avatar.
+    pub avatar_url: Option<String>,
 }
 
 /// A chat message.
@@ -273,6 +277,8 @@ struct MemberRow {
     role: String,
     joined_at: i64,
     last_read_seq: i64,
+    name: Option<String>,
+    avatar_url: Option<String>,
 }
 
 #[derive(FromRow)]
@@ -331,6 +337,8 @@ impl MemberRow {
             role: self.role.parse()?,
             joined_at: self.joined_at,
             last_read_seq: self.last_read_seq,
+            name: self.name,
+            avatar_url: self.avatar_url,
         })
     }
 }
@@ -397,7 +405,9 @@ pub(crate) const NEXT_EVENT_ID: &str = "INSERT INTO app_counters (app_id, last_e
      ON CONFLICT (app_id) DO UPDATE SET last_event = app_counters.last_event + 1 RETURNING last_event";
 pub(crate) const INSERT_EVENT: &str = "INSERT INTO events (app_id, id, conversation_id, target_user, kind, data, created_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7)";
-const SELECT_MEMBERS: &str = "SELECT user_id, role, joined_at, last_read_seq FROM members WHERE app_id = $1 AND conversation_id = $2 ORDER BY joined_at, user_id";
+const SELECT_MEMBERS: &str = "SELECT m.user_id, m.role, m.joined_at, m.last_read_seq, u.name, u.avatar_url FROM members m \
+    LEFT JOIN users u ON u.app_id = m.app_id AND u.id = m.user_id \
+    WHERE m.app_id = $1 AND m.conversation_id = $2 ORDER BY m.joined_at, m.user_id";
 
 /// Appends an event in the open transaction `$tx`; evaluates to the `Event`.
 macro_rules! append_event {
