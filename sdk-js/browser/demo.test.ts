@@ -70,7 +70,7 @@ async function shows(locator: Locator): Promise<void> {
 }
 
 describe('the demo in Chromium', () => {
-  it('lets ann and bob chat: message, typing indicator, read receipt', async () => {
+  it('lets ann and bob chat: message, typing indicator, read receipt, reaction, image attachment', async () => {
     const ann = await openAs('ann');
     const bob = await openAs('bob');
     const annWindow = ann.locator('caas-chat-window');
@@ -115,6 +115,52 @@ describe('the demo in Chromium', () => {
     await hiAnn.locator('[data-testid="reaction"][data-kind="👍"]').click();
     await shows(hiAnn.locator('[data-testid="reaction"][data-kind="👍"][aria-pressed="true"]').filter({ hasText: '1' }));
     await shows(bobWindow.locator('[data-testid="reaction"][data-kind="👍"][aria-pressed="false"]').filter({ hasText: '1' }));
+
+    // ann attaches an image (a PNG drawn on a canvas in her page) and sends it without text.
+    const pngBase64 = await ann.evaluate(() => {
+      const canvas = document.createElement('canvas');
+      canvas.width = 320;
+      canvas.height = 160;
+      const g = canvas.getContext('2d');
+      if (!g) throw new Error('no 2d canvas');
+      g.fillStyle = '#0969da';
+      g.fillRect(0, 0, 320, 160);
+      g.fillStyle = '#ffd33d';
+      g.fillRect(40, 40, 120, 80);
+      return canvas.toDataURL('image/png').slice('data:image/png;base64,'.length);
+    });
+    await annWindow
+      .getByTestId('attach-input')
+      .setInputFiles({ name: 'drawing.png', mimeType: 'image/png', buffer: Buffer.from(pngBase64, 'base64') });
+    const upload = annWindow.getByTestId('upload').filter({ hasText: 'drawing.png' });
+    await shows(upload.and(annWindow.locator('[data-state="done"]')));
+    expect(await upload.getByTestId('upload-progress').evaluate((p: HTMLProgressElement) => p.value === p.max)).toBe(true);
+    await annWindow.getByTestId('send-button').click();
+    await upload.waitFor({ state: 'detached', timeout: WAIT_MS });
+    await shows(annWindow.locator('[data-testid="attachment"][data-kind="image"]'));
+
+    // bob's page shows the image: the thumbnail loads with his token, and the file itself downloads.
+    const bobImage = bobWindow.locator('[data-testid="attachment"][data-kind="image"] img');
+    await shows(bobImage);
+    await bob.waitForFunction(
+      () => {
+        const img = document
+          .querySelector('caas-chat-window')
+          ?.shadowRoot?.querySelector<HTMLImageElement>('[data-testid="attachment"][data-kind="image"] img');
+        return img !== null && img !== undefined && img.complete && img.naturalWidth > 0;
+      },
+      undefined,
+      { timeout: WAIT_MS },
+    );
+    expect(await bobImage.getAttribute('src')).toMatch(/\/v1\/files\/[^/?]+\/thumbnail\?token=/);
+    expect([await bobImage.getAttribute('width'), await bobImage.getAttribute('height')]).toEqual(['240', '120']);
+    const href = await bobWindow.locator('[data-testid="attachment"][data-kind="image"]').getAttribute('href');
+    expect(href).toBeTruthy();
+    const download = await bob.evaluate(async (url) => {
+      const res = await fetch(url);
+      return { status: res.status, type: res.headers.get('content-type'), size: (await res.arrayBuffer()).byteLength };
+    }, href ?? '');
+    expect(download).toEqual({ status: 200, type: 'image/png', size: Buffer.from(pngBase64, 'base64').length });
 
     await mkdir(ARTIFACTS, { recursive: true });
     await ann.screenshot({ path: join(ARTIFACTS, 'ann.png') });

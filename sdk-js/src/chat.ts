@@ -1,26 +1,34 @@
 /**
- * The chat API over the real-time socket: conversations, messages, typing and presence.
+ * The chat API over the real-time socket: conversations and their members,
+ * messages, typing, presence, contacts and users.
  *
  * @packageDocumentation
  */
 
 import type { CaasClient, RequestOptions } from './client.js';
+import type { FilesApi } from './files.js';
 import { ConnectionError, ConnectionErrorCode, TimeoutError } from './errors.js';
 import type {
+  AssignableRole,
   ChosenPresenceStatus,
   Conversation,
   ConversationKind,
   ConversationSettings,
   CreateConversationData,
+  FoundUser,
   InboxFilter,
   InboxPage,
   JsonObject,
   JsonValue,
   Message,
+  MessageSearchData,
   PresenceEvent,
   ReadResult,
+  RelationOp,
   SendMessageData,
   SettingsData,
+  SocialGraph,
+  UserSearchData,
 } from './types.js';
 
 /** Input of {@link ConversationsApi.create}. */
@@ -92,6 +100,26 @@ export interface SendMessageOptions {
   parentId?: string;
   /** Members mentioned. */
   mentions?: string[];
+  /**
+   * Ids of files uploaded with {@link FilesApi.upload} (at most 10). A message
+   * with attachments may have empty text. The members of the conversation may
+   * then download them.
+   */
+  attachments?: string[];
+}
+
+/** Options of {@link MessagesApi.search}. */
+export interface SearchMessagesOptions {
+  /** Only this conversation. */
+  conversationId?: string;
+  /** At most this many, 1–100 (default 20). */
+  limit?: number;
+}
+
+/** Options of {@link UsersApi.search}. */
+export interface SearchUsersOptions {
+  /** At most this many, 1–50 (default 20). */
+  limit?: number;
 }
 
 /** A new idempotency key for {@link MessagesApi.send}: a random UUID v4. */
@@ -180,6 +208,57 @@ export class ConversationsApi {
     if (settings.pinned !== undefined) data.pinned = settings.pinned;
     return this.client.request('conversation.settings', data, options);
   }
+
+  /**
+   * Adds users to a group as `member`s (owner and admins may); members already
+   * in and repeats are skipped. Every member, the new ones included, receives
+   * `member.added`. Resolves with the group as it now is.
+   *
+   * @throws {@link RequestError} `forbidden`, `not_found` (an unknown user),
+   *   `not_a_group`, `too_many_members`, `blocked`, `invalid_body` (no users).
+   */
+  async addMembers(conversationId: string, userIds: string[], options?: RequestOptions): Promise<Conversation> {
+    const reply = await this.client.request('member.add', { conversation_id: conversationId, user_ids: userIds }, options);
+    return reply.conversation;
+  }
+
+  /**
+   * Removes a member from a group (the owner may remove anyone else, an admin
+   * plain members). The members and the removed user receive `member.removed`.
+   * To remove yourself, use {@link ConversationsApi.leave}.
+   */
+  async removeMember(conversationId: string, userId: string, options?: RequestOptions): Promise<Conversation> {
+    const reply = await this.client.request('member.remove', { conversation_id: conversationId, user_id: userId }, options);
+    return reply.conversation;
+  }
+
+  /**
+   * Makes a member `admin` or `member` (the owner may); members receive
+   * `member.updated`. Ownership passes with {@link ConversationsApi.transfer}.
+   */
+  async setRole(conversationId: string, userId: string, role: AssignableRole, options?: RequestOptions): Promise<Conversation> {
+    const reply = await this.client.request('member.role', { conversation_id: conversationId, user_id: userId, role }, options);
+    return reply.conversation;
+  }
+
+  /**
+   * The caller leaves a group; the remaining members and the caller receive
+   * `member.removed` with `left: true`. An owner with other members left must
+   * first {@link ConversationsApi.transfer} the group (`owner_must_transfer`).
+   */
+  async leave(conversationId: string, options?: RequestOptions): Promise<Conversation> {
+    const reply = await this.client.request('conversation.leave', { conversation_id: conversationId }, options);
+    return reply.conversation;
+  }
+
+  /**
+   * Hands the group's ownership to another member (the owner may); the old
+   * owner becomes `admin`. Members receive two `member.updated` events.
+   */
+  async transfer(conversationId: string, userId: string, options?: RequestOptions): Promise<Conversation> {
+    const reply = await this.client.request('conversation.transfer', { conversation_id: conversationId, user_id: userId }, options);
+    return reply.conversation;
+  }
 }
 
 /** Message ops over the socket (`client.messages`). */
@@ -212,6 +291,7 @@ export class MessagesApi {
     if (options.replyTo !== undefined) data.reply_to = options.replyTo;
     if (options.parentId !== undefined) data.parent_id = options.parentId;
     if (options.mentions !== undefined) data.mentions = options.mentions;
+    if (options.attachments !== undefined) data.attachments = options.attachments;
     const retries = options.retries ?? 3;
     const requestOptions = options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs };
     for (let attempt = 0; ; attempt++) {
@@ -272,6 +352,138 @@ export class MessagesApi {
     const reply = await this.client.request('reaction.remove', { message_id: messageId, kind }, options);
     return reply.message;
   }
+
+  /**
+   * Full-text search in the caller's conversations (or one of them): messages
+   * containing every word of `q` (1–200 characters), newest first.
+   *
+   * @throws {@link RequestError} `invalid_query`, `invalid_limit`, `forbidden`
+   *   (a conversation the caller is not in).
+   */
+  async search(q: string, options: SearchMessagesOptions = {}, requestOptions?: RequestOptions): Promise<Message[]> {
+    const data: MessageSearchData = { q };
+    if (options.conversationId !== undefined) data.conversation_id = options.conversationId;
+    if (options.limit !== undefined) data.limit = options.limit;
+    const reply = await this.client.request('message.search', data, requestOptions);
+    return reply.messages;
+  }
+}
+
+/**
+ * Contacts over the socket (`client.contacts`): mutual relations by request
+ * and acceptance. Every op resolves with the caller's whole {@link SocialGraph}
+ * as it is afterwards; the users concerned receive `contact.*` events.
+ *
+ * Common errors ({@link RequestError}): `invalid_user` (the caller's own id),
+ * `not_found` (no such user, or no pending request to answer or cancel).
+ */
+export class ContactsApi {
+  private readonly client: CaasClient;
+
+  /** @param client - the connected client the ops go through. */
+  constructor(client: CaasClient) {
+    this.client = client;
+  }
+
+  /** The caller's contacts, pending requests (both ways), follows, blocks and mutes. */
+  list(options?: RequestOptions): Promise<SocialGraph> {
+    return this.client.request('contact.list', {}, options);
+  }
+
+  /**
+   * Asks `userId` to become contacts; both receive `contact.requested`. If they
+   * had asked first, this accepts their request. Refused with
+   * `already_contacts` or `blocked`.
+   */
+  request(userId: string, options?: RequestOptions): Promise<SocialGraph> {
+    return relate(this.client, 'contact.request', userId, options);
+  }
+
+  /** Accepts the pending request from `userId`; both receive `contact.accepted`. */
+  accept(userId: string, options?: RequestOptions): Promise<SocialGraph> {
+    return relate(this.client, 'contact.accept', userId, options);
+  }
+
+  /** Declines the pending request from `userId`; they receive `contact.declined`. */
+  decline(userId: string, options?: RequestOptions): Promise<SocialGraph> {
+    return relate(this.client, 'contact.decline', userId, options);
+  }
+
+  /** Withdraws the caller's pending request to `userId`; they receive `contact.cancelled`. */
+  cancel(userId: string, options?: RequestOptions): Promise<SocialGraph> {
+    return relate(this.client, 'contact.cancel', userId, options);
+  }
+
+  /** Ends the contact with `userId` for both; both receive `contact.removed`. */
+  remove(userId: string, options?: RequestOptions): Promise<SocialGraph> {
+    return relate(this.client, 'contact.remove', userId, options);
+  }
+}
+
+/**
+ * One-way relations and the user directory over the socket (`client.users`):
+ * follow, block, mute, search. The relation ops resolve with the caller's
+ * whole {@link SocialGraph} as it is afterwards.
+ */
+export class UsersApi {
+  private readonly client: CaasClient;
+
+  /** @param client - the connected client the ops go through. */
+  constructor(client: CaasClient) {
+    this.client = client;
+  }
+
+  /** Follows `userId` (no consent needed; refused across a block with `blocked`); they receive `user.followed`. */
+  follow(userId: string, options?: RequestOptions): Promise<SocialGraph> {
+    return relate(this.client, 'user.follow', userId, options);
+  }
+
+  /** Stops following `userId`. */
+  unfollow(userId: string, options?: RequestOptions): Promise<SocialGraph> {
+    return relate(this.client, 'user.unfollow', userId, options);
+  }
+
+  /**
+   * Blocks `userId`: ends the pair's contact, requests and follows, and from
+   * then on refuses new direct chats, group adds, requests and follows between
+   * them, and hides presence. Conversations they share go on. Nobody is told.
+   */
+  block(userId: string, options?: RequestOptions): Promise<SocialGraph> {
+    return relate(this.client, 'user.block', userId, options);
+  }
+
+  /** Unblocks `userId` (restores nothing the block removed). */
+  unblock(userId: string, options?: RequestOptions): Promise<SocialGraph> {
+    return relate(this.client, 'user.unblock', userId, options);
+  }
+
+  /** Records that the caller muted `userId`, for the app to act on (the server changes no delivery). */
+  mute(userId: string, options?: RequestOptions): Promise<SocialGraph> {
+    return relate(this.client, 'user.mute', userId, options);
+  }
+
+  /** Takes back a mute of `userId`. */
+  unmute(userId: string, options?: RequestOptions): Promise<SocialGraph> {
+    return relate(this.client, 'user.unmute', userId, options);
+  }
+
+  /**
+   * Users of the app whose id or name contains `q` (1–100 characters,
+   * case-insensitive), sorted by name then id. The caller and users who
+   * blocked the caller are left out.
+   *
+   * @throws {@link RequestError} `invalid_query`, `invalid_limit`.
+   */
+  async search(q: string, options: SearchUsersOptions = {}, requestOptions?: RequestOptions): Promise<FoundUser[]> {
+    const data: UserSearchData = { q };
+    if (options.limit !== undefined) data.limit = options.limit;
+    const reply = await this.client.request('user.search', data, requestOptions);
+    return reply.users;
+  }
+}
+
+function relate(client: CaasClient, op: RelationOp, userId: string, options?: RequestOptions): Promise<SocialGraph> {
+  return client.request(op, { user_id: userId }, options);
 }
 
 /**

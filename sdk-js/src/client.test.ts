@@ -31,6 +31,7 @@ function message(seq: number, clientMsgId?: string): Message {
     deleted_at: null,
     pinned_at: null,
     reactions: { counts: {}, mine: [] },
+    attachments: [],
   };
 }
 

@@ -6,7 +6,7 @@
  */
 
 import { DEFAULT_RECONNECT, backoffDelay, type ReconnectOptions, type ResolvedReconnectOptions } from './backoff.js';
-import { ConversationsApi, MessagesApi, PresenceApi, TypingApi } from './chat.js';
+import { ContactsApi, ConversationsApi, MessagesApi, PresenceApi, TypingApi, UsersApi } from './chat.js';
 import {
   AuthError,
   CaasError,
@@ -18,6 +18,7 @@ import {
   serverError,
 } from './errors.js';
 import { ClientEvent, TypedEmitter, type ClientEventMap } from './events.js';
+import { FilesApi } from './files.js';
 import { RestClient, describe, joinUrl } from './rest.js';
 import { TOKEN_PROVIDER_FAILED, TokenSource, type TokenProvider } from './tokens.js';
 import {
@@ -27,6 +28,7 @@ import {
   type MessageEventLike,
   type WebSocketConstructor,
   type WebSocketLike,
+  type XMLHttpRequestConstructor,
 } from './transport.js';
 import type { JsonObject, JsonValue, OpName, Ops, PushFrame, SessionReady, User } from './types.js';
 
@@ -49,6 +51,12 @@ export interface CaasClientOptions {
   WebSocket?: WebSocketConstructor;
   /** `fetch` function (default: the global `fetch`). */
   fetch?: FetchLike;
+  /**
+   * `XMLHttpRequest` class for file uploads, which reports upload progress
+   * (default: the global `XMLHttpRequest`, if any). `null` uploads with
+   * `fetch` instead (progress is then reported once, at the end).
+   */
+  XMLHttpRequest?: XMLHttpRequestConstructor | null;
   /** Time allowed for each request's reply, in milliseconds (default 10000). */
   requestTimeoutMs?: number;
   /** Time allowed from opening the socket to `session.ready`, in milliseconds (default 10000). */
@@ -116,6 +124,12 @@ export class CaasClient extends TypedEmitter<ClientEventMap> {
   readonly typing: TypingApi;
   /** Presence over the socket. */
   readonly presence: PresenceApi;
+  /** Contacts over the socket: list, request, accept, decline, cancel, remove. */
+  readonly contacts: ContactsApi;
+  /** Users over the socket: follow, block, mute, search. */
+  readonly users: UsersApi;
+  /** Files over REST: upload with progress, download URLs for `<img src>`, metadata. */
+  readonly files: FilesApi;
   /** REST calls with the session token. */
   readonly rest: RestClient;
 
@@ -180,6 +194,16 @@ export class CaasClient extends TypedEmitter<ClientEventMap> {
     this.messages = new MessagesApi(this);
     this.typing = new TypingApi(this);
     this.presence = new PresenceApi(this);
+    this.contacts = new ContactsApi(this);
+    this.users = new UsersApi(this);
+    const globalXhr = (globalThis as { XMLHttpRequest?: XMLHttpRequestConstructor }).XMLHttpRequest;
+    this.files = new FilesApi({
+      baseUrl: this.httpBase(),
+      tokens: this.tokens,
+      fetch: this.fetchImpl,
+      XMLHttpRequest: options.XMLHttpRequest === null ? undefined : (options.XMLHttpRequest ?? globalXhr),
+      rest: this.rest,
+    });
   }
 
   /** State of the real-time connection. */

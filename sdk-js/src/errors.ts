@@ -130,6 +130,12 @@ export class TimeoutError extends CaasError {
   }
 }
 
+/**
+ * Reason code of the {@link CaasError} an operation rejects with when the
+ * caller cancelled it through its `AbortSignal` (e.g. `client.files.upload`).
+ */
+export const ABORTED = 'aborted';
+
 /** Reason code of {@link AuthError}. */
 export const INVALID_TOKEN = 'invalid_token';
 

@@ -7,16 +7,22 @@
 export { CaasClient, MAX_FRAME_BYTES, isNewer, isRetryable } from './client.js';
 export type { CaasClientOptions, ConnectionState, RequestOptions } from './client.js';
 
-export { ConversationsApi, MessagesApi, PresenceApi, TypingApi, newClientMsgId } from './chat.js';
+export { ContactsApi, ConversationsApi, MessagesApi, PresenceApi, TypingApi, UsersApi, newClientMsgId } from './chat.js';
 export type {
   CreateConversationInput,
   HistoryOptions,
   ListConversationsOptions,
+  SearchMessagesOptions,
+  SearchUsersOptions,
   SendMessageOptions,
   UpdateSettingsInput,
 } from './chat.js';
 
+export { FilesApi, MAX_ATTACHMENTS, attachmentOf } from './files.js';
+export type { FileUrlOptions, FilesApiConfig, UploadOptions } from './files.js';
+
 export {
+  ABORTED,
   AuthError,
   CaasError,
   ConnectionError,
@@ -53,9 +59,12 @@ export type {
   FetchInit,
   FetchLike,
   MessageEventLike,
+  ProgressEventLike,
   ResponseLike,
   WebSocketConstructor,
   WebSocketLike,
+  XMLHttpRequestConstructor,
+  XMLHttpRequestLike,
 } from './transport.js';
 
 export type * from './types.js';

@@ -53,7 +53,7 @@ describe('RestClient', () => {
     await rest(fetch).post('/v1/conversations/c-1/messages', { text: 'hi', client_msg_id: 'c-1' });
     expect(calls[0]?.init.method).toBe('POST');
     expect(calls[0]?.init.headers['Content-Type']).toBe('application/json');
-    expect(JSON.parse(calls[0]?.init.body ?? '')).toEqual({ text: 'hi', client_msg_id: 'c-1' });
+    expect(JSON.parse(String(calls[0]?.init.body))).toEqual({ text: 'hi', client_msg_id: 'c-1' });
   });
 
   it('returns undefined for an empty body (204)', async () => {

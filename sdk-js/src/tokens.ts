@@ -38,6 +38,11 @@ export class TokenSource {
     return this.provider !== undefined;
   }
 
+  /** The current token without asking the provider: `undefined` until one is known. */
+  get current(): string | undefined {
+    return this.token;
+  }
+
   /** The current token, asking the provider when there is none yet. */
   async get(): Promise<string> {
     if (this.token !== undefined) return this.token;

@@ -49,14 +49,60 @@ export interface FetchInit {
   method: string;
   /** Request headers. */
   headers: Record<string, string>;
-  /** JSON body, if any. */
-  body?: string;
+  /** The body, if any: JSON text, or a file's bytes (`client.files.upload` without `XMLHttpRequest`). */
+  body?: string | Blob;
   /** Aborts the request on timeout. */
   signal?: AbortSignal;
 }
 
 /** A `fetch` function; the global `fetch` fits. */
 export type FetchLike = (url: string, init: FetchInit) => Promise<ResponseLike>;
+
+/** The progress event shape the upload reads from `xhr.upload.onprogress`. */
+export interface ProgressEventLike {
+  /** Bytes sent so far. */
+  loaded: number;
+  /** Bytes to send in all, when `lengthComputable`. */
+  total: number;
+  /** Whether `total` is known. */
+  lengthComputable: boolean;
+}
+
+/**
+ * The part of an `XMLHttpRequest` that `client.files.upload` uses (for upload
+ * progress, which `fetch` does not report). The browser's `XMLHttpRequest`
+ * fits.
+ *
+ * The client assigns its own handlers; their parameters are typed `never`
+ * here only so that every implementation's own event types are accepted.
+ */
+export interface XMLHttpRequestLike {
+  /** HTTP status once loaded (0 before, or after a network error). */
+  readonly status: number;
+  /** Status text, if any. */
+  readonly statusText: string;
+  /** The response body as text. */
+  readonly responseText: string;
+  /** The upload side: its `onprogress` receives {@link ProgressEventLike}s. */
+  readonly upload: { onprogress: ((event: never) => void) | null };
+  /** Called once the response is complete (any status). */
+  onload: ((event: never) => void) | null;
+  /** Called on a network failure. */
+  onerror: ((event: never) => void) | null;
+  /** Called after {@link XMLHttpRequestLike.abort}. */
+  onabort: ((event: never) => void) | null;
+  /** Starts a request. */
+  open(method: string, url: string): void;
+  /** Sets a request header (after `open`). */
+  setRequestHeader(name: string, value: string): void;
+  /** Sends the body. */
+  send(body: Blob): void;
+  /** Cancels the request. */
+  abort(): void;
+}
+
+/** An `XMLHttpRequest` class: `new XMLHttpRequest()`. */
+export type XMLHttpRequestConstructor = new () => XMLHttpRequestLike;
 
 /** The event shapes the client reads from WebSocket callbacks. */
 export interface MessageEventLike {

@@ -107,6 +107,54 @@ export interface Message {
   pinned_at: string | null;
   /** Reactions as the viewer sees them. */
   reactions: Reactions;
+  /** Files attached (empty when none; a deleted message has none). */
+  attachments: Attachment[];
+}
+
+/**
+ * What a message carries of an attached file (`Message.attachments`). Fetch
+ * the bytes with `client.files.url(id)`, an image's thumbnail with
+ * `client.files.url(id, { thumbnail: true })`.
+ */
+export interface Attachment {
+  /** File id. */
+  id: string;
+  /** File name given at upload. */
+  name: string;
+  /** Content type, sniffed by the server from the bytes (e.g. `image/png`). */
+  content_type: string;
+  /** Size in bytes. */
+  size: number;
+  /** Image width in pixels (PNG and JPEG images). */
+  width?: number;
+  /** Image height in pixels (PNG and JPEG images). */
+  height?: number;
+}
+
+/** A stored file's metadata: the reply of `POST /v1/files` and `GET /v1/files/{id}/meta`. */
+export interface FileMeta {
+  /** File id: pass it in `attachments` of `message.send`. */
+  id: string;
+  /** Who uploaded it. */
+  uploader_id: string;
+  /** File name given at upload (`file` when none was given). */
+  name: string;
+  /** Content type, sniffed by the server from the bytes (the client's claim is ignored). */
+  content_type: string;
+  /** Size in bytes. */
+  size: number;
+  /** SHA-256 of the bytes, hex (also the download's `ETag`). */
+  sha256: string;
+  /** Image width in pixels (PNG and JPEG), else `null`. */
+  width: number | null;
+  /** Image height in pixels (PNG and JPEG), else `null`. */
+  height: number | null;
+  /** A PNG thumbnail (at most 256 px) exists at `/v1/files/{id}/thumbnail`. */
+  has_thumbnail: boolean;
+  /** Visible to every user of the app; otherwise to its uploader and the members of conversations it was attached to. */
+  public: boolean;
+  /** RFC 3339. */
+  created_at: string;
 }
 
 /** Reactions on a message, as one viewer sees them. */
@@ -357,6 +405,8 @@ export interface SendMessageData {
   parent_id?: string;
   /** Members mentioned. */
   mentions?: string[];
+  /** Ids of files uploaded with `POST /v1/files`, at most 10 (the text may then be empty). */
+  attachments?: string[];
 }
 
 /** Input of the ops that change a message: `message.edit`, `message.delete`, `message.pin`, `reaction.add`, `reaction.remove`. */
@@ -414,6 +464,106 @@ export interface SettingsData {
   pinned?: boolean;
 }
 
+/** Input of `member.add`. */
+export interface AddMembersData {
+  /** The group. */
+  conversation_id: string;
+  /** The users to add (at least one; members already in are skipped). */
+  user_ids: string[];
+}
+
+/** Input of `member.remove` and `conversation.transfer`. */
+export interface MemberRefData {
+  /** The group. */
+  conversation_id: string;
+  /** The member concerned. */
+  user_id: string;
+}
+
+/** A role `member.role` can give: `owner` passes with `conversation.transfer`. */
+export type AssignableRole = 'admin' | 'member';
+
+/** Input of `member.role`. */
+export interface SetRoleData {
+  /** The group. */
+  conversation_id: string;
+  /** The member. */
+  user_id: string;
+  /** The new role. */
+  role: AssignableRole;
+}
+
+/** Input of the relation ops (`contact.request`, `user.follow`, …): the other user. */
+export interface UserRefData {
+  /** The other user. */
+  user_id: string;
+}
+
+/**
+ * The caller's social graph: the reply of `contact.list` and of every relation
+ * op (`contact.request`, `user.block`, …), as it is after the op.
+ */
+export interface SocialGraph {
+  /** Mutual contacts, sorted by id. */
+  contacts: string[];
+  /** Contact requests others sent the caller, waiting for an answer, oldest first. */
+  incoming: string[];
+  /** The caller's contact requests, waiting for an answer, oldest first. */
+  outgoing: string[];
+  /** Whom the caller follows, sorted by id. */
+  following: string[];
+  /** Who follows the caller, sorted by id. */
+  followers: string[];
+  /** Whom the caller blocked, sorted by id. */
+  blocked: string[];
+  /** Whom the caller muted, sorted by id. */
+  muted: string[];
+}
+
+/** A user found by `user.search`. */
+export interface FoundUser {
+  /** Id. */
+  id: string;
+  /** Display name. */
+  name: string | null;
+  /** Avatar picture URL. */
+  avatar_url: string | null;
+  /** RFC 3339. */
+  created_at: string;
+}
+
+/** Input of `user.search`. */
+export interface UserSearchData {
+  /** Part of a user's id or name, 1–100 characters (case-insensitive). */
+  q: string;
+  /** At most this many, 1–50 (default 20). */
+  limit?: number;
+}
+
+/** Input of `message.search`. */
+export interface MessageSearchData {
+  /** Words that must all appear, 1–200 characters. */
+  q: string;
+  /** Only this conversation. */
+  conversation_id?: string;
+  /** At most this many, 1–100 (default 20). */
+  limit?: number;
+}
+
+/** The relation ops: each takes {@link UserRefData} and replies with the caller's {@link SocialGraph}. */
+export type RelationOp =
+  | 'contact.request'
+  | 'contact.accept'
+  | 'contact.decline'
+  | 'contact.cancel'
+  | 'contact.remove'
+  | 'user.follow'
+  | 'user.unfollow'
+  | 'user.block'
+  | 'user.unblock'
+  | 'user.mute'
+  | 'user.unmute';
+
 /**
  * The WebSocket ops this SDK knows, with their input and reply data. Other op
  * names can still be sent with {@link CaasClient.request}; their reply is `unknown`.
@@ -451,6 +601,44 @@ export interface Ops {
   'presence.set': { data: { status: ChosenPresenceStatus }; reply: { status: ChosenPresenceStatus } };
   /** The status of users the caller may see (co-members and contacts); others are left out. */
   'presence.subscribe': { data: { user_ids: string[] }; reply: { presence: PresenceEvent[] } };
+  /** Full-text search in the caller's conversations, newest first. */
+  'message.search': { data: MessageSearchData; reply: { messages: Message[] } };
+  /** Adds users to a group (owner, admin). */
+  'member.add': { data: AddMembersData; reply: { conversation: Conversation } };
+  /** Removes a member from a group (owner: anyone; admin: plain members). */
+  'member.remove': { data: MemberRefData; reply: { conversation: Conversation } };
+  /** Makes a member `admin` or `member` (owner). */
+  'member.role': { data: SetRoleData; reply: { conversation: Conversation } };
+  /** The caller leaves a group (an owner with others left must transfer first). */
+  'conversation.leave': { data: { conversation_id: string }; reply: { conversation: Conversation } };
+  /** Hands a group's ownership to a member; the old owner becomes `admin`. */
+  'conversation.transfer': { data: MemberRefData; reply: { conversation: Conversation } };
+  /** The caller's contacts, requests, follows, blocks and mutes. */
+  'contact.list': { data: Record<string, never>; reply: SocialGraph };
+  /** Users of the app by id or name. */
+  'user.search': { data: UserSearchData; reply: { users: FoundUser[] } };
+  /** Asks `user_id` to become contacts (accepts their request if they asked first). */
+  'contact.request': { data: UserRefData; reply: SocialGraph };
+  /** Accepts the pending contact request from `user_id`. */
+  'contact.accept': { data: UserRefData; reply: SocialGraph };
+  /** Declines the pending contact request from `user_id`. */
+  'contact.decline': { data: UserRefData; reply: SocialGraph };
+  /** Withdraws the caller's pending contact request to `user_id`. */
+  'contact.cancel': { data: UserRefData; reply: SocialGraph };
+  /** Ends the contact with `user_id` for both sides. */
+  'contact.remove': { data: UserRefData; reply: SocialGraph };
+  /** Follows `user_id` (one-way, no consent). */
+  'user.follow': { data: UserRefData; reply: SocialGraph };
+  /** Stops following `user_id`. */
+  'user.unfollow': { data: UserRefData; reply: SocialGraph };
+  /** Blocks `user_id`: ends contact, requests and follows both ways. */
+  'user.block': { data: UserRefData; reply: SocialGraph };
+  /** Unblocks `user_id`. */
+  'user.unblock': { data: UserRefData; reply: SocialGraph };
+  /** Records that the caller muted `user_id` (for the client to act on). */
+  'user.mute': { data: UserRefData; reply: SocialGraph };
+  /** Takes back a mute of `user_id`. */
+  'user.unmute': { data: UserRefData; reply: SocialGraph };
 }
 
 /** Name of a known op. */

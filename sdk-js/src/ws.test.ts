@@ -101,6 +101,7 @@ class MiniServer {
             deleted_at: null,
             pinned_at: null,
             reactions: { counts: {}, mine: [] },
+            attachments: [],
           };
           this.byClientMsgId.set(key, message);
           this.append('message.new', { message });

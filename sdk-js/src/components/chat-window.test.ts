@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import type { CaasClient } from '../client.js';
 import { FakeServer, Refusal, conversation, message, until, user } from '../testing/fake-server.js';
-import type { Message } from '../types.js';
+import { FakeXhrServer, fileMeta, type FakeXhr } from '../testing/fake-xhr.js';
+import type { Attachment, FileMeta, Message } from '../types.js';
 import './index.js';
 import type { CaasChatWindow } from './index.js';
 
@@ -38,12 +39,18 @@ interface Mounted {
   el: CaasChatWindow;
   server: FakeServer;
   stored: Message[];
+  /** Uploads go here. */
+  xhrs: FakeXhrServer;
+  /** Files uploaded (answered through {@link answer}), which `message.send` attaches by id. */
+  files: Map<string, FileMeta>;
 }
 
 /** A window on c1 as ann, with `history` stored on the server (newest last). */
 async function mount(history: Message[], pageSize = 30): Promise<Mounted> {
   const server = new FakeServer(user('ann'));
   const stored = [...history];
+  const files = new Map<string, FileMeta>();
+  const xhrs = new FakeXhrServer();
   server
     .on('conversation.get', () => ({ conversation: CONV }))
     .on('conversation.history', (data) => {
@@ -56,14 +63,21 @@ async function mount(history: Message[], pageSize = 30): Promise<Mounted> {
     .on('typing.stop', () => ({}))
     .on('message.send', (data) => {
       const seq = (stored.at(-1)?.seq ?? 0) + 1;
+      const ids = Array.isArray(data['attachments']) ? (data['attachments'] as string[]) : [];
+      const attachments: Attachment[] = ids.map((id) => {
+        const f = files.get(id);
+        if (!f) throw new Refusal('not_found', `no file ${id}`);
+        return { id, name: f.name, content_type: f.content_type, size: f.size, ...(f.width === null ? {} : { width: f.width }), ...(f.height === null ? {} : { height: f.height }) };
+      });
       const m = message('c1', seq, 'ann', String(data['text']), {
         client_msg_id: String(data['client_msg_id']),
         ...(typeof data['reply_to'] === 'string' ? { reply_to: data['reply_to'] } : {}),
+        attachments,
       });
       stored.push(m);
       return { message: m };
     });
-  const client = await server.client();
+  const client = await server.client({ XMLHttpRequest: xhrs.XMLHttpRequest });
   clients.push(client);
   const el = document.createElement('caas-chat-window');
   el.client = client;
@@ -71,7 +85,35 @@ async function mount(history: Message[], pageSize = 30): Promise<Mounted> {
   el.setAttribute('conversation-id', 'c1');
   document.body.append(el);
   await until(() => all(el, '[data-testid="message"]').length === Math.min(history.length, pageSize) && el.shadowRoot!.querySelector('[data-testid="conversation-title"]')?.textContent === 'bob');
-  return { el, server, stored };
+  return { el, server, stored, xhrs, files };
+}
+
+/** Answers an upload with `meta`, which `message.send` can then attach. */
+function answer(m: Mounted, xhr: FakeXhr, meta: FileMeta): void {
+  m.files.set(meta.id, meta);
+  xhr.respond(200, { file: meta });
+}
+
+/** Chooses `files` in the composer's file picker. */
+function choose(el: CaasChatWindow, files: File[]): void {
+  const input = one<HTMLInputElement>(el, '[data-testid="attach-input"]');
+  Object.defineProperty(input, 'files', { value: files, configurable: true });
+  input.dispatchEvent(new Event('change'));
+}
+
+function uploads(el: CaasChatWindow): HTMLElement[] {
+  return all(el, '[data-testid="upload"]');
+}
+
+/** A drag event carrying `files` (happy-dom has no DataTransfer to fill). */
+function dragEvent(type: string, files: File[], types: string[] = ['Files']): Event {
+  const e = new Event(type, { bubbles: true, composed: true, cancelable: true });
+  Object.defineProperty(e, 'dataTransfer', { value: { types, files, dropEffect: 'none' } });
+  return e;
+}
+
+function png(name = 'cat.png', size = 2000): File {
+  return new File([new Uint8Array(size)], name, { type: 'image/png' });
 }
 
 function type(el: CaasChatWindow, text: string): HTMLTextAreaElement {
@@ -292,5 +334,227 @@ describe('<caas-chat-window>', () => {
     el.conversationId = 'c1';
     await until(() => el.shadowRoot!.querySelector('[data-testid="conversation-title"]')?.textContent === 'bob');
     expect(one<HTMLTextAreaElement>(el, '[data-testid="composer"]').value).toBe('draft for c1');
+  });
+
+  it('uploads chosen files with a progress bar, then sends them as attachments', async () => {
+    const m = await mount([message('c1', 1, 'bob', 'send me the photo')]);
+    const { el, server, xhrs } = m;
+    const input = one<HTMLInputElement>(el, '[data-testid="attach-input"]');
+    let picked = 0;
+    input.addEventListener('click', (e) => {
+      picked++;
+      e.preventDefault();
+    });
+    const attach = one<HTMLButtonElement>(el, '[data-testid="attach-button"]');
+    expect(attach.tagName).toBe('BUTTON'); // reachable with Tab, pressed with Enter or Space
+    expect(attach.getAttribute('aria-label')).toBe('Attach files');
+    attach.click();
+    expect(picked).toBe(1);
+
+    choose(el, [png('cat.png', 2000)]);
+    await until(() => xhrs.requests.length === 1);
+    const xhr = xhrs.last();
+    expect(xhr.url).toBe('http://caas.test/v1/files?name=cat.png');
+    expect(xhr.headers['Authorization']).toBe('Bearer t');
+    await el.updateComplete;
+    const bar = (): HTMLProgressElement => one<HTMLProgressElement>(el, '[data-testid="upload-progress"]');
+    expect(uploads(el)).toHaveLength(1);
+    expect(uploads(el)[0]?.getAttribute('data-state')).toBe('uploading');
+    expect(bar().getAttribute('max')).toBe('2000');
+    expect(bar().getAttribute('aria-label')).toBe('Upload of cat.png');
+    expect(one<HTMLButtonElement>(el, '[data-testid="send-button"]').disabled).toBe(true);
+
+    xhr.progress(500);
+    await until(() => bar().value === 500);
+    expect(uploads(el)[0]?.textContent).toContain('25%');
+    // Nothing is sent while a file is still uploading, even with text.
+    press(type(el, 'look'), 'Enter');
+    await el.updateComplete;
+    expect(one<HTMLButtonElement>(el, '[data-testid="send-button"]').disabled).toBe(true);
+    expect(server.sent('message.send')).toHaveLength(0);
+    type(el, '');
+    xhr.progress(2000);
+    answer(m, xhr, fileMeta('f-1', 'cat.png', 2000, { content_type: 'image/png', width: 800, height: 400, has_thumbnail: true }));
+    await until(() => uploads(el)[0]?.getAttribute('data-state') === 'done');
+    expect(bar().value).toBe(2000);
+    expect(uploads(el)[0]?.getAttribute('data-file-id')).toBe('f-1');
+    expect(one<HTMLButtonElement>(el, '[data-testid="send-button"]').disabled).toBe(false);
+
+    // Enter sends without text; the files go as attachments.
+    press(one(el, '[data-testid="composer"]'), 'Enter');
+    await until(() => server.sent('message.send').length === 1);
+    expect(server.sent('message.send')[0]?.data).toMatchObject({ conversation_id: 'c1', text: '', attachments: ['f-1'] });
+    await until(() => all(el, '[data-testid="message"]').length === 2);
+    expect(uploads(el)).toHaveLength(0);
+    const shown = bubble(el, 2).querySelector<HTMLAnchorElement>('[data-testid="attachment"]')!;
+    expect(shown.getAttribute('data-kind')).toBe('image');
+    expect(shown.getAttribute('href')).toBe('http://caas.test/v1/files/f-1?token=t');
+    const img = shown.querySelector('img')!;
+    expect(img.getAttribute('src')).toBe('http://caas.test/v1/files/f-1/thumbnail?token=t');
+    expect([img.getAttribute('width'), img.getAttribute('height')]).toEqual(['240', '120']);
+    expect(img.getAttribute('alt')).toBe('cat.png');
+  });
+
+  it('sends text and files together, and keeps them on a failed send for Retry', async () => {
+    const m = await mount([message('c1', 1, 'bob')]);
+    const { el, server, xhrs } = m;
+    let fail = true;
+    const handler = server.handlers.get('message.send')!;
+    server.on('message.send', (data, request) => {
+      if (fail) throw new Refusal('rate_limited', 'slow down');
+      return handler(data, request);
+    });
+    choose(el, [new File(['%PDF-1.7'], 'report.pdf', { type: 'application/pdf' })]);
+    await until(() => xhrs.requests.length === 1);
+    answer(m, xhrs.last(), fileMeta('f-9', 'report.pdf', 2500, { content_type: 'application/pdf' }));
+    await until(() => uploads(el)[0]?.getAttribute('data-state') === 'done');
+    press(type(el, 'the report'), 'Enter');
+    await until(() => el.shadowRoot!.querySelector('[data-testid="retry-button"]') !== null);
+    // The pending message shows its file.
+    const pendingFile = one(el, '[data-testid="pending-message"] [data-testid="attachment"]');
+    expect(pendingFile.textContent).toContain('report.pdf');
+    fail = false;
+    one(el, '[data-testid="retry-button"]').click();
+    await until(() => bubbles(el).at(-1) === 'the report');
+    const sends = server.sent('message.send');
+    expect(sends.map((r) => r.data['attachments'])).toEqual([['f-9'], ['f-9']]);
+    expect(sends[1]?.data['client_msg_id']).toBe(sends[0]?.data['client_msg_id']);
+    const link = bubble(el, 2).querySelector<HTMLAnchorElement>('[data-testid="attachment"]')!;
+    expect(link.getAttribute('data-kind')).toBe('file');
+    expect(link.getAttribute('href')).toBe('http://caas.test/v1/files/f-9?token=t');
+    expect(link.textContent).toContain('report.pdf');
+    expect(link.textContent).toContain('2.4 KB');
+  });
+
+  it('cancels an upload in flight, and removes an uploaded file', async () => {
+    const m = await mount([message('c1', 1, 'bob')]);
+    const { el, server, xhrs } = m;
+    const errors: unknown[] = [];
+    el.addEventListener('caas-error', (e) => errors.push((e as CustomEvent).detail));
+    choose(el, [png('a.png'), png('b.png')]);
+    await until(() => xhrs.requests.length === 2 && uploads(el).length === 2);
+    const [first, second] = xhrs.requests;
+    const cancel = uploads(el)[0]!.querySelector<HTMLButtonElement>('[data-testid="upload-cancel"]')!;
+    expect(cancel.textContent?.trim()).toBe('Cancel');
+    expect(cancel.getAttribute('aria-label')).toBe('Cancel uploading a.png');
+    cancel.click();
+    await until(() => uploads(el).length === 1);
+    expect(first!.aborted).toBe(true);
+    answer(m, second!, fileMeta('f-b', 'b.png', 2000));
+    await until(() => uploads(el)[0]?.getAttribute('data-state') === 'done');
+    const remove = uploads(el)[0]!.querySelector<HTMLButtonElement>('[data-testid="upload-cancel"]')!;
+    expect(remove.textContent?.trim()).toBe('Remove');
+    remove.click();
+    await until(() => uploads(el).length === 0);
+    expect(one<HTMLButtonElement>(el, '[data-testid="send-button"]').disabled).toBe(true);
+    expect(errors).toEqual([]);
+    expect(server.sent('message.send')).toHaveLength(0);
+  });
+
+  it('shows a failed upload with Retry, and reports it', async () => {
+    const m = await mount([message('c1', 1, 'bob')]);
+    const { el, xhrs } = m;
+    const errors: Array<{ action: string; error: unknown }> = [];
+    el.addEventListener('caas-error', (e) => errors.push((e as CustomEvent<{ action: string; error: unknown }>).detail));
+    choose(el, [png('huge.png', 5000)]);
+    await until(() => xhrs.requests.length === 1);
+    xhrs.last().respond(413, { error: { code: 'payload_too_large', message: 'files are limited to 4096 bytes' } });
+    await until(() => uploads(el)[0]?.getAttribute('data-state') === 'error');
+    expect(uploads(el)[0]?.textContent).toContain('files are limited to 4096 bytes');
+    expect(errors[0]?.action).toBe('file.upload');
+    expect(errors[0]?.error).toMatchObject({ code: 'payload_too_large', status: 413 });
+    expect(one<HTMLButtonElement>(el, '[data-testid="send-button"]').disabled).toBe(true);
+    one(el, '[data-testid="upload-retry"]').click();
+    await until(() => xhrs.requests.length === 2);
+    await until(() => uploads(el)[0]?.getAttribute('data-state') === 'uploading');
+    answer(m, xhrs.last(), fileMeta('f-h', 'huge.png', 5000));
+    await until(() => uploads(el)[0]?.getAttribute('data-state') === 'done');
+  });
+
+  it('uploads files dropped on the window and images pasted into the composer', async () => {
+    const { el, xhrs } = await mount([message('c1', 1, 'bob')]);
+    const log = one(el, '[role="log"]');
+    // A drag of text is not ours.
+    expect(log.dispatchEvent(dragEvent('dragover', [], ['text/plain']))).toBe(true);
+    await el.updateComplete;
+    expect(el.shadowRoot!.querySelector('[data-testid="drop-zone"]')).toBeNull();
+    // A drag of files shows the drop zone; leaving it hides it.
+    expect(log.dispatchEvent(dragEvent('dragenter', [png()]))).toBe(false);
+    await el.updateComplete;
+    const zone = one(el, '[data-testid="drop-zone"]');
+    zone.dispatchEvent(dragEvent('dragleave', [png()]));
+    await el.updateComplete;
+    expect(el.shadowRoot!.querySelector('[data-testid="drop-zone"]')).toBeNull();
+    // Dropping uploads.
+    log.dispatchEvent(dragEvent('dragover', [png()]));
+    await el.updateComplete;
+    expect(one(el, '[data-testid="drop-zone"]').dispatchEvent(dragEvent('drop', [png('dropped.png')]))).toBe(false);
+    await until(() => xhrs.requests.length === 1);
+    expect(xhrs.last().query.get('name')).toBe('dropped.png');
+    await el.updateComplete;
+    expect(el.shadowRoot!.querySelector('[data-testid="drop-zone"]')).toBeNull();
+
+    // Pasting: only images are taken; a paste without files is left to the textarea.
+    const ta = one(el, '[data-testid="composer"]');
+    const paste = (files: File[]): boolean => {
+      const e = new Event('paste', { bubbles: true, composed: true, cancelable: true });
+      Object.defineProperty(e, 'clipboardData', { value: { files } });
+      return ta.dispatchEvent(e);
+    };
+    expect(paste([])).toBe(true);
+    expect(paste([png('image.png'), new File(['x'], 'notes.txt', { type: 'text/plain' })])).toBe(false);
+    await until(() => xhrs.requests.length === 2);
+    expect(xhrs.last().query.get('name')).toBe('image.png');
+    await until(() => uploads(el).length === 2);
+  });
+
+  it('takes at most 10 files per message', async () => {
+    const { el, xhrs } = await mount([message('c1', 1, 'bob')]);
+    choose(el, Array.from({ length: 11 }, (_, i) => png(`p${i}.png`, 10)));
+    await until(() => uploads(el).length === 10);
+    expect(xhrs.requests).toHaveLength(10);
+    expect(one(el, '[data-testid="error"]').textContent).toContain('At most 10 files');
+  });
+
+  it('shows attachments of stored messages: thumbnails, other images and download links', async () => {
+    const attachments: Attachment[] = [
+      { id: 'f-png', name: 'wide.png', content_type: 'image/png', size: 40_000, width: 1000, height: 250 },
+      { id: 'f-small', name: 'icon.jpg', content_type: 'image/jpeg', size: 900, width: 32, height: 16 },
+      { id: 'f-gif', name: 'party.gif', content_type: 'image/gif', size: 5_000 },
+      { id: 'f-zip', name: 'code.zip', content_type: 'application/zip', size: 3 * 1024 * 1024 },
+    ];
+    const { el } = await mount([
+      message('c1', 1, 'bob', 'files', { attachments }),
+      message('c1', 2, 'bob', '', { attachments: [], deleted_at: '2026-11-26T10:05:00Z' }),
+    ]);
+    const shown = [...bubble(el, 1).querySelectorAll<HTMLAnchorElement>('[data-testid="attachment"]')];
+    expect(shown.map((a) => [a.getAttribute('data-kind'), a.getAttribute('data-file-id')])).toEqual([
+      ['image', 'f-png'],
+      ['image', 'f-small'],
+      ['image', 'f-gif'],
+      ['file', 'f-zip'],
+    ]);
+    const img = (i: number): HTMLImageElement => shown[i]!.querySelector('img')!;
+    expect(img(0).getAttribute('src')).toBe('http://caas.test/v1/files/f-png/thumbnail?token=t');
+    expect([img(0).getAttribute('width'), img(0).getAttribute('height')]).toEqual(['240', '60']);
+    expect([img(1).getAttribute('width'), img(1).getAttribute('height')]).toEqual(['32', '16']); // never enlarged
+    expect(img(2).getAttribute('src')).toBe('http://caas.test/v1/files/f-gif?token=t'); // no thumbnail: the file
+    expect(img(2).hasAttribute('width')).toBe(false);
+    expect(shown[3]!.textContent).toContain('code.zip');
+    expect(shown[3]!.textContent).toContain('3 MB');
+    expect(shown[3]!.getAttribute('aria-label')).toBe('Download code.zip, 3 MB');
+    expect(shown[3]!.getAttribute('rel')).toContain('noreferrer');
+    expect(bubble(el, 2).querySelector('[data-testid="attachment"]')).toBeNull();
+  });
+
+  it('cancels uploads when another conversation opens', async () => {
+    const { el, server, xhrs } = await mount([message('c1', 1, 'bob')]);
+    choose(el, [png()]);
+    await until(() => xhrs.requests.length === 1);
+    server.on('conversation.get', () => ({ conversation: conversation('c2', 'group', ['cy', 'ann'], { name: 'Other' }) }));
+    el.conversationId = 'c2';
+    await until(() => el.shadowRoot!.querySelector('[data-testid="conversation-title"]')?.textContent === 'Other');
+    expect(xhrs.last().aborted).toBe(true);
+    expect(uploads(el)).toHaveLength(0);
   });
 });

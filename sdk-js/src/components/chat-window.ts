@@ -5,21 +5,29 @@
  */
 
 import { LitElement, css, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { ifDefined } from 'lit/directives/if-defined.js';
 import { live } from 'lit/directives/live.js';
 
 import { newClientMsgId } from '../chat.js';
 import type { CaasClient } from '../client.js';
+import { ABORTED, CaasError } from '../errors.js';
 import { ClientEvent } from '../events.js';
-import type { Conversation, Message } from '../types.js';
+import { MAX_ATTACHMENTS, attachmentOf } from '../files.js';
+import type { Attachment, Conversation, FileMeta, Message } from '../types.js';
 import type { ActionErrorDetail } from './chat-list.js';
 import {
+  ATTACHMENT_IMAGE_MAX,
   DEFAULT_REACTIONS,
   TypingThrottle,
   TypingTracker,
   applyChangedMessage,
   applyReactionEvent,
+  attachmentKind,
   conversationTitle,
+  dragHasFiles,
   errorText,
+  fitWithin,
+  formatBytes,
   mergeMessages,
   nearEnd,
   oneLine,
@@ -39,8 +47,32 @@ interface PendingMessage {
   text: string;
   /** The message it quotes. */
   replyTo: string | undefined;
+  /** The files it carries (uploaded already). */
+  attachments: Attachment[];
   /** Why the last attempt failed, when it did. */
   error: string | undefined;
+}
+
+/** A file attached in the composer: uploading, uploaded, or failed. */
+interface UploadItem {
+  /** Identifies it in the list. */
+  key: number;
+  /** The bytes. */
+  blob: Blob;
+  /** File name shown and sent. */
+  name: string;
+  /** Size in bytes. */
+  size: number;
+  /** Bytes sent so far. */
+  sent: number;
+  /** Where it stands. */
+  state: 'uploading' | 'done' | 'error';
+  /** The stored file, once uploaded. */
+  file: FileMeta | undefined;
+  /** Why the upload failed, when it did. */
+  error: string | undefined;
+  /** Cancels the upload in flight. */
+  controller: AbortController | undefined;
 }
 
 /** How close to the bottom (px) counts as "at the bottom" for following new messages. */
@@ -59,6 +91,11 @@ const FOLLOW_THRESHOLD_PX = 60;
  * - Messages shown are marked read (`message.read`) while the page is visible.
  * - "Seen" appears under the user's newest message once another member's read
  *   position reaches it (from `conversation.get`, then `receipt.read`).
+ * - Files: the attach button (a file picker), dropping files on the window or
+ *   pasting images into the composer uploads them (`client.files.upload`), each
+ *   with a progress bar and a Cancel button; Send then sends the message with
+ *   the uploaded files as `attachments` (the text may be empty). Messages show
+ *   image attachments as thumbnails and other files as download links.
  * - Reactions (toggle buttons with counts, the user's own highlighted), reply
  *   with quote, edit and delete of one's own messages, pin; deleted messages
  *   show as tombstones. Live from `message.new`, `message.updated`,
@@ -90,6 +127,8 @@ export class CaasChatWindow extends LitElement {
     editing: { state: true },
     draft: { state: true },
     removed: { state: true },
+    uploads: { state: true },
+    dragging: { state: true },
   };
 
   static override styles = [
@@ -97,6 +136,7 @@ export class CaasChatWindow extends LitElement {
     css`
       :host {
         height: 100%;
+        position: relative;
       }
       header {
         display: flex;
@@ -284,6 +324,112 @@ export class CaasChatWindow extends LitElement {
         gap: 8px;
         align-items: center;
       }
+      .attachments {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 4px;
+        margin: 2px 0 4px;
+      }
+      .attachment {
+        color: inherit;
+        border-radius: calc(var(--_radius) / 2);
+      }
+      .attachment.image {
+        display: block;
+        line-height: 0;
+      }
+      .attachment img {
+        display: block;
+        max-width: 100%;
+        height: auto;
+        border-radius: calc(var(--_radius) / 2);
+        background: var(--_hover);
+      }
+      .attachment.image img:not([width]) {
+        max-width: min(100%, ${ATTACHMENT_IMAGE_MAX}px);
+        max-height: ${ATTACHMENT_IMAGE_MAX}px;
+      }
+      .attachment.file {
+        display: inline-flex;
+        gap: 6px;
+        align-items: baseline;
+        padding: 4px 8px;
+        border: 1px solid currentColor;
+        text-decoration: none;
+        max-width: 100%;
+      }
+      .attachment.file .icon {
+        flex: none;
+        align-self: center;
+      }
+      .attachment.file .name {
+        text-decoration: underline;
+        overflow: hidden;
+        text-overflow: ellipsis;
+        white-space: nowrap;
+      }
+      .attachment .size {
+        font-size: 0.85em;
+        opacity: 0.8;
+        white-space: nowrap;
+      }
+      .uploads {
+        list-style: none;
+        margin: 0;
+        padding: 0;
+        display: flex;
+        flex-direction: column;
+        gap: 4px;
+      }
+      .upload {
+        display: flex;
+        align-items: center;
+        gap: 8px;
+        font-size: 0.85em;
+      }
+      .upload .name {
+        flex: 0 1 auto;
+        min-width: 0;
+        overflow: hidden;
+        text-overflow: ellipsis;
+        white-space: nowrap;
+      }
+      .upload progress {
+        flex: 1;
+        min-width: 60px;
+        height: 6px;
+        accent-color: var(--_accent);
+      }
+      .upload .status {
+        color: var(--_muted);
+        white-space: nowrap;
+      }
+      .upload[data-state='error'] .status {
+        color: var(--_danger);
+      }
+      .upload button {
+        padding: 0 8px;
+      }
+      .attach {
+        align-self: stretch;
+        display: inline-flex;
+        align-items: center;
+        padding: 0 9px;
+      }
+      .dropzone {
+        position: absolute;
+        inset: 0;
+        z-index: 2;
+        display: flex;
+        align-items: center;
+        justify-content: center;
+        background: var(--_bg);
+        opacity: 0.92;
+        border: 2px dashed var(--_accent);
+        border-radius: var(--_radius);
+        color: var(--_accent);
+        font-weight: 600;
+      }
     `,
   ];
 
@@ -309,6 +455,8 @@ export class CaasChatWindow extends LitElement {
   declare private editing: Message | undefined;
   declare private draft: string;
   declare private removed: boolean;
+  declare private uploads: UploadItem[];
+  declare private dragging: boolean;
 
   private boundClient: CaasClient | undefined;
   private unsubscribe: Array<() => void> = [];
@@ -327,6 +475,7 @@ export class CaasChatWindow extends LitElement {
   });
   private scrollAfterRender: 'bottom' | { height: number; top: number } | undefined;
   private focusComposerAfterRender = false;
+  private uploadSeq = 0;
 
   constructor() {
     super();
@@ -347,6 +496,8 @@ export class CaasChatWindow extends LitElement {
     this.editing = undefined;
     this.draft = '';
     this.removed = false;
+    this.uploads = [];
+    this.dragging = false;
   }
 
   /** The messages shown, oldest first. */
@@ -357,12 +508,22 @@ export class CaasChatWindow extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     document.addEventListener('visibilitychange', this.onVisibilityChange);
+    this.addEventListener('dragenter', this.onDragOver);
+    this.addEventListener('dragover', this.onDragOver);
+    this.addEventListener('dragleave', this.onDragLeave);
+    this.addEventListener('drop', this.onDrop);
     this.bindClient();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     document.removeEventListener('visibilitychange', this.onVisibilityChange);
+    this.removeEventListener('dragenter', this.onDragOver);
+    this.removeEventListener('dragover', this.onDragOver);
+    this.removeEventListener('dragleave', this.onDragLeave);
+    this.removeEventListener('drop', this.onDrop);
+    this.dragging = false;
+    this.cancelUploads();
     this.stopTyping();
     this.unbindClient();
     this.tracker.clear();
@@ -491,6 +652,7 @@ export class CaasChatWindow extends LitElement {
     this.replyTo = undefined;
     this.editing = undefined;
     this.removed = false;
+    this.cancelUploads();
     this.draft = this.conversationId === undefined ? '' : (this.drafts.get(this.conversationId) ?? '');
     this.tracker.clear();
     void this.load();
@@ -653,22 +815,33 @@ export class CaasChatWindow extends LitElement {
     }
   }
 
-  /** Sends the draft, or saves the edit in progress. */
+  /** Whether Send may send now: text or uploaded files, and no upload still running. */
+  private canSend(): boolean {
+    if (!this.loaded || this.removed) return false;
+    if (this.editing) return this.draft.trim() !== '';
+    if (this.uploads.some((u) => u.state === 'uploading')) return false;
+    return this.draft.trim() !== '' || this.uploads.some((u) => u.state === 'done');
+  }
+
+  /** Sends the draft with the uploaded files, or saves the edit in progress. */
   private async submit(e?: Event): Promise<void> {
     e?.preventDefault();
+    if (!this.canSend()) return;
     const text = this.draft.trim();
-    if (text === '' || this.removed) return;
     if (this.editing) {
       await this.saveEdit(this.editing, text);
       return;
     }
+    const ready = this.uploads.filter((u) => u.state === 'done');
     const pending: PendingMessage = {
       clientMsgId: newClientMsgId(),
       text,
       replyTo: this.replyTo?.id,
+      attachments: ready.flatMap((u) => (u.file ? [attachmentOf(u.file)] : [])),
       error: undefined,
     };
     this.pending = [...this.pending, pending];
+    this.uploads = this.uploads.filter((u) => u.state !== 'done');
     this.draft = '';
     this.replyTo = undefined;
     this.stopTyping();
@@ -686,6 +859,7 @@ export class CaasChatWindow extends LitElement {
       const message = await client.messages.send(id, pending.text, {
         clientMsgId: pending.clientMsgId,
         ...(pending.replyTo === undefined ? {} : { replyTo: pending.replyTo }),
+        ...(pending.attachments.length === 0 ? {} : { attachments: pending.attachments.map((a) => a.id) }),
       });
       if (generation !== this.generation) return;
       this.messages = mergeMessages(this.messages, [message]);
@@ -711,6 +885,124 @@ export class CaasChatWindow extends LitElement {
   private discard(pending: PendingMessage): void {
     this.pending = this.pending.filter((p) => p.clientMsgId !== pending.clientMsgId);
   }
+
+  /** Whether files may be attached now: a loaded conversation the user is in, not while editing. */
+  private canAttach(): boolean {
+    return this.boundClient !== undefined && this.conversationId !== undefined && this.loaded && !this.removed && !this.editing;
+  }
+
+  /**
+   * Uploads files into the composer, each with its progress; at most
+   * {@link MAX_ATTACHMENTS} per message (the rest are refused with an error).
+   */
+  private attachFiles(files: readonly Blob[]): void {
+    const client = this.boundClient;
+    if (!client || !this.canAttach() || files.length === 0) return;
+    const room = MAX_ATTACHMENTS - this.uploads.filter((u) => u.state !== 'error').length;
+    const taken = files.slice(0, Math.max(0, room));
+    if (taken.length < files.length) {
+      this.showError('file.upload', new CaasError('too_many_attachments', `At most ${MAX_ATTACHMENTS} files per message.`));
+    }
+    for (const blob of taken) {
+      const name = (blob as { name?: unknown }).name;
+      const item: UploadItem = {
+        key: ++this.uploadSeq,
+        blob,
+        name: typeof name === 'string' && name !== '' ? name : 'file',
+        size: blob.size,
+        sent: 0,
+        state: 'uploading',
+        file: undefined,
+        error: undefined,
+        controller: undefined,
+      };
+      this.uploads = [...this.uploads, item];
+      void this.upload(client, item);
+    }
+  }
+
+  /** Uploads one composer file, following its progress in the list. */
+  private async upload(client: CaasClient, item: UploadItem): Promise<void> {
+    const controller = typeof AbortController === 'function' ? new AbortController() : undefined;
+    this.patchUpload(item.key, { state: 'uploading', sent: 0, error: undefined, controller });
+    try {
+      const file = await client.files.upload(item.blob, {
+        name: item.name,
+        onProgress: (sent) => this.patchUpload(item.key, { sent }),
+        ...(controller ? { signal: controller.signal } : {}),
+      });
+      this.patchUpload(item.key, { state: 'done', sent: item.size, file, controller: undefined });
+    } catch (error) {
+      if (error instanceof CaasError && error.code === ABORTED) return; // Cancelled: already gone from the list.
+      if (!this.uploads.some((u) => u.key === item.key)) return;
+      this.patchUpload(item.key, { state: 'error', error: errorText(error), controller: undefined });
+      this.fail('file.upload', error);
+    }
+  }
+
+  private patchUpload(key: number, patch: Partial<UploadItem>): void {
+    if (!this.uploads.some((u) => u.key === key)) return;
+    this.uploads = this.uploads.map((u) => (u.key === key ? { ...u, ...patch } : u));
+  }
+
+  /** Cancels an upload in flight, or takes an uploaded (or failed) file off the message. */
+  private removeUpload(item: UploadItem): void {
+    const current = this.uploads.find((u) => u.key === item.key);
+    this.uploads = this.uploads.filter((u) => u.key !== item.key);
+    current?.controller?.abort();
+    this.focusComposerAfterRender = true;
+  }
+
+  private retryUpload(item: UploadItem): void {
+    const client = this.boundClient;
+    if (client) void this.upload(client, item);
+  }
+
+  /** Cancels every upload in flight and empties the list (another conversation opens, or the element goes). */
+  private cancelUploads(): void {
+    const uploads = this.uploads;
+    this.uploads = [];
+    for (const u of uploads) u.controller?.abort();
+  }
+
+  private openFilePicker(): void {
+    this.renderRoot.querySelector<HTMLInputElement>('input[type="file"]')?.click();
+  }
+
+  private onFilesChosen(e: Event): void {
+    const input = e.target as HTMLInputElement;
+    const files = Array.from(input.files ?? []);
+    input.value = ''; // Choosing the same file again fires `change` again.
+    this.attachFiles(files);
+  }
+
+  private onPaste(e: ClipboardEvent): void {
+    const images = Array.from(e.clipboardData?.files ?? []).filter((f) => f.type.startsWith('image/'));
+    if (images.length === 0 || !this.canAttach()) return;
+    e.preventDefault();
+    this.attachFiles(images);
+  }
+
+  private readonly onDragOver = (e: DragEvent): void => {
+    if (!this.canAttach() || !dragHasFiles(e.dataTransfer)) return;
+    e.preventDefault();
+    if (e.dataTransfer) e.dataTransfer.dropEffect = 'copy';
+    this.dragging = true;
+  };
+
+  private readonly onDragLeave = (e: DragEvent): void => {
+    // While dragging, the drop zone covers the window: leaving it leaves the window.
+    const target = e.composedPath()[0];
+    if (target instanceof Element && target.classList.contains('dropzone')) this.dragging = false;
+  };
+
+  private readonly onDrop = (e: DragEvent): void => {
+    this.dragging = false;
+    const files = Array.from(e.dataTransfer?.files ?? []);
+    if (files.length === 0 || !this.canAttach()) return;
+    e.preventDefault();
+    this.attachFiles(files);
+  };
 
   private startReply(message: Message): void {
     if (this.editing) this.cancelEdit();
@@ -840,6 +1132,7 @@ export class CaasChatWindow extends LitElement {
       </div>
       <div class="typing" data-testid="typing-indicator" role="status" aria-live="polite">${typingText(this.typingUsers)}</div>
       ${this.renderComposer()}
+      ${this.dragging ? html`<div class="dropzone" data-testid="drop-zone">Drop files to attach</div>` : nothing}
     `;
   }
 
@@ -865,6 +1158,7 @@ export class CaasChatWindow extends LitElement {
       >
         <div class="sender ${own || !group ? 'visually-hidden' : ''}">${own ? 'You' : m.sender_id}:</div>
         ${m.reply_to !== undefined ? this.renderQuote(m.reply_to, byId) : nothing}
+        ${deleted ? nothing : this.renderAttachments(m.attachments)}
         <div class="text" data-testid="message-text">${deleted ? 'This message was deleted' : m.text}</div>
         <div class="meta">
           <time datetime=${m.created_at} title=${new Date(m.created_at).toLocaleString()}>${shortTime(m.created_at)}</time>
@@ -875,6 +1169,87 @@ export class CaasChatWindow extends LitElement {
       ${deleted || this.removed ? nothing : this.renderTools(m, own)}
       ${receipt && receipt.messageId === m.id ? this.renderReceipt(receipt, group) : nothing}
     </div>`;
+  }
+
+  /** A message's files: images as thumbnails (sized before they load), others as download links. */
+  private renderAttachments(attachments: readonly Attachment[] | undefined): TemplateResult | typeof nothing {
+    const files = this.boundClient?.files;
+    if (!files || !attachments || attachments.length === 0) return nothing;
+    return html`<div class="attachments">
+      ${attachments.map((a) => {
+        const href = files.url(a.id);
+        const kind = attachmentKind(a);
+        if (kind === 'file') {
+          return html`<a
+            class="attachment file"
+            href=${href}
+            target="_blank"
+            rel="noopener noreferrer"
+            download=${a.name}
+            data-testid="attachment"
+            data-kind="file"
+            data-file-id=${a.id}
+            aria-label=${`Download ${a.name}, ${formatBytes(a.size)}`}
+            ><svg class="icon" viewBox="0 0 24 24" width="14" height="14" aria-hidden="true" focusable="false">
+              <path d="M6 2.5h8l4.5 4.5v14.5H6z M14 2.5V7h4.5" fill="none" stroke="currentColor" stroke-width="1.6" stroke-linejoin="round" /></svg
+            ><span class="name">${a.name}</span><span class="size">${formatBytes(a.size)}</span></a
+          >`;
+        }
+        const size = a.width !== undefined && a.height !== undefined ? fitWithin(a.width, a.height) : undefined;
+        return html`<a
+          class="attachment image"
+          href=${href}
+          target="_blank"
+          rel="noopener noreferrer"
+          data-testid="attachment"
+          data-kind="image"
+          data-file-id=${a.id}
+          title=${`${a.name} (${formatBytes(a.size)})`}
+          ><img
+            src=${kind === 'thumbnail' ? files.url(a.id, { thumbnail: true }) : href}
+            alt=${a.name}
+            width=${ifDefined(size?.width)}
+            height=${ifDefined(size?.height)}
+            loading="lazy"
+            decoding="async"
+        /></a>`;
+      })}
+    </div>`;
+  }
+
+  private renderUploads(): TemplateResult | typeof nothing {
+    if (this.uploads.length === 0) return nothing;
+    return html`<ul class="uploads" aria-label="Files to send" data-testid="uploads">
+      ${this.uploads.map((u) => {
+        const percent = u.size > 0 ? Math.floor((u.sent / u.size) * 100) : 0;
+        const status =
+          u.state === 'uploading' ? `${percent}%` : u.state === 'done' ? 'Ready' : `Failed: ${u.error ?? 'error'}`;
+        return html`<li class="upload" data-testid="upload" data-state=${u.state} data-file-id=${ifDefined(u.file?.id)}>
+          <span class="name" title=${u.name}>${u.name}</span>
+          <span class="status muted">${formatBytes(u.size)}</span>
+          <progress
+            data-testid="upload-progress"
+            max=${Math.max(1, u.size)}
+            .value=${u.state === 'done' ? Math.max(1, u.size) : u.sent}
+            aria-label=${`Upload of ${u.name}`}
+          ></progress>
+          <span class="status" role=${u.state === 'error' ? 'alert' : nothing}>${status}</span>
+          ${u.state === 'error'
+            ? html`<button type="button" data-testid="upload-retry" aria-label=${`Retry uploading ${u.name}`} @click=${() => this.retryUpload(u)}>
+                Retry
+              </button>`
+            : nothing}
+          <button
+            type="button"
+            data-testid="upload-cancel"
+            aria-label=${u.state === 'uploading' ? `Cancel uploading ${u.name}` : `Remove ${u.name}`}
+            @click=${() => this.removeUpload(u)}
+          >
+            ${u.state === 'uploading' ? 'Cancel' : 'Remove'}
+          </button>
+        </li>`;
+      })}
+    </ul>`;
   }
 
   private renderQuote(replyTo: string, byId: ReadonlyMap<string, Message>): TemplateResult {
@@ -942,6 +1317,7 @@ export class CaasChatWindow extends LitElement {
     return html`<div class="item own">
       <article class="message pending" data-testid="pending-message" data-client-msg-id=${p.clientMsgId}>
         ${p.replyTo !== undefined ? this.renderQuote(p.replyTo, byId) : nothing}
+        ${this.renderAttachments(p.attachments)}
         <div class="text">${p.text}</div>
         <div class="meta">${p.error === undefined ? 'Sending…' : html`<span class="error">Not sent: ${p.error}</span>`}</div>
       </article>
@@ -969,9 +1345,37 @@ export class CaasChatWindow extends LitElement {
             <button type="button" aria-label="Cancel reply" @click=${() => (this.replyTo = undefined)}>✕</button>
           </div>`
         : nothing;
+    const uploading = this.uploads.some((u) => u.state === 'uploading');
     return html`<form part="composer" @submit=${this.submit}>
-      ${context}
+      ${context} ${this.renderUploads()}
       <div class="row">
+        <input
+          type="file"
+          multiple
+          hidden
+          data-testid="attach-input"
+          @change=${this.onFilesChosen}
+        />
+        <button
+          type="button"
+          class="attach"
+          data-testid="attach-button"
+          aria-label="Attach files"
+          title="Attach files (or drop them here, or paste an image)"
+          ?disabled=${!this.canAttach()}
+          @click=${() => this.openFilePicker()}
+        >
+          <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false">
+            <path
+              d="M16.5 6.5v10a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10.5a1.5 1.5 0 0 1-3 0V6.5"
+              fill="none"
+              stroke="currentColor"
+              stroke-width="1.8"
+              stroke-linecap="round"
+              stroke-linejoin="round"
+            />
+          </svg>
+        </button>
         <textarea
           data-testid="composer"
           aria-label=${this.editing ? 'Edit message' : 'Message'}
@@ -981,9 +1385,16 @@ export class CaasChatWindow extends LitElement {
           .value=${live(this.draft)}
           @input=${this.onInput}
           @keydown=${this.onKeydown}
+          @paste=${this.onPaste}
           @blur=${() => this.stopTyping()}
         ></textarea>
-        <button type="submit" class="primary" data-testid="send-button" ?disabled=${this.draft.trim() === '' || !this.loaded}>
+        <button
+          type="submit"
+          class="primary"
+          data-testid="send-button"
+          title=${uploading ? 'Waiting for the files to upload' : nothing}
+          ?disabled=${!this.canSend()}
+        >
           ${this.editing ? 'Save' : 'Send'}
         </button>
       </div>

@@ -24,12 +24,17 @@ import { CaasChatWindow } from './chat-window.js';
 export { CaasChatList, CaasChatWindow };
 export type { ActionErrorDetail, SelectDetail } from './chat-list.js';
 export {
+  ATTACHMENT_IMAGE_MAX,
   DEFAULT_REACTIONS,
   FILTER_LABELS,
   INBOX_FILTERS,
   TypingThrottle,
   TypingTracker,
+  attachmentKind,
   conversationTitle,
+  dragHasFiles,
+  fitWithin,
+  formatBytes,
   matchesFilter,
   previewText,
   receiptFor,

@@ -12,8 +12,12 @@ import {
   applyReactionEvent,
   applyReceipt,
   applySettings,
+  attachmentKind,
   conversationTitle,
+  dragHasFiles,
   entryOf,
+  fitWithin,
+  formatBytes,
   matchesFilter,
   mergeMessages,
   nearEnd,
@@ -220,5 +224,52 @@ describe('chat window logic', () => {
     expect(shortTime(new Date(2026, 2, 3, 9, 5).toISOString(), now)).toBe('3 Mar');
     expect(shortTime(new Date(2025, 2, 3, 9, 5).toISOString(), now)).toBe('3 Mar 2025');
     expect(shortTime(null)).toBe('');
+  });
+});
+
+describe('attachments', () => {
+  const a = (content_type: string, dims?: [number, number]) => ({
+    id: 'f',
+    name: 'f',
+    content_type,
+    size: 1,
+    ...(dims ? { width: dims[0], height: dims[1] } : {}),
+  });
+
+  it('shows PNG and JPEG with dimensions as thumbnails, other images as files, the rest as links', () => {
+    expect(attachmentKind(a('image/png', [10, 10]))).toBe('thumbnail');
+    expect(attachmentKind(a('image/jpeg', [10, 10]))).toBe('thumbnail');
+    expect(attachmentKind(a('image/png'))).toBe('image'); // the server could not decode it: no thumbnail
+    expect(attachmentKind(a('image/gif'))).toBe('image');
+    expect(attachmentKind(a('image/webp', [10, 10]))).toBe('image');
+    expect(attachmentKind(a('application/pdf'))).toBe('file');
+    expect(attachmentKind(a('text/plain'))).toBe('file');
+  });
+
+  it('fits image sizes in a box without enlarging them', () => {
+    expect(fitWithin(1000, 500)).toEqual({ width: 240, height: 120 });
+    expect(fitWithin(500, 1000)).toEqual({ width: 120, height: 240 });
+    expect(fitWithin(100, 50)).toEqual({ width: 100, height: 50 });
+    expect(fitWithin(10_000, 1)).toEqual({ width: 240, height: 1 });
+    expect(fitWithin(300, 300, 100)).toEqual({ width: 100, height: 100 });
+    expect(fitWithin(0, 10)).toEqual({ width: 240, height: 240 });
+  });
+
+  it('formats byte counts', () => {
+    expect(formatBytes(0)).toBe('0 B');
+    expect(formatBytes(1023)).toBe('1023 B');
+    expect(formatBytes(1024)).toBe('1 KB');
+    expect(formatBytes(1536)).toBe('1.5 KB');
+    expect(formatBytes(20 * 1024)).toBe('20 KB');
+    expect(formatBytes(5 * 1024 * 1024)).toBe('5 MB');
+    expect(formatBytes(1.25 * 1024 ** 3)).toBe('1.3 GB');
+  });
+
+  it('tells a drag of files from other drags', () => {
+    expect(dragHasFiles({ types: ['Files'] })).toBe(true);
+    expect(dragHasFiles({ types: ['text/plain', 'Files'] })).toBe(true);
+    expect(dragHasFiles({ types: ['text/uri-list'] })).toBe(false);
+    expect(dragHasFiles(null)).toBe(false);
+    expect(dragHasFiles(undefined)).toBe(false);
   });
 });

@@ -7,6 +7,7 @@
  */
 
 import type {
+  Attachment,
   Conversation,
   ConversationSettings,
   InboxEntry,
@@ -456,4 +457,51 @@ export function errorText(error: unknown): string {
     return (error as { message: string }).message;
   }
   return String(error);
+}
+
+/** The longest side, in CSS pixels, of an image attachment shown in a message. */
+export const ATTACHMENT_IMAGE_MAX = 240;
+
+/**
+ * How a message shows an attachment: `thumbnail` for PNG and JPEG images with
+ * known dimensions (the server made a thumbnail of them), `image` for other
+ * images (shown from the file itself), `file` for everything else (a download
+ * link).
+ */
+export function attachmentKind(attachment: Attachment): 'thumbnail' | 'image' | 'file' {
+  const type = attachment.content_type.toLowerCase();
+  if ((type === 'image/png' || type === 'image/jpeg') && attachment.width !== undefined && attachment.height !== undefined) {
+    return 'thumbnail';
+  }
+  return type.startsWith('image/') ? 'image' : 'file';
+}
+
+/**
+ * `width` × `height` scaled down, keeping the aspect ratio, to fit a `max` ×
+ * `max` box (never scaled up), in whole pixels of at least 1.
+ */
+export function fitWithin(width: number, height: number, max = ATTACHMENT_IMAGE_MAX): { width: number; height: number } {
+  if (!(width > 0) || !(height > 0)) return { width: max, height: max };
+  const scale = Math.min(1, max / Math.max(width, height));
+  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
+}
+
+/** A byte count for people: `512 B`, `1.5 KB`, `12 MB`, `1.1 GB` (powers of 1024). */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 1024) return `${Math.max(0, Math.round(bytes || 0))} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const text = value < 10 ? value.toFixed(1).replace(/\.0$/, '') : String(Math.round(value));
+  return `${text} ${units[unit]}`;
+}
+
+/** Whether a drag carries files (`dataTransfer.types` includes `Files`). */
+export function dragHasFiles(dataTransfer: { types?: ArrayLike<string> | Iterable<string> } | null | undefined): boolean {
+  if (!dataTransfer?.types) return false;
+  return Array.from(dataTransfer.types as ArrayLike<string>).includes('Files');
 }

@@ -4,7 +4,7 @@
  * can drive the components in tests.
  */
 
-import { CaasClient } from '../client.js';
+import { CaasClient, type CaasClientOptions } from '../client.js';
 import type { WebSocketConstructor, WebSocketLike } from '../transport.js';
 import type { Conversation, InboxEntry, Message, User } from '../types.js';
 
@@ -116,8 +116,8 @@ export class FakeServer {
     };
   }
 
-  /** A client of this server, connected. */
-  async client(): Promise<CaasClient> {
+  /** A client of this server, connected; `options` override the defaults (e.g. `XMLHttpRequest` for uploads). */
+  async client(options: Partial<CaasClientOptions> = {}): Promise<CaasClient> {
     const client = new CaasClient({
       url: 'http://caas.test',
       token: 't',
@@ -126,6 +126,8 @@ export class FakeServer {
       onListenerError: (error) => {
         throw error;
       },
+      XMLHttpRequest: null,
+      ...options,
     });
     await client.connect();
     return client;
@@ -200,6 +202,7 @@ export function message(conversationId: string, seq: number, sender: string, tex
     deleted_at: null,
     pinned_at: null,
     reactions: { counts: {}, mine: [] },
+    attachments: [],
     ...extra,
   };
 }
