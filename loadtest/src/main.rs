@@ -3,6 +3,9 @@
 //! Scenarios:
 //! - `sessions`: client backends calling `POST /v1/admin/sessions` (user upsert and
 //!   token signing) as fast as the server answers, from `--concurrency` workers.
+//! - `chat`: WebSocket clients in groups sending messages at a fixed total rate and
+//!   timing every delivery end to end, against CAAS or, for comparison, the
+//!   socket.io server in `loadtest/socketio/` (see `chat.rs`).
 //!
 //! Every run is bounded by `--duration` and aimed only at the `--base` URL, which
 //! must be on this machine (loopback) — the harness refuses anything else.
@@ -15,6 +18,9 @@ use clap::{Args, Parser, Subcommand};
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
+mod chat;
+mod proto;
+
 #[derive(Parser)]
 #[command(name = "caas-loadtest", about = "Load scenarios against a CAAS server on this machine")]
 struct Cli {
@@ -26,6 +32,8 @@ struct Cli {
 enum Scenario {
     /// POST /v1/admin/sessions in a loop.
     Sessions(SessionsArgs),
+    /// Group chat over WebSockets: fan-out throughput and end-to-end latency.
+    Chat(chat::ChatArgs),
 }
 
 #[derive(Args)]
@@ -86,10 +94,13 @@ fn loopback_only(base: &str) -> Result<(), String> {
 async fn main() {
     let cli = Cli::parse();
     let result = match cli.scenario {
-        Scenario::Sessions(args) => sessions(args).await,
+        Scenario::Sessions(args) => {
+            sessions(args).await.and_then(|r| serde_json::to_value(r).map_err(|e| e.to_string()))
+        }
+        Scenario::Chat(args) => chat::chat(args).await.and_then(|r| serde_json::to_value(r).map_err(|e| e.to_string())),
     };
     match result {
-        Ok(report) => println!("{}", serde_json::to_string(&report).unwrap_or_default()),
+        Ok(report) => println!("{report}"),
         Err(e) => {
             eprintln!("error: {e}");
             std::process::exit(1);

@@ -1,0 +1,867 @@
+//! The `chat` scenario: N WebSocket clients in groups of G, sending R messages per
+//! second in total, each client timing every message it receives.
+//!
+//! Phases: (CAAS only) one session token per user through `POST /v1/admin/sessions`;
+//! connect every client and wait for its session (`session.ready`, or socket.io's
+//! namespace connect); form the groups (CAAS: one member creates the group with
+//! `conversation.create` and every member waits for `conversation.created`;
+//! socket.io: every member joins the room `g<k>` and waits for the ack); send for
+//! `--duration` seconds on a shared schedule; wait for the last deliveries; close.
+//!
+//! Latency is measured end to end — from just before a client writes the message
+//! to when a member's client has read the frame — and every delivery counts, the
+//! sender's own copy included: CAAS sends `message.new` to all members, sender
+//! included, and the socket.io server broadcasts with `io.to(room)`, which also
+//! includes the sender. A message to a group of G is therefore G deliveries on
+//! both targets.
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use clap::{Args, ValueEnum};
+use futures_util::{SinkExt, StreamExt};
+use hdrhistogram::Histogram;
+use serde::Serialize;
+use tokio::net::{TcpSocket, TcpStream};
+use tokio::sync::{Semaphore, watch};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+
+use crate::proto::{self, Inbound};
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Target {
+    /// CAAS: `GET /v1/ws?token=`, JSON envelope.
+    Caas,
+    /// socket.io v4 (loadtest/socketio/server.js): engine.io v4 over a WebSocket.
+    Socketio,
+}
+
+#[derive(Args)]
+pub struct ChatArgs {
+    /// Server base URL (loopback only).
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    base: String,
+    /// Which server speaks at `--base`.
+    #[arg(long, value_enum, default_value_t = Target::Caas)]
+    target: Target,
+    /// The app's API key (CAAS).
+    #[arg(long, env = "CAAS_API_KEY")]
+    api_key: Option<String>,
+    /// The app's API secret (CAAS).
+    #[arg(long, env = "CAAS_API_SECRET")]
+    api_secret: Option<String>,
+    /// WebSocket clients, one user each.
+    #[arg(long, default_value_t = 100)]
+    clients: usize,
+    /// Members per group (the last group takes the remainder).
+    #[arg(long, default_value_t = 10)]
+    group_size: usize,
+    /// Messages per second, in total across all clients, spread evenly.
+    #[arg(long, default_value_t = 100.0)]
+    rate: f64,
+    /// Seconds of sending (with `--idle`: seconds the connections stay open).
+    #[arg(long, default_value_t = 10)]
+    duration: u64,
+    /// Loopback addresses to bind clients' sockets to, round-robin (more than ~28k
+    /// connections need more than one: each address has its own ephemeral ports).
+    #[arg(long, default_value = "")]
+    source_ips: String,
+    /// Connections being opened at once.
+    #[arg(long, default_value_t = 64)]
+    connect_concurrency: usize,
+    /// Seconds to wait for late deliveries after sending stops.
+    #[arg(long, default_value_t = 10)]
+    drain: u64,
+    /// Only connect and stay idle (no groups, no messages): for memory per connection.
+    #[arg(long)]
+    idle: bool,
+    /// The server's process id, to report its memory before and after connecting (read from /proc).
+    #[arg(long)]
+    server_pid: Option<u32>,
+    /// Prefix of the user ids (CAAS).
+    #[arg(long, default_value = "lt")]
+    user_prefix: String,
+    /// Label put in the report.
+    #[arg(long, default_value = "")]
+    label: String,
+}
+
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Phase {
+    Connect,
+    Group,
+    Send { start: Instant, end: Instant },
+    Stop,
+}
+
+#[derive(Default)]
+struct Counters {
+    connected: AtomicU64,
+    connect_errors: AtomicU64,
+    grouped: AtomicU64,
+    sent: AtomicU64,
+    late_sends: AtomicU64,
+    acks: AtomicU64,
+    expected: AtomicU64,
+    deliveries: AtomicU64,
+    bad_deliveries: AtomicU64,
+    last_delivery_ns: AtomicU64,
+    send_failures: AtomicU64,
+    error_replies: AtomicU64,
+    disconnects: AtomicU64,
+    printed_errors: AtomicU64,
+}
+
+struct Shared {
+    target: Target,
+    addr: SocketAddr,
+    hostport: String,
+    base: Instant,
+    clients: usize,
+    rate: f64,
+    counters: Counters,
+    hists: Vec<Mutex<Histogram<u64>>>,
+    close_codes: Mutex<BTreeMap<String, u64>>,
+    error_codes: Mutex<BTreeMap<String, u64>>,
+    connect_gate: Semaphore,
+}
+
+impl Shared {
+    fn now_ns(&self) -> u64 {
+        self.base.elapsed().as_nanos() as u64
+    }
+
+    /// Prints the first few errors of a run; the report counts all of them.
+    fn note(&self, what: &str) {
+        if self.counters.printed_errors.fetch_add(1, Ordering::Relaxed) < 5 {
+            eprintln!("error: {what}");
+        }
+    }
+
+    fn count(map: &Mutex<BTreeMap<String, u64>>, key: String) {
+        if let Ok(mut m) = map.lock() {
+            *m.entry(key).or_default() += 1;
+        }
+    }
+}
+
+/// One client: its user, its group, and where it connects from.
+struct Spec {
+    index: usize,
+    url: String,
+    source: Option<IpAddr>,
+    group: usize,
+    group_len: u64,
+    /// CAAS: the other members, for the one client that creates the group.
+    create_with: Option<Vec<String>>,
+}
+
+#[derive(Serialize)]
+pub struct ChatReport {
+    scenario: &'static str,
+    target: Target,
+    label: String,
+    clients: usize,
+    group_size: usize,
+    groups: usize,
+    rate: f64,
+    duration: u64,
+    idle: bool,
+    /// Deliveries include the sender's own copy of each message (both targets).
+    counts_own_echo: bool,
+    source_ips: usize,
+    connected: u64,
+    sessions_seconds: f64,
+    connect_seconds: f64,
+    connect_per_sec: f64,
+    group_seconds: f64,
+    setup_seconds: f64,
+    send_seconds: f64,
+    sent: u64,
+    sent_per_sec: f64,
+    late_sends: u64,
+    acks: u64,
+    expected_deliveries: u64,
+    deliveries: u64,
+    delivery_ratio: f64,
+    delivered_per_sec: f64,
+    p50_ms: f64,
+    p90_ms: f64,
+    p99_ms: f64,
+    p999_ms: f64,
+    max_ms: f64,
+    mean_ms: f64,
+    errors: u64,
+    connect_errors: u64,
+    send_failures: u64,
+    error_replies: u64,
+    disconnects: u64,
+    bad_deliveries: u64,
+    close_codes: BTreeMap<String, u64>,
+    error_codes: BTreeMap<String, u64>,
+    client_cpu_seconds: Option<f64>,
+    server_rss_before_kib: Option<u64>,
+    server_rss_connected_kib: Option<u64>,
+    server_rss_per_conn_kib: Option<f64>,
+}
+
+fn read_rss(pid: Option<u32>) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", pid?)).ok()?;
+    proto::rss_kib(&status, "VmRSS")
+}
+
+fn own_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses): utime is the 14th field overall.
+    let rest = stat.rsplit_once(')')?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0) // USER_HZ is 100 on Linux
+}
+
+pub async fn chat(args: ChatArgs) -> Result<ChatReport, String> {
+    crate::loopback_only(&args.base)?;
+    let addr = proto::target_addr(&args.base)?;
+    let sources = proto::source_ips(&args.source_ips)?;
+    if sources.iter().any(|s| s.is_ipv4() != addr.is_ipv4()) {
+        return Err("--source-ips must be of the same address family as --base".into());
+    }
+    let n = args.clients;
+    if n == 0 {
+        return Err("--clients must be at least 1".into());
+    }
+    let g = if args.idle { 1 } else { args.group_size.clamp(1, n) };
+    if !args.idle && !(args.rate > 0.0) {
+        return Err("--rate must be positive".into());
+    }
+    if let Some(limit) = std::fs::read_to_string("/proc/self/limits").ok().as_deref().and_then(proto::max_open_files) {
+        if n as u64 + 64 > limit {
+            return Err(format!("{n} clients need more open files than the limit of {limit}: raise `ulimit -n`"));
+        }
+    }
+    let hostport = args.base.trim_start_matches("http://").split('/').next().unwrap_or_default().to_owned();
+    let shards = 16;
+    let hists = (0..shards)
+        .map(|_| Histogram::new_with_bounds(1, 120_000_000, 3).map(Mutex::new).map_err(|e| e.to_string()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let shared = Arc::new(Shared {
+        target: args.target,
+        addr,
+        hostport,
+        base: Instant::now(),
+        clients: n,
+        rate: args.rate,
+        counters: Counters::default(),
+        hists,
+        close_codes: Mutex::new(BTreeMap::new()),
+        error_codes: Mutex::new(BTreeMap::new()),
+        connect_gate: Semaphore::new(args.connect_concurrency.max(1)),
+    });
+    let tag = match args.target {
+        Target::Caas => "caas",
+        Target::Socketio => "socketio",
+    };
+    let setup_start = Instant::now();
+
+    // Users and their tokens (CAAS).
+    let user_ids: Vec<String> = (0..n).map(|i| format!("{}{i}", args.user_prefix)).collect();
+    let urls: Vec<String> = match args.target {
+        Target::Caas => {
+            let (Some(key), Some(secret)) = (args.api_key.clone(), args.api_secret.clone()) else {
+                return Err("--api-key and --api-secret are needed for --target caas".into());
+            };
+            let tokens = sessions(&args.base, &key, &secret, &user_ids).await?;
+            tokens.iter().map(|t| format!("ws://{}/v1/ws?token={t}", shared.hostport)).collect()
+        }
+        Target::Socketio => {
+            vec![format!("ws://{}/socket.io/?EIO=4&transport=websocket", shared.hostport); n]
+        }
+    };
+    let sessions_seconds = setup_start.elapsed().as_secs_f64();
+    if matches!(args.target, Target::Caas) {
+        eprintln!("[chat {tag}] {n} sessions in {sessions_seconds:.1}s");
+    }
+
+    let rss_before = read_rss(args.server_pid);
+    let (phase_tx, phase_rx) = watch::channel(Phase::Connect);
+    let mut tasks = Vec::with_capacity(n);
+    let connect_start = Instant::now();
+    for (i, url) in urls.into_iter().enumerate() {
+        let group = i / g;
+        let first = group * g;
+        let last = (first + g).min(n);
+        let create_with =
+            (args.target == Target::Caas && !args.idle && i == first).then(|| user_ids[first + 1..last].to_vec());
+        let spec = Spec {
+            index: i,
+            url,
+            source: (!sources.is_empty()).then(|| sources[i % sources.len()]),
+            group,
+            group_len: (last - first) as u64,
+            create_with,
+        };
+        tasks.push(tokio::spawn(client(shared.clone(), spec, phase_rx.clone())));
+    }
+    drop(phase_rx);
+
+    let c = &shared.counters;
+    let progress = |phase: &str| {
+        eprintln!(
+            "[chat {tag}] {:>6.1}s {phase:<8} connected={} grouped={} sent={} delivered={} errors={}",
+            setup_start.elapsed().as_secs_f64(),
+            c.connected.load(Ordering::Relaxed),
+            c.grouped.load(Ordering::Relaxed),
+            c.sent.load(Ordering::Relaxed),
+            c.deliveries.load(Ordering::Relaxed),
+            c.connect_errors.load(Ordering::Relaxed)
+                + c.send_failures.load(Ordering::Relaxed)
+                + c.error_replies.load(Ordering::Relaxed)
+                + c.disconnects.load(Ordering::Relaxed),
+        )
+    };
+
+    // Wait for every connection to be up (or to have failed).
+    let setup_limit = Duration::from_secs(300);
+    let mut last_print = Instant::now();
+    loop {
+        let done = c.connected.load(Ordering::Relaxed) + c.connect_errors.load(Ordering::Relaxed);
+        if done >= n as u64 {
+            break;
+        }
+        if connect_start.elapsed() > setup_limit {
+            let _ = phase_tx.send(Phase::Stop);
+            return Err(format!("only {done} of {n} connections settled in {}s", setup_limit.as_secs()));
+        }
+        if last_print.elapsed() >= Duration::from_secs(2) {
+            progress("connect");
+            last_print = Instant::now();
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let connect_seconds = connect_start.elapsed().as_secs_f64();
+    let connected = c.connected.load(Ordering::Relaxed);
+    eprintln!(
+        "[chat {tag}] {connected} connected in {connect_seconds:.1}s ({:.0}/s)",
+        connected as f64 / connect_seconds
+    );
+
+    let rss_connected;
+    let mut group_seconds = 0.0;
+    let mut send_seconds = 0.0;
+    let mut send_start_ns = 0;
+    if args.idle {
+        tokio::time::sleep(Duration::from_secs(2)).await; // let the server settle
+        rss_connected = read_rss(args.server_pid);
+        let until = Instant::now() + Duration::from_secs(args.duration);
+        while Instant::now() < until {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            if last_print.elapsed() >= Duration::from_secs(5) {
+                progress("idle");
+                last_print = Instant::now();
+            }
+        }
+    } else {
+        // Groups.
+        let group_start = Instant::now();
+        let _ = phase_tx.send(Phase::Group);
+        loop {
+            let grouped = c.grouped.load(Ordering::Relaxed);
+            let alive = c.connected.load(Ordering::Relaxed).saturating_sub(c.disconnects.load(Ordering::Relaxed));
+            if grouped >= alive {
+                break;
+            }
+            if group_start.elapsed() > setup_limit {
+                let _ = phase_tx.send(Phase::Stop);
+                return Err(format!(
+                    "only {grouped} of {alive} clients joined their group in {}s",
+                    setup_limit.as_secs()
+                ));
+            }
+            if last_print.elapsed() >= Duration::from_secs(2) {
+                progress("group");
+                last_print = Instant::now();
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        group_seconds = group_start.elapsed().as_secs_f64();
+        rss_connected = read_rss(args.server_pid);
+        eprintln!("[chat {tag}] {} groups formed in {group_seconds:.1}s", n.div_ceil(g));
+
+        // Send.
+        let start = Instant::now() + Duration::from_millis(200);
+        let end = start + Duration::from_secs(args.duration);
+        send_start_ns = (start - shared.base).as_nanos() as u64;
+        let _ = phase_tx.send(Phase::Send { start, end });
+        tokio::time::sleep_until(start.into()).await;
+        let mut last = (Instant::now(), 0u64);
+        while Instant::now() < end {
+            tokio::time::sleep(Duration::from_secs(1).min(end.saturating_duration_since(Instant::now()))).await;
+            if last_print.elapsed() >= Duration::from_secs(2) {
+                let d = c.deliveries.load(Ordering::Relaxed);
+                let rate = (d - last.1) as f64 / last.0.elapsed().as_secs_f64();
+                progress("send");
+                eprintln!("[chat {tag}]          delivering {rate:.0}/s");
+                last = (Instant::now(), d);
+                last_print = Instant::now();
+            }
+        }
+        send_seconds = start.elapsed().as_secs_f64();
+
+        // Drain: until every expected delivery arrived, nothing arrives for 2 s, or --drain.
+        let drain_end = Instant::now() + Duration::from_secs(args.drain);
+        let mut seen = (c.deliveries.load(Ordering::Relaxed), Instant::now());
+        while Instant::now() < drain_end {
+            let d = c.deliveries.load(Ordering::Relaxed);
+            if d >= c.expected.load(Ordering::Relaxed) {
+                break;
+            }
+            if d != seen.0 {
+                seen = (d, Instant::now());
+            } else if seen.1.elapsed() > Duration::from_secs(2) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    let setup_seconds = sessions_seconds + connect_seconds + group_seconds;
+
+    let _ = phase_tx.send(Phase::Stop);
+    let stop_by = Instant::now() + Duration::from_secs(15);
+    for t in tasks {
+        let left = stop_by.saturating_duration_since(Instant::now());
+        if tokio::time::timeout(left, t).await.is_err() {
+            // The rest are cut off with the runtime when the report is printed.
+            break;
+        }
+    }
+
+    let mut hist = Histogram::<u64>::new_with_bounds(1, 120_000_000, 3).map_err(|e| e.to_string())?;
+    for h in &shared.hists {
+        let h = h.lock().map_err(|e| e.to_string())?;
+        hist.add(&*h).map_err(|e| e.to_string())?;
+    }
+    let ms = |q: f64| if hist.is_empty() { 0.0 } else { hist.value_at_quantile(q) as f64 / 1000.0 };
+    let sent = c.sent.load(Ordering::Relaxed);
+    let deliveries = c.deliveries.load(Ordering::Relaxed);
+    let expected = c.expected.load(Ordering::Relaxed);
+    let last_ns = c.last_delivery_ns.load(Ordering::Relaxed);
+    let delivery_window = (last_ns.saturating_sub(send_start_ns) as f64 / 1e9).max(send_seconds.min(1.0)).max(1e-9);
+    let (connect_errors, send_failures, error_replies, disconnects) = (
+        c.connect_errors.load(Ordering::Relaxed),
+        c.send_failures.load(Ordering::Relaxed),
+        c.error_replies.load(Ordering::Relaxed),
+        c.disconnects.load(Ordering::Relaxed),
+    );
+    let rss_per_conn = match (rss_before, rss_connected) {
+        (Some(b), Some(a)) if connected > 0 => Some(((a as f64 - b as f64) / connected as f64 * 100.0).round() / 100.0),
+        _ => None,
+    };
+    let report = ChatReport {
+        scenario: "chat",
+        target: args.target,
+        label: args.label.clone(),
+        clients: n,
+        group_size: g,
+        groups: n.div_ceil(g),
+        rate: args.rate,
+        duration: args.duration,
+        idle: args.idle,
+        counts_own_echo: true,
+        source_ips: sources.len().max(1),
+        connected,
+        sessions_seconds: round3(sessions_seconds),
+        connect_seconds: round3(connect_seconds),
+        connect_per_sec: round1(connected as f64 / connect_seconds.max(1e-9)),
+        group_seconds: round3(group_seconds),
+        setup_seconds: round3(setup_seconds),
+        send_seconds: round3(send_seconds),
+        sent,
+        sent_per_sec: round1(if send_seconds > 0.0 { sent as f64 / send_seconds } else { 0.0 }),
+        late_sends: c.late_sends.load(Ordering::Relaxed),
+        acks: c.acks.load(Ordering::Relaxed),
+        expected_deliveries: expected,
+        deliveries,
+        delivery_ratio: if expected > 0 { round3(deliveries as f64 / expected as f64) } else { 0.0 },
+        delivered_per_sec: if deliveries > 0 { round1(deliveries as f64 / delivery_window) } else { 0.0 },
+        p50_ms: ms(0.5),
+        p90_ms: ms(0.9),
+        p99_ms: ms(0.99),
+        p999_ms: ms(0.999),
+        max_ms: hist.max() as f64 / 1000.0,
+        mean_ms: round3(hist.mean() / 1000.0),
+        errors: connect_errors + send_failures + error_replies + disconnects,
+        connect_errors,
+        send_failures,
+        error_replies,
+        disconnects,
+        bad_deliveries: c.bad_deliveries.load(Ordering::Relaxed),
+        close_codes: shared.close_codes.lock().map(|m| m.clone()).unwrap_or_default(),
+        error_codes: shared.error_codes.lock().map(|m| m.clone()).unwrap_or_default(),
+        client_cpu_seconds: own_cpu_seconds(),
+        server_rss_before_kib: rss_before,
+        server_rss_connected_kib: rss_connected,
+        server_rss_per_conn_kib: rss_per_conn,
+    };
+    print_table(&report);
+    Ok(report)
+}
+
+fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+fn print_table(r: &ChatReport) {
+    let target = match r.target {
+        Target::Caas => "caas",
+        Target::Socketio => "socketio",
+    };
+    let rows: Vec<(&str, String)> = vec![
+        ("target", format!("{target} {}", r.label)),
+        ("clients / group size / groups", format!("{} / {} / {}", r.clients, r.group_size, r.groups)),
+        ("connected", format!("{} in {:.2} s ({:.0}/s)", r.connected, r.connect_seconds, r.connect_per_sec)),
+        ("setup (sessions + connect + groups)", format!("{:.2} s", r.setup_seconds)),
+        (
+            "sent",
+            format!(
+                "{} ({:.1}/s for {:.1} s; target {}/s; late {})",
+                r.sent, r.sent_per_sec, r.send_seconds, r.rate, r.late_sends
+            ),
+        ),
+        (
+            "deliveries (own echo included)",
+            format!("{} of {} ({:.1}%)", r.deliveries, r.expected_deliveries, r.delivery_ratio * 100.0),
+        ),
+        ("delivered msg/s", format!("{:.0}", r.delivered_per_sec)),
+        (
+            "latency p50 / p99 / p99.9 / max",
+            format!("{:.2} / {:.2} / {:.2} / {:.2} ms", r.p50_ms, r.p99_ms, r.p999_ms, r.max_ms),
+        ),
+        (
+            "errors (connect / send / reply / disconnect)",
+            format!("{} / {} / {} / {}", r.connect_errors, r.send_failures, r.error_replies, r.disconnects),
+        ),
+    ];
+    let mut rows = rows;
+    if !r.close_codes.is_empty() {
+        rows.push(("close codes", format!("{:?}", r.close_codes)));
+    }
+    if !r.error_codes.is_empty() {
+        rows.push(("error codes", format!("{:?}", r.error_codes)));
+    }
+    if let (Some(b), Some(a), Some(p)) =
+        (r.server_rss_before_kib, r.server_rss_connected_kib, r.server_rss_per_conn_kib)
+    {
+        rows.push(("server RSS before → connected", format!("{b} → {a} KiB ({p:.2} KiB per connection)")));
+    }
+    if let Some(cpu) = r.client_cpu_seconds {
+        rows.push(("load generator CPU", format!("{cpu:.1} s")));
+    }
+    let w = rows.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
+    for (k, v) in rows {
+        eprintln!("  {k:<w$}  {v}");
+    }
+}
+
+/// One session token per user, from 32 workers.
+async fn sessions(base: &str, key: &str, secret: &str, users: &[String]) -> Result<Vec<String>, String> {
+    let client = reqwest::Client::builder().pool_max_idle_per_host(32).build().map_err(|e| e.to_string())?;
+    let url = format!("{}/v1/admin/sessions", base.trim_end_matches('/'));
+    let next = Arc::new(AtomicU64::new(0));
+    let users = Arc::new(users.to_vec());
+    let mut workers = Vec::new();
+    for _ in 0..32 {
+        let (client, url, next, users) = (client.clone(), url.clone(), next.clone(), users.clone());
+        let (key, secret) = (key.to_owned(), secret.to_owned());
+        workers.push(tokio::spawn(async move {
+            let mut out = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+                let Some(user) = users.get(i) else { break };
+                let body = serde_json::json!({"user_id": user, "name": format!("Load {i}")});
+                let mut tries = 0;
+                let token = loop {
+                    tries += 1;
+                    let res = client.post(&url).basic_auth(&key, Some(&secret)).json(&body).send().await;
+                    let err = match res {
+                        Ok(r) if r.status().is_success() => {
+                            let v: serde_json::Value = r.json().await.map_err(|e| e.to_string())?;
+                            match v.get("token").and_then(|t| t.as_str()) {
+                                Some(t) => break t.to_owned(),
+                                None => "no token in the reply".to_owned(),
+                            }
+                        }
+                        Ok(r) => format!("{} {}", r.status(), r.text().await.unwrap_or_default()),
+                        Err(e) => e.to_string(),
+                    };
+                    if tries >= 3 {
+                        return Err(format!("session for {user}: {err}"));
+                    }
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                };
+                out.push((i, token));
+            }
+            Ok::<_, String>(out)
+        }));
+    }
+    let mut tokens = vec![String::new(); users.len()];
+    for w in workers {
+        for (i, t) in w.await.map_err(|e| e.to_string())?? {
+            tokens[i] = t;
+        }
+    }
+    Ok(tokens)
+}
+
+type Ws = WebSocketStream<TcpStream>;
+
+async fn open(sh: &Shared, spec: &Spec) -> Result<Ws, String> {
+    let socket =
+        if sh.addr.is_ipv4() { TcpSocket::new_v4() } else { TcpSocket::new_v6() }.map_err(|e| e.to_string())?;
+    if let Some(src) = spec.source {
+        bind_address_no_port(&socket);
+        socket.bind(SocketAddr::new(src, 0)).map_err(|e| format!("bind {src}: {e}"))?;
+    }
+    let stream = socket.connect(sh.addr).await.map_err(|e| format!("connect: {e}"))?;
+    stream.set_nodelay(true).map_err(|e| e.to_string())?;
+    // tungstenite reserves a 128 KiB read buffer per connection by default; 8 KiB
+    // reads keep the load generator small with tens of thousands of clients
+    // (a larger frame still arrives whole, over several reads).
+    let config = WebSocketConfig::default().read_buffer_size(8 * 1024);
+    let (ws, _) = tokio_tungstenite::client_async_with_config(spec.url.as_str(), stream, Some(config))
+        .await
+        .map_err(|e| format!("upgrade: {e}"))?;
+    Ok(ws)
+}
+
+/// Lets the kernel pick the source port at `connect` (by the whole address
+/// quadruple) instead of at `bind`: a `bind` to port 0 has to skip every port
+/// still held on that address, those in TIME_WAIT from an earlier run included,
+/// which slows connecting down and caps it at one connection per port.
+#[cfg(target_os = "linux")]
+fn bind_address_no_port(socket: &TcpSocket) {
+    use std::os::fd::AsRawFd;
+    let one: libc::c_int = 1;
+    // SAFETY: a valid socket descriptor, and a pointer to a c_int of the size given.
+    let _ = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::IPPROTO_IP,
+            libc::IP_BIND_ADDRESS_NO_PORT,
+            (&one as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+}
+
+#[cfg(not(target_os = "linux"))]
+fn bind_address_no_port(_: &TcpSocket) {}
+
+fn classify(target: Target, text: &str) -> Inbound {
+    match target {
+        Target::Caas => proto::caas_frame(text),
+        Target::Socketio => proto::sio_frame(text),
+    }
+}
+
+/// Opens the connection and waits until the session can be used.
+async fn handshake(sh: &Shared, spec: &Spec) -> Result<Ws, String> {
+    let mut ws = open(sh, spec).await?;
+    loop {
+        let frame = match ws.next().await {
+            Some(Ok(Message::Text(t))) => t,
+            Some(Ok(Message::Close(f))) => return Err(format!("closed before ready: {f:?}")),
+            Some(Ok(_)) => continue,
+            Some(Err(e)) => return Err(e.to_string()),
+            None => return Err("closed before ready".into()),
+        };
+        match classify(sh.target, frame.as_str()) {
+            Inbound::Ready => return Ok(ws),
+            Inbound::Open => {
+                ws.send(Message::Text(proto::SIO_CONNECT.into())).await.map_err(|e| e.to_string())?;
+            }
+            Inbound::Ping => {
+                ws.send(Message::Text(proto::EIO_PONG.into())).await.map_err(|e| e.to_string())?;
+            }
+            Inbound::Error { code, .. } => return Err(format!("refused: {code}")),
+            _ => {}
+        }
+    }
+}
+
+async fn client(sh: Arc<Shared>, spec: Spec, mut phase: watch::Receiver<Phase>) {
+    let c = &sh.counters;
+    let ws = {
+        let _permit = sh.connect_gate.acquire().await;
+        tokio::time::timeout(Duration::from_secs(30), handshake(&sh, &spec)).await
+    };
+    let mut ws = match ws {
+        Ok(Ok(ws)) => ws,
+        Ok(Err(e)) => {
+            sh.note(&format!("client {}: {e}", spec.index));
+            c.connect_errors.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        Err(_) => {
+            sh.note(&format!("client {}: no session after 30 s", spec.index));
+            c.connect_errors.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+    };
+    c.connected.fetch_add(1, Ordering::Relaxed);
+
+    let room = format!("g{}", spec.group);
+    let shard = &sh.hists[spec.index % sh.hists.len()];
+    let mut conversation: Option<String> = None;
+    let mut grouped = false;
+    let mut schedule: Option<(Instant, Instant)> = None;
+    let mut k: u64 = 0;
+    let mut stopping = false;
+    let timer = tokio::time::sleep(Duration::from_secs(86_400));
+    tokio::pin!(timer);
+
+    let outcome: Result<(), String> = async {
+        loop {
+            tokio::select! {
+                changed = phase.changed() => {
+                    if changed.is_err() {
+                        stopping = true;
+                        return Ok(());
+                    }
+                    let now = *phase.borrow_and_update();
+                    match now {
+                        Phase::Connect => {}
+                        Phase::Group => match sh.target {
+                            Target::Caas => {
+                                if let Some(members) = &spec.create_with {
+                                    let frame = proto::caas_create_group(0, members);
+                                    ws.send(Message::Text(frame.into())).await.map_err(|e| format!("send: {e}"))?;
+                                }
+                            }
+                            Target::Socketio => {
+                                ws.send(Message::Text(proto::sio_join(1, &room).into())).await.map_err(|e| format!("send: {e}"))?;
+                            }
+                        },
+                        Phase::Send { start, end } => {
+                            schedule = Some((start, end));
+                            let at = start + proto::send_offset(spec.index, 0, sh.clients, sh.rate);
+                            timer.as_mut().reset(at.into());
+                        }
+                        Phase::Stop => {
+                            stopping = true;
+                            return Ok(());
+                        }
+                    }
+                }
+                frame = ws.next() => {
+                    let text = match frame {
+                        Some(Ok(Message::Text(t))) => t,
+                        Some(Ok(Message::Close(f))) => {
+                            let code = f.map(|f| format!("{} {}", u16::from(f.code), f.reason)).unwrap_or_else(|| "none".into());
+                            return Err(format!("closed by server: {code}"));
+                        }
+                        Some(Ok(_)) => continue,
+                        Some(Err(e)) => return Err(format!("read: {e}")),
+                        None => return Err("closed by server: eof".into()),
+                    };
+                    match classify(sh.target, text.as_str()) {
+                        Inbound::Delivery { sent_ns } => {
+                            let now = sh.now_ns();
+                            let micros = now.saturating_sub(sent_ns) / 1000;
+                            if let Ok(mut h) = shard.lock() {
+                                h.saturating_record(micros.max(1));
+                            }
+                            c.deliveries.fetch_add(1, Ordering::Relaxed);
+                            c.last_delivery_ns.fetch_max(now, Ordering::Relaxed);
+                        }
+                        Inbound::BadDelivery => {
+                            c.bad_deliveries.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Inbound::GroupCreated { conversation_id } => {
+                            if conversation.is_none() {
+                                conversation = Some(conversation_id);
+                                if !grouped {
+                                    grouped = true;
+                                    c.grouped.fetch_add(1, Ordering::Relaxed);
+                                }
+                            }
+                        }
+                        Inbound::Ack { id } => match sh.target {
+                            Target::Caas if id > 0 => { c.acks.fetch_add(1, Ordering::Relaxed); }
+                            Target::Socketio if id == 1 && !grouped => {
+                                grouped = true;
+                                c.grouped.fetch_add(1, Ordering::Relaxed);
+                            }
+                            _ => {}
+                        },
+                        Inbound::Error { code, .. } => {
+                            c.error_replies.fetch_add(1, Ordering::Relaxed);
+                            sh.note(&format!("client {}: error reply `{code}`", spec.index));
+                            Shared::count(&sh.error_codes, code);
+                        }
+                        Inbound::Ping => {
+                            ws.send(Message::Text(proto::EIO_PONG.into())).await.map_err(|e| format!("send: {e}"))?;
+                        }
+                        Inbound::Close => return Err("closed by server (engine.io/socket.io close)".into()),
+                        Inbound::Ready | Inbound::Open | Inbound::Other => {}
+                    }
+                }
+                () = &mut timer, if schedule.is_some() => {
+                    let Some((start, end)) = schedule else { continue };
+                    let due = start + proto::send_offset(spec.index, k, sh.clients, sh.rate);
+                    if due >= end {
+                        schedule = None;
+                        continue;
+                    }
+                    if due.elapsed() > Duration::from_millis(100) {
+                        c.late_sends.fetch_add(1, Ordering::Relaxed);
+                    }
+                    let sent_ns = sh.now_ns();
+                    let frame = match (sh.target, &conversation) {
+                        (Target::Caas, Some(conv)) => Some(proto::caas_send(k + 1, conv, sent_ns)),
+                        (Target::Caas, None) => None,
+                        (Target::Socketio, _) => Some(proto::sio_msg(&room, sent_ns)),
+                    };
+                    if let Some(frame) = frame {
+                        if let Err(e) = ws.send(Message::Text(frame.into())).await {
+                            c.send_failures.fetch_add(1, Ordering::Relaxed);
+                            return Err(format!("send: {e}"));
+                        }
+                        c.sent.fetch_add(1, Ordering::Relaxed);
+                        c.expected.fetch_add(spec.group_len, Ordering::Relaxed);
+                    }
+                    k += 1;
+                    let next = start + proto::send_offset(spec.index, k, sh.clients, sh.rate);
+                    if next >= end {
+                        schedule = None;
+                    } else {
+                        timer.as_mut().reset(next.into());
+                    }
+                }
+            }
+        }
+    }
+    .await;
+
+    match outcome {
+        Ok(()) => {}
+        Err(e) => {
+            if !stopping {
+                c.disconnects.fetch_add(1, Ordering::Relaxed);
+                sh.note(&format!("client {}: {e}", spec.index));
+                let code = e.strip_prefix("closed by server: ").unwrap_or(&e).to_owned();
+                Shared::count(&sh.close_codes, code);
+            }
+        }
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(2), ws.close(None)).await;
+}
