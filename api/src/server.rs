@@ -8,6 +8,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::middleware::{from_fn, from_fn_with_state};
+use axum::serve::ListenerExt;
 use caas_storage::Store;
 use tower_http::timeout::TimeoutLayer;
 use utoipa::OpenApi;
@@ -219,6 +220,13 @@ impl Server {
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let Server { listener, router, state, background } = self;
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        // Real-time frames are small: send them at once instead of waiting for
+        // Nagle's algorithm to batch them behind delayed acknowledgements.
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::trace!(error = %e, "cannot set TCP_NODELAY");
+            }
+        });
         let result = axum::serve(listener, service).with_graceful_shutdown(shutdown).await;
         for task in background {
             task.abort();

@@ -34,6 +34,8 @@ use crate::{chat, social};
 
 /// Largest frame a client may send.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+/// Read buffer per connection (tungstenite's default is 128 KiB).
+pub const READ_BUFFER_BYTES: usize = 8 * 1024;
 /// Frames queued for a connection before it counts as too slow.
 pub const QUEUE_FRAMES: usize = 1024;
 /// Ping after this much silence.
@@ -87,6 +89,8 @@ pub async fn ws(
         ),
     };
     Ok(upgrade
+        // A small read buffer keeps idle connections cheap; frames are still up to MAX_FRAME_BYTES.
+        .read_buffer_size(READ_BUFFER_BYTES)
         .max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
         .on_upgrade(move |socket| session(state, user, cursor, socket)))
