@@ -57,6 +57,11 @@ async fn scenario(backend: Backend) {
     let sent = a.ok("message.send", json!({"conversation_id": cid, "text": "", "attachments": [id]})).await;
     assert_eq!(sent["message"]["attachments"][0]["name"], "cat.png");
     assert_eq!(sent["message"]["attachments"][0]["width"], 640);
+    let list = a.ok("conversation.list", json!({})).await;
+    assert_eq!(
+        list["conversations"][0]["last_message"]["attachments"][0]["name"], "cat.png",
+        "the chat list previews attachments"
+    );
     assert_eq!(get(&bob).await.unwrap().status(), 200);
     assert_eq!(get(&eve).await.unwrap().status(), 404);
     // Deleting the message for everyone removes its attachments from it.

@@ -58,6 +58,8 @@ pub struct LastMessage {
     /// Deleted for everyone (RFC 3339): the text is gone.
     #[serde(with = "ts::opt")]
     pub deleted_at: Option<i64>,
+    /// Files attached (for a preview such as "📎 photo.png").
+    pub attachments: Vec<crate::files::Attachment>,
 }
 
 /// One row of the chat list.
@@ -126,13 +128,14 @@ struct InboxRow {
     lm_text: Option<String>,
     lm_created_at: Option<i64>,
     lm_deleted_at: Option<i64>,
+    lm_attachments: Option<String>,
 }
 
 const INBOX_SQL: &str = "SELECT c.id, c.kind, c.name, c.avatar_url, c.description, c.custom, c.created_by, \
     c.created_at, c.updated_at, c.last_seq, c.last_message_at, COALESCE(c.last_message_at, c.created_at) AS activity, \
     m.last_read_seq, m.muted_until, m.archived, m.pinned, \
     (SELECT COUNT(*) FROM members x WHERE x.app_id = c.app_id AND x.conversation_id = c.id) AS member_count, \
-    lm.id AS lm_id, lm.sender_id AS lm_sender, lm.text AS lm_text, lm.created_at AS lm_created_at, lm.deleted_at AS lm_deleted_at \
+    lm.id AS lm_id, lm.sender_id AS lm_sender, lm.text AS lm_text, lm.created_at AS lm_created_at, lm.deleted_at AS lm_deleted_at, lm.attachments AS lm_attachments \
     FROM members m \
     JOIN conversations c ON c.app_id = m.app_id AND c.id = m.conversation_id \
     LEFT JOIN messages lm ON lm.app_id = c.app_id AND lm.conversation_id = c.id AND lm.seq = c.last_seq \
@@ -235,6 +238,8 @@ impl AppScope<'_> {
                     text,
                     created_at,
                     deleted_at: row.lm_deleted_at,
+                    attachments: serde_json::from_str(row.lm_attachments.as_deref().unwrap_or("[]"))
+                        .map_err(|e| StoreError::Corrupt { column: "messages.attachments", reason: e.to_string() })?,
                 }),
                 _ => None,
             };
