@@ -228,6 +228,9 @@ impl Server {
             }
         });
         let result = axum::serve(listener, service).with_graceful_shutdown(shutdown).await;
+        // Upgraded WebSocket connections outlive the HTTP server: close them and
+        // let their clean-up (presence, last seen) finish before the pool closes.
+        state.sessions.close_all(Duration::from_secs(10)).await;
         for task in background {
             task.abort();
         }

@@ -42,6 +42,8 @@ pub struct Inner {
     pub blobs: std::sync::Arc<dyn object_store::ObjectStore>,
     /// Largest upload, in bytes.
     pub max_file_bytes: usize,
+    /// Open WebSocket sessions, and the signal that tells them the node is stopping.
+    pub sessions: crate::ws::Sessions,
     /// The demo app, in dev mode only.
     pub demo_app: Option<caas_storage::AppId>,
 }
@@ -74,6 +76,7 @@ impl AppState {
             hub,
             presence,
             demo_app,
+            sessions: crate::ws::Sessions::default(),
             blobs,
             max_file_bytes: config.max_file_bytes,
         }))

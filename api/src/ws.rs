@@ -45,6 +45,62 @@ pub const DEAD_AFTER: Duration = Duration::from_secs(60);
 /// Events replayed per database page.
 const REPLAY_PAGE: i64 = 500;
 
+/// The open sessions of this node. On shutdown every session is told to close
+/// (code 1001, going away: the client reconnects, to another node if there is
+/// one, and resumes by cursor) and the node waits for them before closing the
+/// database.
+#[derive(Clone)]
+pub struct Sessions {
+    stop: tokio::sync::watch::Sender<bool>,
+    open: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    gone: std::sync::Arc<tokio::sync::Notify>,
+}
+
+impl Default for Sessions {
+    fn default() -> Self {
+        Sessions { stop: tokio::sync::watch::channel(false).0, open: Default::default(), gone: Default::default() }
+    }
+}
+
+/// Held by a running session; its drop counts the session out.
+struct SessionGuard(Sessions);
+
+impl Drop for SessionGuard {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+        self.0.gone.notify_waiters();
+    }
+}
+
+impl Sessions {
+    fn enter(&self) -> (SessionGuard, tokio::sync::watch::Receiver<bool>) {
+        self.open.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        (SessionGuard(self.clone()), self.stop.subscribe())
+    }
+
+    /// How many sessions are open.
+    pub fn open(&self) -> usize {
+        self.open.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Tells every session to close, and waits up to `limit` for them to finish.
+    pub async fn close_all(&self, limit: Duration) {
+        self.stop.send_replace(true);
+        let wait = async {
+            loop {
+                let gone = self.gone.notified();
+                if self.open() == 0 {
+                    return;
+                }
+                gone.await;
+            }
+        };
+        if tokio::time::timeout(limit, wait).await.is_err() {
+            tracing::warn!(open = self.open(), "sessions still open at shutdown");
+        }
+    }
+}
+
 /// Query of the upgrade request.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct WsQuery {
@@ -109,6 +165,7 @@ async fn session(state: AppState, user: EndUser, cursor: Option<i64>, socket: We
         announce_presence(&state, &user, status).await;
     }
     let mut conn_state = ConnState { typing: Typing::new(TYPING_EVERY, TYPING_TTL) };
+    let (_counted, mut stopping) = state.sessions.enter();
     let outcome = async {
         let me = state.store.app(user.app_id).get_user(&user.user_id).await.map_err(|e| e.to_string())?;
         let Some(me) = me else {
@@ -177,6 +234,10 @@ async fn session(state: AppState, user: EndUser, cursor: Option<i64>, socket: We
                         return Ok(());
                     }
                 },
+                _ = stopping.changed() => {
+                    let _ = sink.send(close(1001, "server shutting down: reconnect with your last cursor")).await;
+                    return Ok(());
+                }
                 _ = sweep.tick() => {
                     for conv in conn_state.typing.expire(Instant::now()) {
                         typing_changed(&state, &user, conv, false).await;
