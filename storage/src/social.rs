@@ -79,6 +79,9 @@ macro_rules! accept {
     };
 }
 
+/// Deletes the request `$3` (the other user) sent to `$2` (me).
+const THEIR_REQUEST: &str = "DELETE FROM contact_requests WHERE app_id = $1 AND from_user = $3 AND to_user = $2";
+
 fn invalid(code: &'static str, message: &str) -> StoreError {
     StoreError::Invalid { code, message: message.to_owned() }
 }
@@ -153,15 +156,7 @@ impl AppScope<'_> {
                         return Err(invalid("already_contacts", "you are contacts already"));
                     }
                     // A request to someone who already asked me is an acceptance.
-                    let theirs = sqlx::query(
-                        "DELETE FROM contact_requests WHERE app_id = $1 AND from_user = $3 AND to_user = $2",
-                    )
-                    .bind(&app)
-                    .bind(me.as_str())
-                    .bind(other.as_str())
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
+                    let theirs = pair(THEIR_REQUEST).execute(&mut *tx).await?.rows_affected();
                     if theirs == 1 {
                         accept!(tx, &app, me, other, now);
                         events.push(("contact.accepted", other, serde_json::json!({"user_id": me})));
@@ -178,15 +173,7 @@ impl AppScope<'_> {
                     }
                 }
                 Relation::Accept | Relation::Decline => {
-                    let n = sqlx::query(
-                        "DELETE FROM contact_requests WHERE app_id = $1 AND from_user = $3 AND to_user = $2",
-                    )
-                    .bind(&app)
-                    .bind(me.as_str())
-                    .bind(other.as_str())
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
+                    let n = pair(THEIR_REQUEST).execute(&mut *tx).await?.rows_affected();
                     if n == 0 {
                         return Err(StoreError::NotFound { what: "contact request" });
                     }

@@ -106,17 +106,8 @@ pub struct ConversationSettings {
 
 #[derive(FromRow)]
 struct InboxRow {
-    id: String,
-    kind: String,
-    name: Option<String>,
-    avatar_url: Option<String>,
-    description: Option<String>,
-    custom: String,
-    created_by: String,
-    created_at: i64,
-    updated_at: i64,
-    last_seq: i64,
-    last_message_at: Option<i64>,
+    #[sqlx(flatten)]
+    conversation: ConversationRow,
     activity: i64,
     last_read_seq: i64,
     muted_until: Option<i64>,
@@ -216,7 +207,7 @@ impl AppScope<'_> {
                     "WHERE m.app_id = $1 AND m.conversation_id = $2 ORDER BY m.joined_at, m.user_id LIMIT 5"
                 ))
                 .bind(&app)
-                .bind(&row.id)
+                .bind(&row.conversation.id)
                 .fetch_all(pool)
                 .await?;
                 members.push(page);
@@ -228,12 +219,12 @@ impl AppScope<'_> {
         let mut next_cursor = None;
         for (row, members) in rows.into_iter().zip(members) {
             if more {
-                next_cursor = Some(format!("{}:{}", row.activity, row.id));
+                next_cursor = Some(format!("{}:{}", row.activity, row.conversation.id));
             }
             let last_message = match (row.lm_id, row.lm_sender, row.lm_text, row.lm_created_at) {
                 (Some(id), Some(sender), Some(text), Some(created_at)) => Some(LastMessage {
                     id: parse("messages.id", &id)?,
-                    seq: row.last_seq,
+                    seq: row.conversation.last_seq,
                     sender_id: parse("messages.sender_id", &sender)?,
                     text,
                     created_at,
@@ -243,24 +234,12 @@ impl AppScope<'_> {
                 }),
                 _ => None,
             };
-            let conversation = ConversationRow {
-                id: row.id,
-                kind: row.kind,
-                name: row.name,
-                avatar_url: row.avatar_url,
-                description: row.description,
-                custom: row.custom,
-                created_by: row.created_by,
-                created_at: row.created_at,
-                updated_at: row.updated_at,
-                last_seq: row.last_seq,
-                last_message_at: row.last_message_at,
-            }
-            .into_conversation(members)?;
+            let last_seq = row.conversation.last_seq;
+            let conversation = row.conversation.into_conversation(members)?;
             conversations.push(InboxEntry {
                 conversation,
                 member_count: row.member_count,
-                unread_count: (row.last_seq - row.last_read_seq).max(0),
+                unread_count: (last_seq - row.last_read_seq).max(0),
                 last_read_seq: row.last_read_seq,
                 last_message,
                 muted_until: row.muted_until,
