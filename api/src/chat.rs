@@ -208,8 +208,7 @@ pub async fn send_message(
         attachments: input.attachments,
     };
     let (message, event) = scope.send_message(conv, &user.user_id, &new).await?;
-    if let Some(event) = event {
-        let recipients = scope.member_ids(conv).await?;
+    if let Some((event, recipients)) = event {
         publish(&state.bus, user.app_id, &event, &recipients).await;
     }
     Ok(MessageBody { message })
@@ -307,7 +306,7 @@ pub async fn mark_read(
     let scope = state.store.app(user.app_id);
     let (last_read_seq, event) = scope.mark_read(conv, &user.user_id, input.seq).await?;
     if let Some(event) = event {
-        let recipients = scope.member_ids(conv).await?;
+        let recipients = scope.recipients(conv).await?;
         publish(&state.bus, user.app_id, &event, &recipients).await;
     }
     Ok(ReadBody { conversation_id: conv, last_read_seq })
@@ -428,7 +427,7 @@ pub async fn change_message(
     let scope = state.store.app(user.app_id);
     let (message, event) = scope.change_message(id, &user.user_id, &change).await?;
     if let Some(event) = event {
-        let recipients = scope.member_ids(message.conversation_id).await?;
+        let recipients = scope.recipients(message.conversation_id).await?;
         publish(&state.bus, user.app_id, &event, &recipients).await;
     }
     Ok(MessageBody { message })

@@ -416,14 +416,14 @@ fn json_of<T: serde::Serialize>(v: T) -> Result<Value, ApiError> {
 
 /// Tells the other members that `user` started or stopped typing.
 async fn typing_changed(state: &AppState, user: &EndUser, conv: ConversationId, typing: bool) {
-    let members = match state.store.app(user.app_id).member_ids(conv).await {
+    let members = match state.store.app(user.app_id).recipients(conv).await {
         Ok(m) => m,
         Err(e) => {
             tracing::warn!(app_id = %user.app_id, error = %e, "cannot load members for a typing event");
             return;
         }
     };
-    let others: Vec<_> = members.into_iter().filter(|m| *m != user.user_id).collect();
+    let others: Vec<_> = members.iter().filter(|m| **m != user.user_id).cloned().collect();
     let data = json!({
         "conversation_id": conv,
         "user_id": user.user_id,

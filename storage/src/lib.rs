@@ -28,7 +28,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 pub use apps::{App, AppSettings, NewApp};
 pub use chat::{
     Conversation, ConversationKind, ConversationSettings, Event, HistoryPage, InboxEntry, InboxFilter, InboxPage,
-    LastMessage, Member, MemberChange, Message, MessageChange, NewConversation, NewMessage, Reactions, Role,
+    LastMessage, Member, MemberChange, Members, Message, MessageChange, NewConversation, NewMessage, Reactions, Role,
 };
 pub use error::StoreError;
 pub use files::{Attachment, FileMeta};
@@ -118,6 +118,8 @@ pub(crate) mod ts {
 #[derive(Clone)]
 pub struct Store {
     db: Db,
+    /// Member lists of conversations, shared by every clone of this store.
+    members: std::sync::Arc<chat::recipients::MemberCache>,
 }
 
 /// The data of one client app. Every tenant query hangs off this value.
@@ -159,7 +161,7 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl(url.to_owned()));
         };
-        Ok(Store { db })
+        Ok(Store { db, members: Default::default() })
     }
 
     /// Which engine this store uses.

@@ -126,16 +126,4 @@ impl AppScope<'_> {
             load_conversation!(conn, &app, id)
         })
     }
-
-    /// The user ids of a conversation's members.
-    pub async fn member_ids(&self, id: ConversationId) -> Result<Vec<UserId>> {
-        let rows: Vec<(String,)> = on_pool!(self.db(), |pool| {
-            sqlx::query_as("SELECT user_id FROM members WHERE app_id = $1 AND conversation_id = $2")
-                .bind(self.id())
-                .bind(id.to_string())
-                .fetch_all(pool)
-                .await?
-        });
-        rows.into_iter().map(|(u,)| parse("members.user_id", &u)).collect()
-    }
 }

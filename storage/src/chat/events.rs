@@ -54,7 +54,7 @@ impl AppScope<'_> {
             let event = Event::try_from(row)?;
             let recipients = match (&event.conversation_id, &event.target_user) {
                 (_, Some(u)) => vec![u.clone()],
-                (Some(c), None) => self.member_ids(*c).await?,
+                (Some(c), None) => self.recipients(*c).await?.to_vec(),
                 (None, None) => Vec::new(),
             };
             out.push((event, recipients));

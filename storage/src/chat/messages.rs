@@ -3,14 +3,15 @@
 use super::*;
 
 impl AppScope<'_> {
-    /// Sends a message as `sender`. With a `client_msg_id` already used by this
-    /// sender in this conversation, returns the original message and no event.
+    /// Sends a message as `sender`; returns it with its event and the members
+    /// to deliver it to. With a `client_msg_id` already used by this sender in
+    /// this conversation, returns the original message and no event.
     pub async fn send_message(
         &self,
         conv: ConversationId,
         sender: &UserId,
         new: &NewMessage,
-    ) -> Result<(Message, Option<Event>)> {
+    ) -> Result<(Message, Option<(Event, Members)>)> {
         match self.try_send(conv, sender, new).await {
             // Two concurrent sends with the same client id: the loser finds the winner's message.
             Err(e) if e.is_unique_violation() && new.client_msg_id.is_some() => {
@@ -49,14 +50,17 @@ impl AppScope<'_> {
         conv: ConversationId,
         sender: &UserId,
         new: &NewMessage,
-    ) -> Result<(Message, Option<Event>)> {
+    ) -> Result<(Message, Option<(Event, Members)>)> {
         let app = self.id();
         let now = now_ms();
         let id = MessageId::generate();
         let payload = new.payload.as_ref().map(|p| p.to_string());
         on_pool!(self.db(), |pool| {
             let mut tx = pool.begin_write().await?;
-            require_member!(&mut *tx, &app, conv, sender);
+            let members = super::recipients::current_members!(self, &mut *tx, &app, conv);
+            if members.binary_search(sender).is_err() {
+                return Err(StoreError::Forbidden("you are not a member of this conversation".into()));
+            }
             if let Some(cid) = &new.client_msg_id {
                 let existing: Option<MessageRow> = sqlx::query_as(concat!(
                     "SELECT ",
@@ -100,21 +104,11 @@ impl AppScope<'_> {
                     Some(_) => {}
                 }
             }
-            for user in &new.mentions {
-                let member: Option<(String,)> = sqlx::query_as(
-                    "SELECT role FROM members WHERE app_id = $1 AND conversation_id = $2 AND user_id = $3",
-                )
-                .bind(&app)
-                .bind(conv.to_string())
-                .bind(user.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
-                if member.is_none() {
-                    return Err(StoreError::Invalid {
-                        code: "invalid_mentions",
-                        message: format!("`{user}` is not a member of this conversation"),
-                    });
-                }
+            if let Some(user) = new.mentions.iter().find(|u| members.binary_search(u).is_err()) {
+                return Err(StoreError::Invalid {
+                    code: "invalid_mentions",
+                    message: format!("`{user}` is not a member of this conversation"),
+                });
             }
             let mut attachments = Vec::with_capacity(new.attachments.len());
             for file in &new.attachments {
@@ -209,7 +203,7 @@ impl AppScope<'_> {
             let data = serde_json::json!({ "message": message });
             let event = append_event!(tx, &app, Some(conv), None::<&UserId>, "message.new", data, now);
             tx.commit().await?;
-            Ok((message, Some(event)))
+            Ok((message, Some((event, members))))
         })
     }
 

@@ -503,9 +503,11 @@ mod inbox;
 mod membership;
 mod messages;
 mod reactions;
+pub(crate) mod recipients;
 mod search;
 
 pub use inbox::{ConversationSettings, InboxEntry, InboxFilter, InboxPage, LastMessage};
 pub use membership::MemberChange;
 pub use messages::HistoryPage;
 pub use reactions::MessageChange;
+pub use recipients::Members;
