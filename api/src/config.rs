@@ -49,7 +49,7 @@ pub struct ServeArgs {
     /// Redis URL for a cluster's event bus (unset: in-process bus).
     #[arg(long, env = "CAAS_REDIS_URL")]
     pub redis_url: Option<String>,
-    /// Blob store URL: `file://…` or an S3-compatible URL [default: file://$CAAS_DATA_DIR/blobs]
+    /// Blob store URL: `file://…` or `s3://bucket?endpoint=…&region=…` (credentials from `AWS_*`) [default: file://$CAAS_DATA_DIR/blobs]
     #[arg(long, env = "CAAS_BLOB_URL")]
     pub blob_url: Option<String>,
     /// The SFU's UDP socket.

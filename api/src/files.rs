@@ -2,16 +2,14 @@
 //! type sniffed from the bytes, image dimensions and a thumbnail), and download
 //! for those allowed to see a file.
 
-use std::sync::Arc;
-
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use caas_storage::{FileId, FileMeta, UserId};
 use futures_util::StreamExt;
+use object_store::ObjectStoreExt;
 use object_store::path::Path as BlobPath;
-use object_store::{ObjectStore, ObjectStoreExt};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
@@ -23,24 +21,6 @@ use crate::state::AppState;
 
 /// Longest side of a thumbnail, in pixels.
 pub const THUMBNAIL_SIZE: u32 = 256;
-
-/// Opens the blob store of `CAAS_BLOB_URL` (`file://…`; default: `data_dir/blobs`).
-pub fn open_blobs(url: Option<&str>, data_dir: &std::path::Path) -> Result<Arc<dyn ObjectStore>, String> {
-    let dir = match url {
-        None => data_dir.join("blobs"),
-        Some(u) => match u.strip_prefix("file://") {
-            Some(p) => std::path::PathBuf::from(p),
-            None => {
-                return Err(format!(
-                    "unsupported CAAS_BLOB_URL `{u}`: this build stores blobs in a local folder (file://…)"
-                ));
-            }
-        },
-    };
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create blob folder {}: {e}", dir.display()))?;
-    let store = object_store::local::LocalFileSystem::new_with_prefix(&dir).map_err(|e| e.to_string())?;
-    Ok(Arc::new(store))
-}
 
 fn blob_path(app: caas_storage::AppId, id: FileId, thumb: bool) -> BlobPath {
     BlobPath::from(format!("{app}/{id}{}", if thumb { ".thumb.png" } else { "" }))

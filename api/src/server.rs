@@ -37,8 +37,8 @@ pub enum BootError {
     #[error("cannot connect the event bus to Redis: {0}")]
     Bus(#[from] caas_signaling::bus::BusError),
     /// The blob store could not be opened.
-    #[error("blob store: {0}")]
-    Blobs(String),
+    #[error(transparent)]
+    Blobs(#[from] caas_storage::blobs::BlobError),
     /// Dev mode could not set up its demo app.
     #[error("cannot set up the demo app: {0}")]
     Demo(String),
@@ -164,8 +164,7 @@ impl Server {
             true => Some(crate::demo::ensure_demo_app(&store).await.map_err(|e| BootError::Demo(e.message))?),
             false => None,
         };
-        let blobs =
-            crate::files::open_blobs(config.blob_url.as_deref(), &config.db.data_dir).map_err(BootError::Blobs)?;
+        let blobs = caas_storage::blobs::open(config.blob_url.as_deref(), &config.db.data_dir)?;
         let directory = Arc::new(Directory::load(&store).await?);
         let openapi_json = serde_json::to_string(&openapi()).unwrap_or_else(|_| "{}".to_owned());
         let state = AppState::new(

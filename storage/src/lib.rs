@@ -10,6 +10,7 @@
 //! cannot read or write a tenant's rows.
 
 mod apps;
+pub mod blobs;
 mod chat;
 mod error;
 mod files;
