@@ -16,6 +16,7 @@ import type {
   ConversationSettings,
   CreateConversationData,
   FoundUser,
+  HistoryData,
   InboxFilter,
   InboxPage,
   JsonObject,
@@ -63,6 +64,15 @@ export interface ListConversationsOptions {
 export interface HistoryOptions {
   /** Messages with a smaller seq (default: the newest). */
   beforeSeq?: number;
+  /** The first `limit` messages with a greater seq (wins over `beforeSeq`). */
+  afterSeq?: number;
+  /** Messages around this seq: about half up to it, the rest after (wins over `beforeSeq` and `afterSeq`). */
+  aroundSeq?: number;
+  /**
+   * Only the replies in the thread of this root message, oldest first (the
+   * root itself is not included); combines with the seq options.
+   */
+  parentId?: string;
   /** Page size, 1 to 200 (default 50). */
   limit?: number;
 }
@@ -174,10 +184,18 @@ export class ConversationsApi {
     return this.client.request('conversation.list', data, requestOptions);
   }
 
-  /** A page of messages, oldest first: those before `beforeSeq` (default: the newest). */
+  /**
+   * A page of messages, oldest first: those before `beforeSeq` (default: the
+   * newest), after `afterSeq` or around `aroundSeq`. Without `parentId` the
+   * page holds the whole conversation, thread replies included; with it, only
+   * that thread's replies.
+   */
   async history(conversationId: string, options: HistoryOptions = {}, requestOptions?: RequestOptions): Promise<Message[]> {
-    const data: { conversation_id: string; before_seq?: number; limit?: number } = { conversation_id: conversationId };
+    const data: HistoryData = { conversation_id: conversationId };
     if (options.beforeSeq !== undefined) data.before_seq = options.beforeSeq;
+    if (options.afterSeq !== undefined) data.after_seq = options.afterSeq;
+    if (options.aroundSeq !== undefined) data.around_seq = options.aroundSeq;
+    if (options.parentId !== undefined) data.parent_id = options.parentId;
     if (options.limit !== undefined) data.limit = options.limit;
     const reply = await this.client.request('conversation.history', data, requestOptions);
     return reply.messages;

@@ -769,6 +769,11 @@ describe('chat API', () => {
     answer({ messages: [message(10), message(11)] });
     expect((await hist).map((m) => m.seq)).toEqual([10, 11]);
 
+    const thread = client.conversations.history('c-9', { parentId: 'm-3', afterSeq: 4, aroundSeq: 6, limit: 20 });
+    expect(ws.lastRequest().data).toEqual({ conversation_id: 'c-9', parent_id: 'm-3', after_seq: 4, around_seq: 6, limit: 20 });
+    answer({ messages: [{ ...message(7), parent_id: 'm-3' }] });
+    expect((await thread).map((m) => m.parent_id)).toEqual(['m-3']);
+
     const list = client.conversations.list({ filter: 'unread', q: 'tri', limit: 2 });
     expect(ws.lastRequest()).toMatchObject({ op: 'conversation.list', data: { filter: 'unread', q: 'tri', limit: 2 } });
     expect(Object.keys(ws.lastRequest().data)).not.toContain('cursor');
@@ -910,5 +915,34 @@ describe('chat API', () => {
     ]);
     // Ephemeral events leave the cursor alone.
     expect(client.cursor).toBe('18');
+  });
+
+  it('emits the contact and follow pushes typed, with their cursors', async () => {
+    const { client, ws } = await connected();
+    const seen: string[] = [];
+    client.on(ClientEvent.ContactRequested, ({ from, to }, frame) => seen.push(`requested:${from}->${to}@${frame.cursor}`));
+    client.on(ClientEvent.ContactAccepted, ({ user_id }, frame) => seen.push(`accepted:${user_id}@${frame.cursor}`));
+    client.on(ClientEvent.ContactDeclined, ({ user_id }, frame) => seen.push(`declined:${user_id}@${frame.cursor}`));
+    client.on(ClientEvent.ContactCancelled, ({ user_id }, frame) => seen.push(`cancelled:${user_id}@${frame.cursor}`));
+    client.on(ClientEvent.ContactRemoved, ({ user_id }, frame) => seen.push(`removed:${user_id}@${frame.cursor}`));
+    client.on(ClientEvent.UserFollowed, ({ follower, followee }, frame) => seen.push(`followed:${follower}->${followee}@${frame.cursor}`));
+
+    // The frames of docs/protocol.md, "Events".
+    ws.push({ event: 'contact.requested', data: { from: 'ann', to: 'dee' }, cursor: '54' });
+    ws.push({ event: 'contact.accepted', data: { user_id: 'cy' }, cursor: '55' });
+    ws.push({ event: 'contact.declined', data: { user_id: 'ann' }, cursor: '56' });
+    ws.push({ event: 'contact.cancelled', data: { user_id: 'ann' }, cursor: '57' });
+    ws.push({ event: 'contact.removed', data: { user_id: 'bob' }, cursor: '58' });
+    ws.push({ event: 'user.followed', data: { follower: 'cy', followee: 'ann' }, cursor: '59' });
+    expect(seen).toEqual([
+      'requested:ann->dee@54',
+      'accepted:cy@55',
+      'declined:ann@56',
+      'cancelled:ann@57',
+      'removed:bob@58',
+      'followed:cy->ann@59',
+    ]);
+    // They are persistent: the client resumes after the newest.
+    expect(client.cursor).toBe('59');
   });
 });

@@ -107,6 +107,12 @@ describe('ClientEvent', () => {
     expect(ClientEvent.MemberAdded).toBe('member.added');
     expect(ClientEvent.MemberRemoved).toBe('member.removed');
     expect(ClientEvent.MemberUpdated).toBe('member.updated');
+    expect(ClientEvent.ContactRequested).toBe('contact.requested');
+    expect(ClientEvent.ContactAccepted).toBe('contact.accepted');
+    expect(ClientEvent.ContactDeclined).toBe('contact.declined');
+    expect(ClientEvent.ContactCancelled).toBe('contact.cancelled');
+    expect(ClientEvent.ContactRemoved).toBe('contact.removed');
+    expect(ClientEvent.UserFollowed).toBe('user.followed');
     expect(ClientEvent.Typing).toBe('typing');
     expect(ClientEvent.Presence).toBe('presence');
   });

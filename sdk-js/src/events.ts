@@ -6,6 +6,8 @@
 
 import type { CaasError } from './errors.js';
 import type {
+  ContactEvent,
+  ContactRequestedEvent,
   ConversationCreatedEvent,
   ConversationSettings,
   MemberAddedEvent,
@@ -20,6 +22,7 @@ import type {
   SessionReady,
   TypingEvent,
   User,
+  UserFollowedEvent,
 } from './types.js';
 
 /**
@@ -60,6 +63,18 @@ export enum ClientEvent {
   MemberRemoved = 'member.removed',
   /** A member's role changed. */
   MemberUpdated = 'member.updated',
+  /** A contact request was made: sent alike to the requester and the user asked (`{from, to}`). */
+  ContactRequested = 'contact.requested',
+  /** A contact request was accepted (or two requests crossed): both users are now contacts. */
+  ContactAccepted = 'contact.accepted',
+  /** The user asked declined the caller's contact request (sent to the requester). */
+  ContactDeclined = 'contact.declined',
+  /** The requester withdrew a contact request (sent to the user who was asked). */
+  ContactCancelled = 'contact.cancelled',
+  /** A contact ended (sent to both users). */
+  ContactRemoved = 'contact.removed',
+  /** Someone started following the user (unfollows, blocks and mutes are not announced). */
+  UserFollowed = 'user.followed',
   /** Someone started or stopped typing (ephemeral). */
   Typing = 'typing',
   /** Someone's presence changed (ephemeral). */
@@ -123,6 +138,12 @@ export interface ClientEventMap {
   [ClientEvent.MemberAdded]: [data: MemberAddedEvent, frame: PushFrame];
   [ClientEvent.MemberRemoved]: [data: MemberRemovedEvent, frame: PushFrame];
   [ClientEvent.MemberUpdated]: [data: MemberUpdatedEvent, frame: PushFrame];
+  [ClientEvent.ContactRequested]: [data: ContactRequestedEvent, frame: PushFrame];
+  [ClientEvent.ContactAccepted]: [data: ContactEvent, frame: PushFrame];
+  [ClientEvent.ContactDeclined]: [data: ContactEvent, frame: PushFrame];
+  [ClientEvent.ContactCancelled]: [data: ContactEvent, frame: PushFrame];
+  [ClientEvent.ContactRemoved]: [data: ContactEvent, frame: PushFrame];
+  [ClientEvent.UserFollowed]: [data: UserFollowedEvent, frame: PushFrame];
   [ClientEvent.Typing]: [data: TypingEvent, frame: PushFrame];
   [ClientEvent.Presence]: [data: PresenceEvent, frame: PushFrame];
   /** Any other pushed event, by its name. */

@@ -177,10 +177,14 @@ export interface LastMessage {
   seq: number;
   /** Sender. */
   sender_id: string;
-  /** Text (may be empty for payload-only messages). */
+  /** Text (empty for payload-only and attachment-only messages, and for deleted ones). */
   text: string;
   /** RFC 3339. */
   created_at: string;
+  /** Deleted for everyone (RFC 3339), or `null`: a deleted message has no text nor attachments. */
+  deleted_at: string | null;
+  /** The files attached (`[]` when none), for previews such as "📎 report.pdf". */
+  attachments: Attachment[];
 }
 
 /** One row of the chat list (`conversation.list`). */
@@ -339,6 +343,36 @@ export interface TypingEvent {
   expires_in_ms: number;
 }
 
+/** Data of `contact.requested`, sent alike to both users: `from` asked `to` to become contacts. */
+export interface ContactRequestedEvent {
+  /** Who asked. */
+  from: string;
+  /** Who was asked. */
+  to: string;
+}
+
+/**
+ * Data of `contact.accepted`, `contact.declined`, `contact.cancelled` and
+ * `contact.removed`: the other user of the recipient.
+ *
+ * - `contact.accepted` (both users): the two are now contacts; `user_id` is the other one.
+ * - `contact.declined` (the requester): `user_id` declined the request.
+ * - `contact.cancelled` (the user who was asked): `user_id` withdrew the request.
+ * - `contact.removed` (both users): the contact ended; `user_id` is the other one.
+ */
+export interface ContactEvent {
+  /** The other user. */
+  user_id: string;
+}
+
+/** Data of `user.followed`, sent to the followed user (unfollowing publishes nothing). */
+export interface UserFollowedEvent {
+  /** Who follows now. */
+  follower: string;
+  /** Who is followed (the recipient). */
+  followee: string;
+}
+
 /** Presence status as others see it (`invisible` users appear `offline`). */
 export type PresenceStatus = 'online' | 'away' | 'offline';
 
@@ -436,6 +470,12 @@ export interface HistoryData {
   conversation_id: string;
   /** Messages with a smaller seq (default: the newest). */
   before_seq?: number;
+  /** The first `limit` messages with a greater seq (wins over `before_seq`). */
+  after_seq?: number;
+  /** Messages around this seq: about half up to it, the rest after (wins over the others). */
+  around_seq?: number;
+  /** Only the replies in the thread of this root message (the root itself is not included). */
+  parent_id?: string;
   /** Page size, 1 to 200 (default 50). */
   limit?: number;
 }

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 import { CaasClient } from '../client.js';
 import { FakeServer, Refusal, conversation, entry, message, until, user } from '../testing/fake-server.js';
-import type { InboxEntry } from '../types.js';
+import type { Attachment, InboxEntry } from '../types.js';
 import './index.js';
 import type { CaasChatList, SelectDetail } from './index.js';
 
@@ -60,6 +60,24 @@ describe('<caas-chat-list>', () => {
     expect(second?.querySelector('[data-testid="chat-preview"]')?.textContent).toBe('No messages yet');
     expect(second?.querySelector('[data-testid="unread-badge"]')).toBeNull();
     expect(rows(el).map((r) => r.tabIndex)).toEqual([0, -1]);
+  });
+
+  it('previews attachment-only last messages by their files', async () => {
+    const photo: Attachment = { id: 'f-1', name: 'photo.png', content_type: 'image/png', size: 2048, width: 640, height: 480 };
+    const pdf: Attachment = { id: 'f-2', name: 'report.pdf', content_type: 'application/pdf', size: 9000 };
+    const withFile = (e: InboxEntry, text: string, attachments: Attachment[]): InboxEntry => ({
+      ...e,
+      last_message: { ...e.last_message!, text, attachments },
+    });
+    const g = conversation('g2', 'group', ['cy', 'ann', 'bob'], { name: 'Files', lastSeq: 5, at: '2026-11-26T09:30:00Z' });
+    const { el, server } = await mount([[withFile(entry(direct, 'ann'), '', [photo]), withFile(entry(g, 'ann'), '', [pdf])]]);
+    const preview = (i: number): string | null | undefined => rows(el)[i]?.querySelector('[data-testid="chat-preview"]')?.textContent;
+    expect(preview(0)).toBe('📷 Photo');
+    expect(preview(1)).toBe('You: 📎 report.pdf'); // the fixture's last sender is ann, the viewer
+    // A live message with files only previews the same way.
+    server.push('message.new', { message: message('g2', 6, 'bob', '', { attachments: [pdf, photo], created_at: '2026-11-26T11:00:00Z' }) });
+    await until(() => texts(el)[0] === 'Files');
+    expect(preview(0)).toBe('bob: 📎 2 files');
   });
 
   it('emits caas-select on click, Enter and Space, and moves with the arrow keys', async () => {

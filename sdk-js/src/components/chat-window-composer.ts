@@ -31,10 +31,12 @@ export abstract class ChatWindowComposer extends ChatWindowState {
   private onInput(e: Event): void {
     this.draft = (e.target as HTMLTextAreaElement).value;
     if (this.editing) return;
-    if (this.draft.trim() === '') {
-      this.stopTyping();
-      return;
-    }
+    if (this.draft.trim() === '') this.stopTyping();
+    else this.typed();
+  }
+
+  /** The user typed a message (in the main or the thread composer): sends `typing.start`, throttled. */
+  protected typed(): void {
     const client = this.boundClient;
     const id = this.conversationId;
     if (!client || id === undefined || client.state !== 'connected') return;
@@ -90,6 +92,7 @@ export abstract class ChatWindowComposer extends ChatWindowState {
       clientMsgId: newClientMsgId(),
       text,
       replyTo: this.replyTo?.id,
+      parentId: undefined,
       attachments: ready.flatMap((u) => (u.file ? [attachmentOf(u.file)] : [])),
       error: undefined,
     };
@@ -103,7 +106,7 @@ export abstract class ChatWindowComposer extends ChatWindowState {
   }
 
   /** Sends a pending message; a retry reuses its `client_msg_id`, so it is stored once. */
-  private async deliver(pending: PendingMessage): Promise<void> {
+  protected async deliver(pending: PendingMessage): Promise<void> {
     const client = this.boundClient;
     const id = this.conversationId;
     if (!client || id === undefined) return;
@@ -112,14 +115,19 @@ export abstract class ChatWindowComposer extends ChatWindowState {
       const message = await client.messages.send(id, pending.text, {
         clientMsgId: pending.clientMsgId,
         ...(pending.replyTo === undefined ? {} : { replyTo: pending.replyTo }),
+        ...(pending.parentId === undefined ? {} : { parentId: pending.parentId }),
         ...(pending.attachments.length === 0 ? {} : { attachments: pending.attachments.map((a) => a.id) }),
       });
       if (generation !== this.generation) return;
-      this.messages = mergeMessages(this.messages, [message]);
+      if (message.parent_id !== undefined) {
+        this.threadReplyArrived(message);
+      } else {
+        this.messages = mergeMessages(this.messages, [message]);
+        this.scrollAfterRender = 'bottom';
+      }
       this.pending = this.pending.filter((p) => p.clientMsgId !== pending.clientMsgId);
       this.readUpTo(message.sender_id, message.seq);
       this.myLastRead = Math.max(this.myLastRead, message.seq);
-      this.scrollAfterRender = 'bottom';
     } catch (error) {
       if (generation !== this.generation) return;
       this.pending = this.pending.map((p) =>

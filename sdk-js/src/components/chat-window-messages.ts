@@ -1,7 +1,8 @@
 /**
  * How `<caas-chat-window>` shows messages: bubbles with sender, quote, text
- * and time; attachments; reactions and the message toolbar; the "Seen"
- * receipt; tombstones of deleted messages; and messages still being sent.
+ * and time; attachments; reactions and the message toolbar; the "N replies"
+ * button of a thread; the "Seen" receipt; tombstones of deleted messages; and
+ * messages still being sent.
  *
  * @packageDocumentation
  */
@@ -12,7 +13,10 @@ import { ifDefined } from 'lit/directives/if-defined.js';
 import type { FilesApi } from '../files.js';
 import type { Attachment, Message } from '../types.js';
 import type { PendingMessage } from './chat-window-state.js';
-import { attachmentKind, fitWithin, formatBytes, oneLine, reactionChips, shortTime, type Receipt } from './logic.js';
+import { attachmentKind, fitWithin, formatBytes, oneLine, reactionChips, repliesText, shortTime, type Receipt } from './logic.js';
+
+/** The id of the thread panel, for `aria-controls` of the buttons that open it. */
+export const THREAD_PANEL_ID = 'caas-thread';
 
 /** What the message views show, and what their buttons do. */
 export interface MessageView {
@@ -32,8 +36,15 @@ export interface MessageView {
   files: FilesApi | undefined;
   /** Scrolls to the message of this id (a quote was clicked). */
   scrollToMessage(id: string): void;
-  /** Starts replying to a message. */
-  startReply(message: Message): void;
+  /** Starts replying to a message (with a quote); without it, there is no Reply button. */
+  startReply?: ((message: Message) => void) | undefined;
+  /**
+   * Opens the thread of a root message; without it (in the thread panel),
+   * messages have no "N replies" nor Thread button.
+   */
+  openThread?: ((message: Message) => void) | undefined;
+  /** The root of the thread open in the panel, if any (its button is `aria-expanded`). */
+  openThreadId?: string | undefined;
   /** Starts editing one's own message. */
   startEdit(message: Message): void;
   /** Deletes one's own message. */
@@ -48,8 +59,11 @@ export interface MessageView {
   discard(pending: PendingMessage): void;
 }
 
-/** A message: its bubble, or its tombstone once deleted, with its toolbar and receipt. */
-export function renderMessage(view: MessageView, m: Message): TemplateResult {
+/**
+ * A message: its bubble, or its tombstone once deleted, with its toolbar (unless
+ * `tools` is `false`), its thread's "N replies" button and its receipt.
+ */
+export function renderMessage(view: MessageView, m: Message, tools = true): TemplateResult {
   const { me, group, receipt } = view;
   const own = m.sender_id === me;
   const deleted = m.deleted_at !== null;
@@ -74,9 +88,29 @@ export function renderMessage(view: MessageView, m: Message): TemplateResult {
         ${m.pinned_at !== null && !deleted ? html` · <span data-testid="pinned">📌 pinned</span>` : nothing}
       </div>
     </article>
-    ${deleted || view.removed ? nothing : renderTools(view, m, own)}
+    ${deleted || view.removed || !tools ? nothing : renderTools(view, m, own)}
+    ${m.reply_count > 0 && m.parent_id === undefined ? renderRepliesButton(view, m) : nothing}
     ${receipt && receipt.messageId === m.id ? renderReceipt(receipt, group) : nothing}
   </div>`;
+}
+
+/** "N replies" under a thread's root, which opens the thread panel (not in the panel itself). */
+function renderRepliesButton(view: MessageView, m: Message): TemplateResult | typeof nothing {
+  const label = repliesText(m.reply_count);
+  const open = view.openThread;
+  if (!open) return nothing;
+  const expanded = view.openThreadId === m.id;
+  return html`<button
+    type="button"
+    class="replies"
+    data-testid="replies-button"
+    data-root-id=${m.id}
+    aria-expanded=${expanded ? 'true' : 'false'}
+    aria-controls=${ifDefined(expanded ? THREAD_PANEL_ID : undefined)}
+    @click=${() => open(m)}
+  >
+    ${label}
+  </button>`;
 }
 
 /** A message's files: images as thumbnails (sized before they load), others as download links. */
@@ -165,7 +199,20 @@ function renderTools(view: MessageView, m: Message, own: boolean): TemplateResul
       : nothing}
     <div class="actions" role="toolbar" aria-label="Message actions">
       ${chips.filter((c) => c.count === 0).map(reaction)}
-      <button type="button" data-testid="reply-button" @click=${() => view.startReply(m)}>Reply</button>
+      ${view.startReply
+        ? html`<button type="button" data-testid="reply-button" @click=${() => view.startReply?.(m)}>Reply</button>`
+        : nothing}
+      ${view.openThread && m.parent_id === undefined
+        ? html`<button
+            type="button"
+            data-testid="thread-button"
+            data-root-id=${m.id}
+            title="Reply in thread"
+            @click=${() => view.openThread?.(m)}
+          >
+            Thread
+          </button>`
+        : nothing}
       ${own
         ? html`<button type="button" data-testid="edit-button" @click=${() => view.startEdit(m)}>Edit</button>
             <button type="button" data-testid="delete-button" @click=${() => view.deleteMessage(m)}>Delete</button>`

@@ -1,7 +1,8 @@
 /**
  * The state of `<caas-chat-window>` and how it follows the server: the
- * conversation shown, its messages (loaded, paged and live), read positions,
- * typing users, and the message ops (delete, reactions, pin).
+ * conversation shown, its messages (loaded, paged and live), the open thread
+ * and its replies, read positions, typing users, and the message ops (delete,
+ * reactions, pin).
  *
  * @packageDocumentation
  */
@@ -30,6 +31,8 @@ export interface PendingMessage {
   text: string;
   /** The message it quotes. */
   replyTo: string | undefined;
+  /** The root of the thread it is posted in, or `undefined` for the main list. */
+  parentId: string | undefined;
   /** The files it carries (uploaded already). */
   attachments: Attachment[];
   /** Why the last attempt failed, when it did. */
@@ -87,6 +90,12 @@ export abstract class ChatWindowState extends LitElement {
     removed: { state: true },
     uploads: { state: true },
     dragging: { state: true },
+    threadId: { state: true },
+    threadMessages: { state: true },
+    threadLoading: { state: true },
+    threadHasMore: { state: true },
+    threadDraft: { state: true },
+    threadEditing: { state: true },
   };
 
   /** The connected client. */
@@ -113,6 +122,16 @@ export abstract class ChatWindowState extends LitElement {
   declare protected removed: boolean;
   declare protected uploads: UploadItem[];
   declare protected dragging: boolean;
+  /** The root message of the open thread, or `undefined` when no thread is open. */
+  declare protected threadId: string | undefined;
+  /** The replies of the open thread, oldest first. */
+  declare protected threadMessages: Message[];
+  declare protected threadLoading: boolean;
+  declare protected threadHasMore: boolean;
+  /** The draft of the thread composer. */
+  declare protected threadDraft: string;
+  /** The thread reply being edited in the thread composer. */
+  declare protected threadEditing: Message | undefined;
 
   protected boundClient: CaasClient | undefined;
   private unsubscribe: Array<() => void> = [];
@@ -128,6 +147,14 @@ export abstract class ChatWindowState extends LitElement {
   });
   protected scrollAfterRender: 'bottom' | { height: number; top: number } | undefined;
   protected focusComposerAfterRender = false;
+  /** Bumped whenever a thread opens or closes: replies for an older one are dropped. */
+  protected threadGeneration = 0;
+  /** The root of the thread last opened, as it was then (shown should it leave the list). */
+  protected threadRoot: Message | undefined;
+  /** Scroll the thread's replies to their end after the next render. */
+  protected scrollThreadAfterRender = false;
+  /** What to focus after the next render: the thread composer, or the opener of a closed thread (by root id). */
+  protected focusThreadAfterRender: { composer: true } | { opener: string } | undefined;
 
   constructor() {
     super();
@@ -150,11 +177,30 @@ export abstract class ChatWindowState extends LitElement {
     this.removed = false;
     this.uploads = [];
     this.dragging = false;
+    this.threadId = undefined;
+    this.threadMessages = [];
+    this.threadLoading = false;
+    this.threadHasMore = false;
+    this.threadDraft = '';
+    this.threadEditing = undefined;
   }
 
-  /** The messages shown, oldest first. */
+  /**
+   * The messages of the main list, oldest first: thread replies are not among
+   * them (they show in the thread panel).
+   */
   get shownMessages(): readonly Message[] {
-    return this.messages;
+    return this.messages.filter((m) => m.parent_id === undefined);
+  }
+
+  /** The root message of the open thread, or `undefined` when none is open. */
+  get openThreadId(): string | undefined {
+    return this.threadId;
+  }
+
+  /** The replies shown in the open thread, oldest first. */
+  get threadReplies(): readonly Message[] {
+    return this.threadMessages;
   }
 
   protected bindClient(): void {
@@ -172,21 +218,26 @@ export abstract class ChatWindowState extends LitElement {
           if (mine(message.conversation_id)) this.messageArrived(message);
         }),
         client.on(ClientEvent.MessageUpdated, ({ message }) => {
-          if (mine(message.conversation_id)) this.messages = applyChangedMessage(this.messages, message);
+          if (mine(message.conversation_id)) this.messageChanged(message);
         }),
         client.on(ClientEvent.MessageDeleted, ({ message }) => {
           if (!mine(message.conversation_id)) return;
-          this.messages = applyChangedMessage(this.messages, message);
+          this.messageChanged(message);
           if (this.editing?.id === message.id) this.cancelEdit();
+          if (this.threadEditing?.id === message.id) this.cancelThreadEdit();
         }),
         client.on(ClientEvent.MessagePinned, ({ message }) => {
-          if (mine(message.conversation_id)) this.messages = applyChangedMessage(this.messages, message);
+          if (mine(message.conversation_id)) this.messageChanged(message);
         }),
         client.on(ClientEvent.ReactionAdded, (ev) => {
-          if (mine(ev.conversation_id)) this.messages = applyReactionEvent(this.messages, ev, true, this.me);
+          if (!mine(ev.conversation_id)) return;
+          this.messages = applyReactionEvent(this.messages, ev, true, this.me);
+          this.threadMessages = applyReactionEvent(this.threadMessages, ev, true, this.me);
         }),
         client.on(ClientEvent.ReactionRemoved, (ev) => {
-          if (mine(ev.conversation_id)) this.messages = applyReactionEvent(this.messages, ev, false, this.me);
+          if (!mine(ev.conversation_id)) return;
+          this.messages = applyReactionEvent(this.messages, ev, false, this.me);
+          this.threadMessages = applyReactionEvent(this.threadMessages, ev, false, this.me);
         }),
         client.on(ClientEvent.ReceiptRead, (r) => {
           if (!mine(r.conversation_id)) return;
@@ -255,6 +306,7 @@ export abstract class ChatWindowState extends LitElement {
     this.replyTo = undefined;
     this.editing = undefined;
     this.removed = false;
+    this.resetThread();
     this.cancelUploads();
     this.draft = this.conversationId === undefined ? '' : (this.drafts.get(this.conversationId) ?? '');
     this.tracker.clear();
@@ -315,12 +367,16 @@ export abstract class ChatWindowState extends LitElement {
   }
 
   private messageArrived(message: Message): void {
-    const log = this.logElement();
     const own = message.sender_id === this.me;
-    if (own || !log || nearEnd(log, FOLLOW_THRESHOLD_PX)) this.scrollAfterRender = 'bottom';
-    const old = this.messages.find((m) => m.id === message.id);
-    // The sender's reply may have come first, with the sender's own reactions.
-    this.messages = mergeMessages(this.messages, [old ? { ...message, reactions: old.reactions } : message]);
+    if (message.parent_id !== undefined) {
+      this.threadReplyArrived(message);
+    } else {
+      const log = this.logElement();
+      if (own || !log || nearEnd(log, FOLLOW_THRESHOLD_PX)) this.scrollAfterRender = 'bottom';
+      const old = this.messages.find((m) => m.id === message.id);
+      // The sender's reply may have come first, with the sender's own reactions.
+      this.messages = mergeMessages(this.messages, [old ? { ...message, reactions: old.reactions } : message]);
+    }
     if (own && message.client_msg_id !== undefined) {
       this.pending = this.pending.filter((p) => p.clientMsgId !== message.client_msg_id);
     }
@@ -328,6 +384,107 @@ export abstract class ChatWindowState extends LitElement {
     this.readUpTo(message.sender_id, message.seq);
     this.tracker.stop(message.sender_id);
     if (!own) this.scheduleMarkRead();
+  }
+
+  /**
+   * A thread reply (live, or the reply to the user's own send): kept with the
+   * conversation's messages but not shown in the main list; the first time it
+   * is seen it bumps its root's `reply_count` (the server publishes no event
+   * for the root). It joins the replies of the open thread if it belongs there.
+   */
+  protected threadReplyArrived(message: Message): void {
+    const parent = message.parent_id;
+    if (parent === undefined) return;
+    const old = this.messages.find((m) => m.id === message.id) ?? this.threadMessages.find((m) => m.id === message.id);
+    // The sender's reply may have come first, with the sender's own reactions.
+    const reply = old ? { ...message, reactions: old.reactions } : message;
+    let messages = this.messages;
+    if (!old) messages = messages.map((m) => (m.id === parent ? { ...m, reply_count: m.reply_count + 1 } : m));
+    this.messages = mergeMessages(messages, [reply]);
+    if (this.threadRoot?.id === parent && !old) this.threadRoot = { ...this.threadRoot, reply_count: this.threadRoot.reply_count + 1 };
+    if (this.threadId === parent) {
+      const box = this.threadLogElement();
+      if (message.sender_id === this.me || !box || nearEnd(box, FOLLOW_THRESHOLD_PX)) this.scrollThreadAfterRender = true;
+      this.threadMessages = mergeMessages(this.threadMessages, [reply]);
+    }
+  }
+
+  /** Applies `message.updated`, `message.deleted` or `message.pinned` to the main list and to the open thread. */
+  private messageChanged(message: Message): void {
+    this.messages = applyChangedMessage(this.messages, message);
+    this.threadMessages = applyChangedMessage(this.threadMessages, message);
+  }
+
+  /**
+   * Opens the thread of `root` in the panel: the replies already known show at
+   * once, then the newest page of the thread (`conversation.history` with
+   * `parent_id`) joins them.
+   */
+  protected openThread(root: Message): void {
+    if (root.parent_id !== undefined) return; // Threads are one level deep.
+    if (this.threadId === root.id) {
+      this.focusThreadAfterRender = { composer: true };
+      this.requestUpdate();
+      return;
+    }
+    this.resetThread();
+    this.threadId = root.id;
+    this.threadRoot = root;
+    this.threadMessages = this.messages.filter((m) => m.parent_id === root.id);
+    this.scrollThreadAfterRender = true;
+    this.focusThreadAfterRender = { composer: true };
+    void this.loadThread();
+  }
+
+  /** Closes the thread panel; focus goes back to what opened it. */
+  protected closeThread(): void {
+    const id = this.threadId;
+    if (id === undefined) return;
+    this.resetThread();
+    this.focusThreadAfterRender = { opener: id };
+  }
+
+  /** Forgets the open thread, its replies, draft and edit. */
+  private resetThread(): void {
+    this.threadGeneration++;
+    this.threadId = undefined;
+    this.threadRoot = undefined;
+    this.threadMessages = [];
+    this.threadLoading = false;
+    this.threadHasMore = false;
+    this.threadDraft = '';
+    this.threadEditing = undefined;
+    this.scrollThreadAfterRender = false;
+  }
+
+  /** Loads the newest replies of the open thread, or those before the oldest shown (`older`). */
+  protected async loadThread(older = false): Promise<void> {
+    const client = this.boundClient;
+    const id = this.conversationId;
+    const root = this.threadId;
+    if (!client || id === undefined || root === undefined || this.threadLoading) return;
+    const oldest = this.threadMessages[0];
+    if (older && (!oldest || !this.threadHasMore)) return;
+    const generation = this.generation;
+    const threadGeneration = this.threadGeneration;
+    this.threadLoading = true;
+    try {
+      const page = await client.conversations.history(id, {
+        parentId: root,
+        limit: this.pageSize,
+        ...(older && oldest ? { beforeSeq: oldest.seq } : {}),
+      });
+      if (generation !== this.generation || threadGeneration !== this.threadGeneration) return;
+      // Replies that arrived during the load are kept.
+      this.threadMessages = mergeMessages(page, this.threadMessages);
+      this.threadHasMore = page.length >= this.pageSize;
+      if (!older) this.scrollThreadAfterRender = true;
+    } catch (error) {
+      if (generation !== this.generation || threadGeneration !== this.threadGeneration) return;
+      this.showError('conversation.history', error);
+    } finally {
+      if (generation === this.generation && threadGeneration === this.threadGeneration) this.threadLoading = false;
+    }
   }
 
   protected readUpTo(user: string, seq: number): void {
@@ -371,15 +528,20 @@ export abstract class ChatWindowState extends LitElement {
   }
 
   protected composer(): HTMLTextAreaElement | null {
-    return this.renderRoot.querySelector<HTMLTextAreaElement>('textarea');
+    return this.renderRoot.querySelector<HTMLTextAreaElement>('textarea[data-testid="composer"]');
   }
 
   protected logElement(): HTMLElement | null {
-    return this.renderRoot.querySelector<HTMLElement>('[role="log"]');
+    return this.renderRoot.querySelector<HTMLElement>('[data-testid="message-list"]');
+  }
+
+  protected threadLogElement(): HTMLElement | null {
+    return this.renderRoot.querySelector<HTMLElement>('[data-testid="thread-replies"]');
   }
 
   protected async deleteMessage(message: Message): Promise<void> {
     if (this.editing?.id === message.id) this.cancelEdit();
+    if (this.threadEditing?.id === message.id) this.cancelThreadEdit();
     await this.change('message.delete', (client) => client.messages.delete(message.id));
   }
 
@@ -402,7 +564,9 @@ export abstract class ChatWindowState extends LitElement {
     this.error = undefined;
     try {
       const message = await run(client);
-      if (generation === this.generation) this.messages = mergeMessages(this.messages, [message]);
+      if (generation !== this.generation) return;
+      this.messages = mergeMessages(this.messages, [message]);
+      if (this.threadMessages.some((m) => m.id === message.id)) this.threadMessages = mergeMessages(this.threadMessages, [message]);
     } catch (error) {
       if (generation === this.generation) this.showError(action, error);
     }
@@ -431,4 +595,7 @@ export abstract class ChatWindowState extends LitElement {
 
   /** Leaves editing, restoring the draft from before. */
   protected abstract cancelEdit(): void;
+
+  /** Leaves editing a thread reply, restoring the thread draft from before. */
+  protected abstract cancelThreadEdit(): void;
 }

@@ -1,6 +1,7 @@
 /**
  * The styles of `<caas-chat-window>`: header, message bubbles, attachments,
- * reactions, receipts, the composer, uploads and the drop zone.
+ * reactions, receipts, the composer, uploads, the drop zone and the thread
+ * panel.
  *
  * @packageDocumentation
  */
@@ -28,6 +29,20 @@ export const chatWindowStyles = css`
     overflow: hidden;
     text-overflow: ellipsis;
     white-space: nowrap;
+  }
+  /* The main column (messages, typing, composer) and, when open, the thread panel beside it. */
+  .body {
+    flex: 1;
+    min-height: 0;
+    display: flex;
+    position: relative;
+    container-type: inline-size;
+  }
+  .main {
+    flex: 1;
+    min-width: 0;
+    display: flex;
+    flex-direction: column;
   }
   .log {
     flex: 1;
@@ -292,6 +307,58 @@ export const chatWindowStyles = css`
     display: inline-flex;
     align-items: center;
     padding: 0 9px;
+  }
+  .replies {
+    margin-top: 2px;
+    padding: 0 8px;
+    font-size: 0.85em;
+    font-weight: 600;
+    color: var(--_accent);
+    border-color: transparent;
+  }
+  .replies:hover,
+  .replies[aria-expanded='true'] {
+    background: var(--_hover);
+  }
+  .thread {
+    flex: 0 0 min(45%, 380px);
+    min-width: 260px;
+    display: flex;
+    flex-direction: column;
+    border-left: 1px solid var(--_border);
+    background: var(--_bg);
+  }
+  /* A narrow window: the panel covers the messages. */
+  @container (max-width: 600px) {
+    .thread {
+      position: absolute;
+      inset: 0;
+      z-index: 1;
+      min-width: 0;
+      border-left: none;
+    }
+  }
+  .thread header {
+    align-items: center;
+    padding: 6px 8px 6px 14px;
+  }
+  .thread header h3 {
+    margin: 0;
+    font-size: 1em;
+  }
+  .thread header .close {
+    margin-left: auto;
+    padding: 0 8px;
+    border-color: transparent;
+  }
+  .thread-root {
+    display: flex;
+    flex-direction: column;
+    padding-bottom: 8px;
+    border-bottom: 1px solid var(--_border);
+  }
+  .thread-root .item {
+    max-width: 100%;
   }
   .dropzone {
     position: absolute;

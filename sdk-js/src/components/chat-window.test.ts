@@ -29,6 +29,16 @@ function bubbles(el: CaasChatWindow): string[] {
   return all(el, '[data-testid="message"]').map((m) => m.querySelector('[data-testid="message-text"]')!.textContent!.trim());
 }
 
+/** The texts of the main list's messages (thread replies are not among them). */
+function mainBubbles(el: CaasChatWindow): string[] {
+  return all(el, '[data-testid="message-list"] [data-testid="message-text"]').map((t) => t.textContent!.trim());
+}
+
+/** The texts of the replies in the open thread panel (its root aside). */
+function threadTexts(el: CaasChatWindow): string[] {
+  return all(el, '[data-testid="thread-replies"] > [data-testid="message-row"] [data-testid="message-text"]').map((t) => t.textContent!.trim());
+}
+
 function bubble(el: CaasChatWindow, seq: number): HTMLElement {
   return one(el, `[data-testid="message"][data-seq="${seq}"]`).parentElement!;
 }
@@ -47,6 +57,8 @@ interface Mounted {
 
 /** A window on c1 as ann, with `history` stored on the server (newest last). */
 async function mount(history: Message[], pageSize = 30): Promise<Mounted> {
+  // The main list leaves thread replies out.
+  const expected = history.slice(-pageSize).filter((m) => m.parent_id === undefined).length;
   const server = new FakeServer(user('ann'));
   const stored = [...history];
   const files = new Map<string, FileMeta>();
@@ -56,7 +68,10 @@ async function mount(history: Message[], pageSize = 30): Promise<Mounted> {
     .on('conversation.history', (data) => {
       const before = typeof data['before_seq'] === 'number' ? data['before_seq'] : Infinity;
       const limit = Number(data['limit'] ?? 50);
-      return { messages: stored.filter((m) => m.seq < before).slice(-limit) };
+      // With parent_id: that thread's replies only; without: everything, replies included.
+      const parent = data['parent_id'];
+      const page = stored.filter((m) => m.seq < before && (parent === undefined || m.parent_id === parent));
+      return { messages: page.slice(-limit) };
     })
     .on('message.read', (data) => ({ conversation_id: 'c1', last_read_seq: data['seq'] }))
     .on('typing.start', () => ({}))
@@ -69,11 +84,18 @@ async function mount(history: Message[], pageSize = 30): Promise<Mounted> {
         if (!f) throw new Refusal('not_found', `no file ${id}`);
         return { id, name: f.name, content_type: f.content_type, size: f.size, ...(f.width === null ? {} : { width: f.width }), ...(f.height === null ? {} : { height: f.height }) };
       });
+      const parent = typeof data['parent_id'] === 'string' ? data['parent_id'] : undefined;
       const m = message('c1', seq, 'ann', String(data['text']), {
         client_msg_id: String(data['client_msg_id']),
         ...(typeof data['reply_to'] === 'string' ? { reply_to: data['reply_to'] } : {}),
+        ...(parent === undefined ? {} : { parent_id: parent }),
         attachments,
       });
+      if (parent !== undefined) {
+        const i = stored.findIndex((r) => r.id === parent);
+        if (i < 0) throw new Refusal('invalid_reference', 'no such root');
+        stored[i] = { ...stored[i]!, reply_count: stored[i]!.reply_count + 1 };
+      }
       stored.push(m);
       return { message: m };
     });
@@ -84,7 +106,7 @@ async function mount(history: Message[], pageSize = 30): Promise<Mounted> {
   el.pageSize = pageSize;
   el.setAttribute('conversation-id', 'c1');
   document.body.append(el);
-  await until(() => all(el, '[data-testid="message"]').length === Math.min(history.length, pageSize) && el.shadowRoot!.querySelector('[data-testid="conversation-title"]')?.textContent === 'bob');
+  await until(() => all(el, '[data-testid="message"]').length === expected && el.shadowRoot!.querySelector('[data-testid="conversation-title"]')?.textContent === 'bob');
   return { el, server, stored, xhrs, files };
 }
 
@@ -545,6 +567,165 @@ describe('<caas-chat-window>', () => {
     expect(shown[3]!.getAttribute('aria-label')).toBe('Download code.zip, 3 MB');
     expect(shown[3]!.getAttribute('rel')).toContain('noreferrer');
     expect(bubble(el, 2).querySelector('[data-testid="attachment"]')).toBeNull();
+  });
+
+  it('shows thread replies in a panel opened from "N replies", and posts into the thread', async () => {
+    const root = message('c1', 1, 'bob', 'lunch?', { reply_count: 2 });
+    const { el, server } = await mount([
+      root,
+      message('c1', 2, 'ann', 'yes', { parent_id: 'c1-m1' }),
+      message('c1', 3, 'bob', 'main line'),
+      message('c1', 4, 'bob', 'noon?', { parent_id: 'c1-m1' }),
+    ]);
+    // The main list leaves the replies out; the root shows their count as a button.
+    expect(mainBubbles(el)).toEqual(['lunch?', 'main line']);
+    expect(all(el, '[data-testid="replies-button"]')).toHaveLength(1);
+    const replies = (): HTMLButtonElement => one<HTMLButtonElement>(el, '[data-testid="replies-button"][data-root-id="c1-m1"]');
+    expect(replies().tagName).toBe('BUTTON'); // focusable, pressed with Enter or Space
+    expect(replies().textContent?.trim()).toBe('2 replies');
+    expect(replies().getAttribute('aria-expanded')).toBe('false');
+    expect(el.shadowRoot!.querySelector('[data-testid="thread-panel"]')).toBeNull();
+    // Marking read goes up to the newest message, a reply included.
+    await until(() => server.sent('message.read').length === 1);
+    expect(server.sent('message.read')[0]?.data).toEqual({ conversation_id: 'c1', seq: 4 });
+
+    replies().click();
+    await until(() => threadTexts(el).length === 2);
+    expect(server.sent('conversation.history').at(-1)?.data).toEqual({ conversation_id: 'c1', parent_id: 'c1-m1', limit: 30 });
+    const panel = one(el, '[data-testid="thread-panel"]');
+    expect(panel.id).toBe('caas-thread');
+    expect(panel.getAttribute('aria-labelledby')).toBe('caas-thread-title');
+    expect(replies().getAttribute('aria-expanded')).toBe('true');
+    expect(replies().getAttribute('aria-controls')).toBe('caas-thread');
+    expect(one(el, '[data-testid="thread-root"] [data-testid="message-text"]').textContent?.trim()).toBe('lunch?');
+    expect(threadTexts(el)).toEqual(['yes', 'noon?']);
+    expect(one(el, '[data-testid="thread-count"]').textContent?.trim()).toBe('2 replies');
+    expect(one(el, '[data-testid="thread-replies"]').getAttribute('role')).toBe('log');
+    // The focus moves to the thread composer.
+    const composer = one<HTMLTextAreaElement>(el, '[data-testid="thread-composer"]');
+    expect(el.shadowRoot!.activeElement).toBe(composer);
+    // Replies have no quote-reply nor thread of their own.
+    expect(panel.querySelector('[data-testid="reply-button"]')).toBeNull();
+    expect(panel.querySelector('[data-testid="thread-button"]')).toBeNull();
+
+    // The thread composer posts into the thread.
+    composer.value = 'at noon then';
+    composer.dispatchEvent(new Event('input'));
+    await el.updateComplete;
+    press(composer, 'Enter');
+    await until(() => threadTexts(el).at(-1) === 'at noon then');
+    const sent = server.sent('message.send')[0]?.data;
+    expect(sent).toMatchObject({ conversation_id: 'c1', text: 'at noon then', parent_id: 'c1-m1' });
+    expect(sent).not.toHaveProperty('reply_to');
+    expect(composer.value).toBe('');
+    expect(mainBubbles(el)).toEqual(['lunch?', 'main line']);
+    expect(replies().textContent?.trim()).toBe('3 replies');
+    // The echo of my own reply changes nothing.
+    server.push('message.new', { message: { ...message('c1', 5, 'ann', 'at noon then', { parent_id: 'c1-m1' }), client_msg_id: String(sent?.['client_msg_id']) } });
+    await el.updateComplete;
+    expect(threadTexts(el)).toEqual(['yes', 'noon?', 'at noon then']);
+    expect(replies().textContent?.trim()).toBe('3 replies');
+
+    // A live reply goes to the open thread and bumps the root's count, not to the main list.
+    server.push('message.new', { message: message('c1', 6, 'bob', 'great', { parent_id: 'c1-m1' }) });
+    await until(() => threadTexts(el).at(-1) === 'great');
+    expect(replies().textContent?.trim()).toBe('4 replies');
+    expect(one(el, '[data-testid="thread-count"]').textContent?.trim()).toBe('4 replies');
+    expect(mainBubbles(el)).toEqual(['lunch?', 'main line']);
+    // A reply in another thread only bumps its root; a plain message joins the main list.
+    server.push('message.new', { message: message('c1', 7, 'bob', 'elsewhere', { parent_id: 'c1-m3' }) });
+    server.push('message.new', { message: message('c1', 8, 'bob', 'back in main') });
+    await until(() => mainBubbles(el).at(-1) === 'back in main');
+    expect(one(el, '[data-testid="replies-button"][data-root-id="c1-m3"]').textContent?.trim()).toBe('1 reply');
+    expect(threadTexts(el)).toEqual(['yes', 'noon?', 'at noon then', 'great']);
+    // Events on a reply reach the thread.
+    server.push('message.updated', { message: message('c1', 6, 'bob', 'great!', { parent_id: 'c1-m1', edited_at: '2026-11-26T10:20:00Z' }), by: 'bob' });
+    await until(() => threadTexts(el).at(-1) === 'great!');
+
+    // Escape closes the panel and gives the focus back to the button that opened it.
+    press(one(el, '[data-testid="thread-composer"]'), 'Escape');
+    await el.updateComplete;
+    expect(el.shadowRoot!.querySelector('[data-testid="thread-panel"]')).toBeNull();
+    expect(el.shadowRoot!.activeElement).toBe(replies());
+    expect(replies().getAttribute('aria-expanded')).toBe('false');
+    // Live replies of a closed thread still count.
+    server.push('message.new', { message: message('c1', 9, 'bob', 'one more', { parent_id: 'c1-m1' }) });
+    await until(() => replies().textContent?.trim() === '5 replies');
+    expect(mainBubbles(el)).toEqual(['lunch?', 'main line', 'back in main']);
+  });
+
+  it('starts a thread from the toolbar, edits a reply there, and closes with the ✕ button', async () => {
+    const { el, server } = await mount([message('c1', 1, 'bob', 'idea')]);
+    expect(el.shadowRoot!.querySelector('[data-testid="replies-button"]')).toBeNull();
+    bubble(el, 1).querySelector<HTMLButtonElement>('[data-testid="thread-button"]')!.click();
+    await until(() => el.shadowRoot!.querySelector('[data-testid="thread-empty"]') !== null);
+    expect(one(el, '[data-testid="thread-count"]').textContent?.trim()).toBe('0 replies');
+    const composer = one<HTMLTextAreaElement>(el, '[data-testid="thread-composer"]');
+    expect(composer.getAttribute('aria-label')).toBe('Reply in thread');
+    expect(one<HTMLButtonElement>(el, '[data-testid="thread-send-button"]').disabled).toBe(true);
+    composer.value = 'frist';
+    composer.dispatchEvent(new Event('input'));
+    await el.updateComplete;
+    one(el, '[data-testid="thread-panel"] form').dispatchEvent(new Event('submit', { cancelable: true }));
+    await until(() => threadTexts(el).length === 1);
+    expect(one(el, '[data-testid="replies-button"]').textContent?.trim()).toBe('1 reply');
+
+    // Edit my reply in the thread composer; Escape first leaves the edit, not the panel.
+    server.on('message.edit', (data) => ({
+      message: message('c1', 2, 'ann', String(data['text']), { parent_id: 'c1-m1', edited_at: '2026-11-26T10:10:00Z' }),
+    }));
+    const edit = (): HTMLElement => one(el, '[data-testid="thread-panel"] [data-testid="edit-button"]');
+    edit().click();
+    await el.updateComplete;
+    expect(composer.value).toBe('frist');
+    expect(composer.getAttribute('aria-label')).toBe('Edit reply');
+    expect(el.shadowRoot!.activeElement).toBe(composer);
+    expect(press(composer, 'Escape')).toBe(false);
+    await el.updateComplete;
+    expect(el.shadowRoot!.querySelector('[data-testid="thread-editing"]')).toBeNull();
+    expect(el.shadowRoot!.querySelector('[data-testid="thread-panel"]')).not.toBeNull();
+    expect(composer.value).toBe('');
+    edit().click();
+    await el.updateComplete;
+    composer.value = 'first';
+    composer.dispatchEvent(new Event('input'));
+    press(composer, 'Enter');
+    await until(() => threadTexts(el)[0] === 'first');
+    expect(server.sent('message.edit')[0]?.data).toEqual({ message_id: 'c1-m2', text: 'first' });
+    expect(one(el, '[data-testid="thread-panel"] [data-testid="edited"]')).toBeTruthy();
+    expect(mainBubbles(el)).toEqual(['idea']);
+
+    one(el, '[data-testid="thread-close"]').click();
+    await el.updateComplete;
+    expect(el.shadowRoot!.querySelector('[data-testid="thread-panel"]')).toBeNull();
+    expect(el.shadowRoot!.activeElement).toBe(one(el, '[data-testid="replies-button"]'));
+  });
+
+  it('pages a long thread back, and closes it when another conversation opens', async () => {
+    const history = [
+      message('c1', 1, 'bob', 'root', { reply_count: 4 }),
+      ...[2, 3, 4, 5].map((seq) => message('c1', seq, seq % 2 ? 'bob' : 'ann', `r${seq}`, { parent_id: 'c1-m1' })),
+      message('c1', 6, 'bob', 'after'),
+    ];
+    const { el, server } = await mount(history, 4);
+    // The newest page (3–6) holds replies but not their root: load further back.
+    expect(mainBubbles(el)).toEqual(['after']);
+    one(el, '[data-testid="load-older"]').click();
+    await until(() => mainBubbles(el).length === 2);
+    one(el, '[data-testid="replies-button"]').click();
+    await until(() => server.sent('conversation.history').length === 3 && el.shadowRoot!.querySelector('[data-testid="thread-load-older"]') !== null);
+    expect(threadTexts(el)).toEqual(['r2', 'r3', 'r4', 'r5']);
+    // A full page: there may be earlier replies.
+    one(el, '[data-testid="thread-load-older"]').click();
+    await until(() => server.sent('conversation.history').length === 4);
+    expect(server.sent('conversation.history')[3]?.data).toEqual({ conversation_id: 'c1', parent_id: 'c1-m1', before_seq: 2, limit: 4 });
+    await until(() => el.shadowRoot!.querySelector('[data-testid="thread-load-older"]') === null);
+    expect(threadTexts(el)).toEqual(['r2', 'r3', 'r4', 'r5']);
+
+    server.on('conversation.get', () => ({ conversation: conversation('c2', 'group', ['cy', 'ann'], { name: 'Other' }) }));
+    el.conversationId = 'c2';
+    await until(() => el.shadowRoot!.querySelector('[data-testid="conversation-title"]')?.textContent === 'Other');
+    expect(el.shadowRoot!.querySelector('[data-testid="thread-panel"]')).toBeNull();
   });
 
   it('cancels uploads when another conversation opens', async () => {

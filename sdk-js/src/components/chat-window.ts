@@ -7,9 +7,9 @@
 import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 
 import type { Message } from '../types.js';
-import { ChatWindowComposer } from './chat-window-composer.js';
 import { renderMessage, renderPending, type MessageView } from './chat-window-messages.js';
 import { chatWindowStyles } from './chat-window-styles.js';
+import { ChatWindowThread } from './chat-window-thread.js';
 import { conversationTitle, receiptFor, typingText, type Receipt } from './logic.js';
 import { baseStyles } from './styles.js';
 
@@ -33,7 +33,15 @@ import { baseStyles } from './styles.js';
  *   image attachments as thumbnails and other files as download links.
  * - Reactions (toggle buttons with counts, the user's own highlighted), reply
  *   with quote, edit and delete of one's own messages, pin; deleted messages
- *   show as tombstones. Live from `message.new`, `message.updated`,
+ *   show as tombstones.
+ * - Threads: a message with replies shows an "N replies" button (and every
+ *   message a "Thread" button in its toolbar) that opens the thread panel in
+ *   the window: the root, its replies (`conversation.history` with
+ *   `parent_id`) and a composer posting into the thread (`message.send` with
+ *   `parent_id`). Thread replies stay out of the main list: a live one goes to
+ *   the open thread and bumps its root's count. Escape or the ✕ button closes
+ *   the panel and gives the focus back to the button that opened it.
+ * - Live from `message.new`, `message.updated`,
  *   `message.deleted`, `message.pinned`, `reaction.added`, `reaction.removed`,
  *   `receipt.read`, `typing`, `member.added` and `member.removed`.
  *
@@ -42,8 +50,11 @@ import { baseStyles } from './styles.js';
  * @csspart header - the title bar.
  * @csspart log - the scrolled message list.
  * @csspart composer - the form at the bottom.
+ * @csspart thread-header - the title bar of the thread panel.
+ * @csspart thread-log - the scrolled replies of the thread panel.
+ * @csspart thread-composer - the form at the bottom of the thread panel.
  */
-export class CaasChatWindow extends ChatWindowComposer {
+export class CaasChatWindow extends ChatWindowThread {
   static override styles = [baseStyles, chatWindowStyles];
 
   override connectedCallback(): void {
@@ -93,6 +104,25 @@ export class CaasChatWindow extends ChatWindowComposer {
       this.focusComposerAfterRender = false;
       this.composer()?.focus();
     }
+    const replies = this.threadLogElement();
+    if (replies && this.scrollThreadAfterRender) {
+      this.scrollThreadAfterRender = false;
+      replies.scrollTop = replies.scrollHeight;
+    }
+    const focus = this.focusThreadAfterRender;
+    if (focus) {
+      this.focusThreadAfterRender = undefined;
+      const q = <T extends HTMLElement>(selector: string): T | null => this.renderRoot.querySelector<T>(selector);
+      if ('composer' in focus) {
+        (q('[data-testid="thread-composer"]') ?? q('[data-testid="thread-close"]'))?.focus();
+      } else {
+        const id = CSS.escape(focus.opener);
+        (
+          q(`[data-testid="replies-button"][data-root-id="${id}"]`) ??
+          q(`[data-testid="message-list"] [data-testid="message"][data-message-id="${id}"]`)
+        )?.focus();
+      }
+    }
   }
 
   private onLogScroll(): void {
@@ -107,10 +137,13 @@ export class CaasChatWindow extends ChatWindowComposer {
       </div>`;
     }
     const me = this.me;
-    const receipt = receiptFor(this.messages, me, this.readPositions);
+    // Thread replies show in the thread panel, not here.
+    const shown = this.shownMessages;
+    const receipt = receiptFor(shown, me, this.readPositions);
     const byId = new Map(this.messages.map((m) => [m.id, m]));
     const group = this.conversation?.kind === 'group';
     const view = this.messageView(me, group, receipt, byId);
+    const mainPending = this.pending.filter((p) => p.parentId === undefined);
     return html`
       <header part="header">
         <h2 data-testid="conversation-title">${this.conversation ? conversationTitle(this.conversation, me) : '…'}</h2>
@@ -125,30 +158,35 @@ export class CaasChatWindow extends ChatWindowComposer {
             ${this.loaded ? nothing : html`<button type="button" @click=${() => this.load()}>Retry</button>`}
           </div>`
         : nothing}
-      <div
-        part="log"
-        class="log"
-        role="log"
-        aria-label="Messages"
-        aria-busy=${this.loading || this.loadingOlder ? 'true' : 'false'}
-        tabindex="0"
-        data-testid="message-list"
-        @scroll=${this.onLogScroll}
-      >
-        ${this.hasMore
-          ? html`<button type="button" class="older" data-testid="load-older" ?disabled=${this.loadingOlder} @click=${() => this.loadOlder()}>
-              ${this.loadingOlder ? 'Loading…' : 'Load earlier messages'}
-            </button>`
-          : nothing}
-        ${this.loading ? html`<p class="placeholder" role="status">Loading…</p>` : nothing}
-        ${this.loaded && this.messages.length === 0 && this.pending.length === 0
-          ? html`<p class="placeholder" data-testid="no-messages">No messages yet. Say hello!</p>`
-          : nothing}
-        ${this.messages.map((m) => renderMessage(view, m))}
-        ${this.pending.map((p) => renderPending(view, p))}
+      <div class="body ${this.threadId === undefined ? '' : 'with-thread'}">
+        <div class="main">
+          <div
+            part="log"
+            class="log"
+            role="log"
+            aria-label="Messages"
+            aria-busy=${this.loading || this.loadingOlder ? 'true' : 'false'}
+            tabindex="0"
+            data-testid="message-list"
+            @scroll=${this.onLogScroll}
+          >
+            ${this.hasMore
+              ? html`<button type="button" class="older" data-testid="load-older" ?disabled=${this.loadingOlder} @click=${() => this.loadOlder()}>
+                  ${this.loadingOlder ? 'Loading…' : 'Load earlier messages'}
+                </button>`
+              : nothing}
+            ${this.loading ? html`<p class="placeholder" role="status">Loading…</p>` : nothing}
+            ${this.loaded && !this.hasMore && shown.length === 0 && mainPending.length === 0
+              ? html`<p class="placeholder" data-testid="no-messages">No messages yet. Say hello!</p>`
+              : nothing}
+            ${shown.map((m) => renderMessage(view, m))}
+            ${mainPending.map((p) => renderPending(view, p))}
+          </div>
+          <div class="typing" data-testid="typing-indicator" role="status" aria-live="polite">${typingText(this.typingUsers)}</div>
+          ${this.renderComposer()}
+        </div>
+        ${this.renderThread(view)}
       </div>
-      <div class="typing" data-testid="typing-indicator" role="status" aria-live="polite">${typingText(this.typingUsers)}</div>
-      ${this.renderComposer()}
       ${this.dragging ? html`<div class="dropzone" data-testid="drop-zone">Drop files to attach</div>` : nothing}
     `;
   }
@@ -170,6 +208,8 @@ export class CaasChatWindow extends ChatWindowComposer {
       files: this.boundClient?.files,
       scrollToMessage: (id) => this.scrollToMessage(id),
       startReply: (m) => this.startReply(m),
+      openThread: (m) => this.openThread(m),
+      openThreadId: this.threadId,
       startEdit: (m) => this.startEdit(m),
       deleteMessage: (m) => this.deleteMessage(m),
       toggleReaction: (m, kind) => this.toggleReaction(m, kind),

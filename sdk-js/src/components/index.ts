@@ -31,13 +31,16 @@ export {
   TypingThrottle,
   TypingTracker,
   attachmentKind,
+  attachmentsPreview,
   conversationTitle,
   dragHasFiles,
   fitWithin,
   formatBytes,
+  isImage,
   matchesFilter,
   previewText,
   receiptFor,
+  repliesText,
   typingText,
 } from './logic.js';
 export type { InboxUpdate, Receipt } from './logic.js';

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { conversation, entry, message } from '../testing/fake-server.js';
+import type { Attachment } from '../types.js';
 import {
   TypingThrottle,
   TypingTracker,
@@ -13,6 +14,7 @@ import {
   applyReceipt,
   applySettings,
   attachmentKind,
+  attachmentsPreview,
   conversationTitle,
   dragHasFiles,
   entryOf,
@@ -25,6 +27,7 @@ import {
   previewText,
   reactionChips,
   receiptFor,
+  repliesText,
   shortTime,
   sortEntries,
   typingText,
@@ -54,6 +57,42 @@ describe('chat list logic', () => {
     const empty = { ...d, last_message: { ...d.last_message!, text: '' } };
     expect(previewText(empty, 'ann')).toBe('(no text)');
     expect(previewText(empty, 'ann', true)).toBe('Message deleted');
+    expect(previewText({ ...d, last_message: { ...d.last_message!, deleted_at: '2026-11-26T10:06:00Z' } }, 'ann')).toBe('Message deleted');
+  });
+
+  it('previews attachments instead of "(no text)"', () => {
+    const png: Attachment = { id: 'f-1', name: 'photo.png', content_type: 'image/png', size: 2048, width: 640, height: 480 };
+    const jpg: Attachment = { id: 'f-2', name: 'b.jpg', content_type: 'image/jpeg', size: 1000 };
+    const pdf: Attachment = { id: 'f-3', name: 'report.pdf', content_type: 'application/pdf', size: 9000 };
+    const d = entry(conversation('d', 'direct', ['ann', 'bob'], { lastSeq: 2 }), 'ann');
+    const g = entry(conversation('g', 'group', ['ann', 'bob'], { lastSeq: 2 }), 'ann');
+    const last = (e: typeof d, text: string, attachments: Attachment[], sender = 'bob'): typeof d => ({
+      ...e,
+      last_message: { ...e.last_message!, text, attachments, sender_id: sender },
+    });
+    expect(previewText(last(d, '', [png]), 'ann')).toBe('📷 Photo');
+    expect(previewText(last(d, '', [pdf]), 'ann')).toBe('📎 report.pdf');
+    expect(previewText(last(d, '', [pdf], 'ann'), 'ann')).toBe('You: 📎 report.pdf');
+    expect(previewText(last(g, '', [png, jpg]), 'ann')).toBe('bob: 📷 2 photos');
+    expect(previewText(last(g, '', [png, pdf]), 'ann')).toBe('bob: 📎 2 files');
+    // With text, the text follows the icon.
+    expect(previewText(last(d, 'look  at\nthis', [png]), 'ann')).toBe('📷 look at this');
+    expect(previewText(last(d, 'the report', [pdf]), 'ann')).toBe('📎 the report');
+    // A deleted message has lost its attachments.
+    const deleted = { ...last(d, '', [pdf]), last_message: { ...last(d, '', [pdf]).last_message!, deleted_at: '2026-11-26T10:06:00Z' } };
+    expect(previewText(deleted, 'ann')).toBe('Message deleted');
+    // Rows from servers that do not send attachments yet still preview.
+    const old = { ...d, last_message: { id: 'x', seq: 2, sender_id: 'bob', text: '', created_at: '2026-11-26T10:00:00Z' } } as unknown as typeof d;
+    expect(previewText(old, 'ann')).toBe('(no text)');
+
+    expect(attachmentsPreview([])).toBe('');
+    expect(attachmentsPreview([{ ...pdf, name: 'x'.repeat(100) }])).toBe(`📎 ${'x'.repeat(59)}…`);
+    expect(attachmentsPreview([{ ...png, content_type: 'IMAGE/GIF' }])).toBe('📷 Photo');
+  });
+
+  it('counts thread replies', () => {
+    expect(repliesText(1)).toBe('1 reply');
+    expect(repliesText(3)).toBe('3 replies');
   });
 
   it('filters like the server', () => {
@@ -86,7 +125,11 @@ describe('chat list logic', () => {
     let r = applyMessageNew([b, a], fromBob, 'ann', 'all');
     expect(r.unknown).toBe(false);
     expect(ids(r.entries)).toEqual(['a', 'b']);
-    expect(r.entries[0]).toMatchObject({ unread_count: 1, last_read_seq: 1, last_message: { text: 'hi ann', seq: 2 } });
+    expect(r.entries[0]).toMatchObject({ unread_count: 1, last_read_seq: 1, last_message: { text: 'hi ann', seq: 2, deleted_at: null, attachments: [] } });
+    const file = { id: 'f-1', name: 'photo.png', content_type: 'image/png', size: 10 };
+    const withFile = applyMessageNew(r.entries, message('a', 3, 'bob', '', { attachments: [file] }), 'ann', 'all');
+    expect(withFile.entries[0]?.last_message?.attachments).toEqual([file]);
+    expect(previewText(withFile.entries[0]!, 'ann')).toBe('📷 Photo');
     r = applyMessageNew(r.entries, message('a', 3, 'ann', 'back'), 'ann', 'all');
     expect(r.entries[0]).toMatchObject({ unread_count: 0, last_read_seq: 3, last_message: { text: 'back' } });
     expect(applyMessageNew([b], fromBob, 'ann', 'all')).toEqual({ entries: [b], unknown: true });
@@ -117,6 +160,11 @@ describe('chat list logic', () => {
     const edited = applyMessageChanged([a], message('a', 1, 'bob', 'edited', { id: 'a-m1' }));
     expect(edited[0]?.last_message?.text).toBe('edited');
     expect(applyMessageChanged([a], message('a', 0, 'bob', 'x', { id: 'other' }))).toEqual([a]);
+    const file = { id: 'f-1', name: 'a.pdf', content_type: 'application/pdf', size: 10 };
+    const withFile = [{ ...a, last_message: { ...a.last_message!, text: '', attachments: [file] } }];
+    const gone = applyMessageChanged(withFile, message('a', 1, 'bob', '', { id: 'a-m1', deleted_at: '2026-11-26T10:06:00Z' }));
+    expect(gone[0]?.last_message).toMatchObject({ text: '', attachments: [], deleted_at: '2026-11-26T10:06:00Z' });
+    expect(previewText(gone[0]!, 'ann')).toBe('Message deleted');
 
     const g = conversation('g', 'group', ['bob', 'ann'], { name: 'G', at: '2026-11-27T00:00:00Z' });
     const added = addConversation([a], g, 'ann', 'all');

@@ -49,16 +49,53 @@ export function conversationTitle(conversation: Conversation, me: string | undef
 
 /**
  * The last-message preview of a chat-list row: `You: …` for one's own message.
- * A message without text is either deleted or carries only a payload; pass
- * `deleted` when it is known to be deleted.
+ * Attachments show as `📷 Photo` (one image), `📎 report.pdf` (one other file),
+ * `📷 3 photos` or `📎 3 files`, before the text if there is some. A message
+ * without text nor attachments is deleted (`deleted_at`, or pass `deleted`
+ * when it is known to be deleted) or carries only a payload (`(no text)`).
  */
 export function previewText(entry: InboxEntry, me: string | undefined, deleted = false): string {
   const last = entry.last_message;
   if (!last) return 'No messages yet';
-  if (deleted) return 'Message deleted';
-  const text = last.text.trim() === '' ? '(no text)' : oneLine(last.text);
+  if (deleted || (last.deleted_at ?? null) !== null) return 'Message deleted';
+  const attachments = last.attachments ?? [];
+  const body = oneLine(last.text);
+  const text =
+    attachments.length === 0
+      ? body || '(no text)'
+      : body === ''
+        ? attachmentsPreview(attachments)
+        : `${attachmentIcon(attachments)} ${body}`;
   if (last.sender_id === me) return `You: ${text}`;
   return entry.conversation.kind === 'group' ? `${last.sender_id}: ${text}` : text;
+}
+
+/** Whether an attachment is an image (by its content type). */
+export function isImage(attachment: Attachment): boolean {
+  return attachment.content_type.toLowerCase().startsWith('image/');
+}
+
+/**
+ * A short description of a message's attachments for previews: `📷 Photo`
+ * (one image), `📎 report.pdf` (one other file), `📷 3 photos` (only images),
+ * `📎 3 files`; `''` for none.
+ */
+export function attachmentsPreview(attachments: readonly Attachment[]): string {
+  const first = attachments[0];
+  if (!first) return '';
+  const images = attachments.every(isImage);
+  if (attachments.length === 1) return images ? '📷 Photo' : `📎 ${oneLine(first.name, 60)}`;
+  return images ? `📷 ${attachments.length} photos` : `📎 ${attachments.length} files`;
+}
+
+/** 📷 when every attachment is an image, else 📎. */
+function attachmentIcon(attachments: readonly Attachment[]): string {
+  return attachments.every(isImage) ? '📷' : '📎';
+}
+
+/** The label of a thread's reply count: `1 reply`, `3 replies`. */
+export function repliesText(count: number): string {
+  return count === 1 ? '1 reply' : `${count} replies`;
 }
 
 /** `text` on one line, cut to `max` characters with an ellipsis. */
@@ -167,6 +204,8 @@ export function applyMessageNew(
           sender_id: message.sender_id,
           text: message.text,
           created_at: message.created_at,
+          deleted_at: message.deleted_at,
+          attachments: message.attachments ?? [],
         }
       : old.last_message,
   };
@@ -214,13 +253,24 @@ export function applySettings(
   return { entries: place(entries, i, updated, filter, keep), unknown: false };
 }
 
-/** Applies an edit or deletion of a message: the preview follows when it is the newest one. */
+/**
+ * Applies an edit or deletion of a message: the preview follows when it is the
+ * newest one (a deleted message loses its text and attachments).
+ */
 export function applyMessageChanged(entries: InboxEntry[], message: Message): InboxEntry[] {
   const i = entries.findIndex((e) => e.conversation.id === message.conversation_id);
   const old = entries[i];
   if (!old || old.last_message?.id !== message.id) return entries;
   const next = [...entries];
-  next[i] = { ...old, last_message: { ...old.last_message, text: message.text } };
+  next[i] = {
+    ...old,
+    last_message: {
+      ...old.last_message,
+      text: message.text,
+      deleted_at: message.deleted_at,
+      attachments: message.attachments ?? [],
+    },
+  };
   return next;
 }
 
@@ -330,7 +380,7 @@ export interface Receipt {
  * others has read it, from their read positions (`last_read_seq` by user).
  */
 export function receiptFor(
-  messages: Message[],
+  messages: readonly Message[],
   me: string | undefined,
   readPositions: ReadonlyMap<string, number>,
 ): Receipt | undefined {

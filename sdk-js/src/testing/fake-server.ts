@@ -178,7 +178,7 @@ export function entry(conv: Conversation, me: string, extra: Partial<InboxEntry>
     last_read_seq: lastRead,
     last_message:
       conv.last_seq > 0
-        ? { id: `${conv.id}-m${conv.last_seq}`, seq: conv.last_seq, sender_id: conv.members[1]?.user_id ?? me, text: `last of ${conv.id}`, created_at: conv.last_message_at ?? conv.created_at }
+        ? { id: `${conv.id}-m${conv.last_seq}`, seq: conv.last_seq, sender_id: conv.members[1]?.user_id ?? me, text: `last of ${conv.id}`, created_at: conv.last_message_at ?? conv.created_at, deleted_at: null, attachments: [] }
         : null,
     muted_until: null,
     archived: false,
