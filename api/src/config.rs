@@ -58,6 +58,18 @@ pub struct ServeArgs {
     /// IP the SFU advertises in ICE candidates [default: the UDP address's IP]
     #[arg(long, env = "CAAS_RTC_PUBLIC_IP")]
     pub rtc_public_ip: Option<std::net::IpAddr>,
+    /// SFU worker threads, each owning whole rooms [default: one per core]
+    #[arg(long, env = "CAAS_RTC_WORKERS")]
+    pub rtc_workers: Option<usize>,
+    /// Comma-separated STUN URLs handed to clients (e.g. `stun:stun.example.com:3478`).
+    #[arg(long, env = "CAAS_STUN_URLS", value_delimiter = ',')]
+    pub stun_urls: Vec<String>,
+    /// Comma-separated TURN URLs handed to clients with time-limited credentials.
+    #[arg(long, env = "CAAS_TURN_URLS", value_delimiter = ',')]
+    pub turn_urls: Vec<String>,
+    /// The TURN server's shared secret (coturn `static-auth-secret`).
+    #[arg(long, env = "CAAS_TURN_SECRET", hide_env_values = true)]
+    pub turn_secret: Option<String>,
     /// Log format.
     #[arg(long, env = "CAAS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

@@ -3,6 +3,7 @@
 //! The `caas` binary (`src/main.rs`) serves it and manages apps from the command line.
 
 pub mod auth;
+pub mod calls;
 pub mod chat;
 pub mod config;
 pub mod demo;

@@ -39,6 +39,9 @@ pub enum BootError {
     /// The blob store could not be opened.
     #[error(transparent)]
     Blobs(#[from] caas_storage::blobs::BlobError),
+    /// The SFU could not start.
+    #[error(transparent)]
+    Sfu(#[from] caas_sfu::driver::StartError),
     /// Dev mode could not set up its demo app.
     #[error("cannot set up the demo app: {0}")]
     Demo(String),
@@ -95,6 +98,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(admin_chat::create_conversation))
         .routes(routes!(admin_chat::send_message))
         .routes(routes!(crate::ws::ws))
+        .routes(routes!(crate::calls::ice_servers))
+        .routes(routes!(crate::calls::usage))
         .routes(routes!(conversations::create, conversations::list))
         .routes(routes!(conversations::read))
         .routes(routes!(conversations::settings))
@@ -166,6 +171,11 @@ impl Server {
         };
         let blobs = caas_storage::blobs::open(config.blob_url.as_deref(), &config.db.data_dir)?;
         let directory = Arc::new(Directory::load(&store).await?);
+        let (departures_tx, departures) = tokio::sync::mpsc::unbounded_channel();
+        let workers =
+            config.rtc_workers.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+        let sfu = caas_sfu::driver::SfuHandle::start(config.rtc_udp_addr, config.rtc_public_ip, workers, departures_tx)
+            .await?;
         let openapi_json = serde_json::to_string(&openapi()).unwrap_or_else(|_| "{}".to_owned());
         let state = AppState::new(
             config,
@@ -178,9 +188,11 @@ impl Server {
             presence,
             demo_app,
             blobs,
+            sfu,
         );
         let mut background =
             vec![directory.spawn_refresher(store, Duration::from_secs(config.directory_refresh_secs.max(1)))];
+        background.push(tokio::spawn(crate::calls::meter(state.clone(), departures)));
         let refresher = state.clone();
         background.push(tokio::spawn(async move {
             let mut tick = tokio::time::interval(crate::presence::REFRESH_EVERY);

@@ -46,6 +46,10 @@ pub struct Inner {
     pub sessions: crate::ws::Sessions,
     /// The demo app, in dev mode only.
     pub demo_app: Option<caas_storage::AppId>,
+    /// The media server.
+    pub sfu: caas_sfu::driver::SfuHandle,
+    /// STUN/TURN servers for clients.
+    pub ice: crate::calls::IceConfig,
 }
 
 impl AppState {
@@ -61,6 +65,7 @@ impl AppState {
         presence: crate::presence::Presence,
         demo_app: Option<caas_storage::AppId>,
         blobs: std::sync::Arc<dyn object_store::ObjectStore>,
+        sfu: caas_sfu::driver::SfuHandle,
     ) -> Self {
         let hub = caas_signaling::driver::HubHandle::spawn(&bus, crate::live::StoreSource(store.clone()));
         AppState(Arc::new(Inner {
@@ -79,6 +84,12 @@ impl AppState {
             sessions: crate::ws::Sessions::default(),
             blobs,
             max_file_bytes: config.max_file_bytes,
+            sfu,
+            ice: crate::calls::IceConfig {
+                stun_urls: config.stun_urls.clone(),
+                turn_urls: config.turn_urls.clone(),
+                turn_secret: config.turn_secret.clone(),
+            },
         }))
     }
 }

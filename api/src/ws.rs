@@ -164,7 +164,8 @@ async fn session(state: AppState, user: EndUser, cursor: Option<i64>, socket: We
     if let Some(status) = state.presence.connect(user.app_id, &user.user_id).await {
         announce_presence(&state, &user, status).await;
     }
-    let mut conn_state = ConnState { typing: Typing::new(TYPING_EVERY, TYPING_TTL) };
+    let mut conn_state =
+        ConnState { typing: Typing::new(TYPING_EVERY, TYPING_TTL), calls: crate::calls::CallConn::default() };
     let (_counted, mut stopping) = state.sessions.enter();
     let outcome = async {
         let me = state.store.app(user.app_id).get_user(&user.user_id).await.map_err(|e| e.to_string())?;
@@ -234,6 +235,11 @@ async fn session(state: AppState, user: EndUser, cursor: Option<i64>, socket: We
                         return Ok(());
                     }
                 },
+                Some((room, signal)) = conn_state.calls.rx.recv() => {
+                    if let Some(frame) = conn_state.calls.frame(room, signal) {
+                        sink.send(Message::Text(frame.into())).await.map_err(|e| e.to_string())?;
+                    }
+                }
                 _ = stopping.changed() => {
                     let _ = sink.send(close(1001, "server shutting down: reconnect with your last cursor")).await;
                     return Ok(());
@@ -255,6 +261,7 @@ async fn session(state: AppState, user: EndUser, cursor: Option<i64>, socket: We
         }
     }
     .await;
+    conn_state.calls.leave_all(&state.sfu);
     for conv in conn_state.typing.drain() {
         typing_changed(&state, &user, conv, false).await;
     }
@@ -289,6 +296,7 @@ fn input<T: DeserializeOwned>(data: Value) -> Result<T, ApiError> {
 /// Per-connection state the ops use.
 struct ConnState {
     typing: Typing<ConversationId>,
+    calls: crate::calls::CallConn,
 }
 
 /// Broadcast a typing start at most this often per conversation.
@@ -313,6 +321,9 @@ async fn dispatch(
     op: &str,
     data: Value,
 ) -> Result<Value, ApiError> {
+    if op.starts_with("call.") {
+        return conn.calls.dispatch(state, user, op, data).await;
+    }
     match op {
         "typing.start" | "typing.stop" => {
             let r: chat::ConversationRef = input(data)?;

@@ -10,6 +10,7 @@ fn serves_and_stops_on_sigterm() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_caas"))
         .arg("serve")
         .env("CAAS_HTTP_ADDR", "127.0.0.1:0")
+        .env("CAAS_RTC_UDP_ADDR", "127.0.0.1:0")
         .env("CAAS_DATA_DIR", dir.path())
         .env_remove("CAAS_DATABASE_URL")
         .env("CAAS_LOG_FORMAT", "json")

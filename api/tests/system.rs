@@ -62,12 +62,14 @@ async fn scenario(backend: Backend) {
         ("/v1/users/{user_id}/{action}", &["post"]),
         ("/v1/conversations/{id}", &["get"]),
         ("/v1/conversations/{id}/messages", &["get", "post"]),
+        ("/v1/calls/ice-servers", &["get"]),
+        ("/v1/admin/usage/calls", &["get"]),
     ] {
         for m in methods {
             assert!(paths.get(path).and_then(|p| p.get(*m)).is_some(), "OpenAPI lacks {m} {path}");
         }
     }
-    assert_eq!(paths.len(), 31, "every route is documented, and only those: {:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(paths.len(), 33, "every route is documented, and only those: {:?}", paths.keys().collect::<Vec<_>>());
     h.stop().await;
 }
 

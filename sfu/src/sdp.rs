@@ -2,7 +2,7 @@
 //! client wants to publish before handing the offer to str0m.
 
 /// Largest SDP accepted, in bytes.
-pub const MAX_SDP_BYTES: usize = 64 * 1024;
+pub const MAX_SDP_BYTES: usize = 60_000;
 
 /// One `m=` section.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,6 +11,7 @@
 
 mod apps;
 pub mod blobs;
+mod calls;
 mod chat;
 mod error;
 mod files;
@@ -27,6 +28,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 pub use apps::{App, AppSettings, NewApp};
+pub use calls::CallUsageDay;
 pub use chat::{
     Conversation, ConversationKind, ConversationSettings, Event, HistoryPage, InboxEntry, InboxFilter, InboxPage,
     LastMessage, Member, MemberChange, Members, Message, MessageChange, NewConversation, NewMessage, Reactions, Role,

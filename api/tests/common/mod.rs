@@ -9,6 +9,8 @@ use caas_api::config::ServeArgs;
 use caas_api::state::AppState;
 use caas_api::{Server, ops};
 use caas_storage::{AppId, Store};
+
+pub mod rtc;
 use serde_json::Value;
 
 /// Which database a test runs against.
@@ -109,6 +111,8 @@ pub struct TestApp {
 pub fn test_config(db: &TestDb) -> ServeArgs {
     let mut c = ServeArgs::defaults();
     c.http_addr = "127.0.0.1:0".parse().expect("addr");
+    c.rtc_udp_addr = "127.0.0.1:0".parse().expect("addr");
+    c.rtc_workers = Some(2);
     c.db.data_dir = db.dir.path().to_path_buf();
     c.db.database_url = Some(db.url.clone());
     c.rate_limit_app = 0.0;
@@ -353,6 +357,27 @@ impl WsClient {
         }
     }
 
+    /// A push with this event name if one arrives within `wait` (kept pushes first).
+    pub async fn try_event(&mut self, name: &str, wait: std::time::Duration) -> Option<Value> {
+        use futures_util::StreamExt;
+        if let Some(pos) = self.events.iter().position(|e| e["event"] == name) {
+            return self.events.remove(pos);
+        }
+        let deadline = tokio::time::Instant::now() + wait;
+        while let Ok(Some(Ok(msg))) = tokio::time::timeout_at(deadline, self.stream.next()).await {
+            if let tokio_tungstenite::tungstenite::Message::Text(t) = msg {
+                let f: Value = serde_json::from_str(&t).expect("JSON frame");
+                if f["event"] == name {
+                    return Some(f);
+                }
+                if f.get("event").is_some() {
+                    self.events.push_back(f);
+                }
+            }
+        }
+        None
+    }
+
     /// Closes the connection.
     pub async fn close(mut self) {
         let _ = self.stream.close(None).await;
@@ -372,6 +397,7 @@ impl CaasProcess {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_caas"));
         cmd.arg("serve")
             .env("CAAS_HTTP_ADDR", "127.0.0.1:0")
+            .env("CAAS_RTC_UDP_ADDR", "127.0.0.1:0")
             .env("CAAS_LOG_FORMAT", "json")
             .env("CAAS_LOG", "info")
             .stderr(std::process::Stdio::piped());
