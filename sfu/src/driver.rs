@@ -47,7 +47,7 @@ pub struct Departure {
     pub user: String,
     /// Time in the call.
     pub usage: Usage,
-    /// `left`, `ice_timeout` or `failed`.
+    /// `left`, `ice_timeout` or `disconnected`.
     pub reason: &'static str,
 }
 

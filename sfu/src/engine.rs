@@ -13,14 +13,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use str0m::bwe::BweKind;
-use str0m::change::{SdpAnswer, SdpOffer};
-use str0m::media::{Direction, KeyframeRequestKind, MediaData, MediaKind, Mid, Rid};
+use str0m::media::{MediaKind, Rid};
 use str0m::net::{Protocol, Receive};
 use str0m::{Candidate, Event, IceConnectionState, IceCreds, Input, Output, Rtc};
 
-use crate::layers::{LayerSwitch, target_layer};
+use crate::layers::LayerSwitch;
 use crate::peer::{OutState, Peer, TrackIn, TrackOut};
-use crate::sdp;
 use crate::speakers::SpeakerDetector;
 use crate::types::{ParticipantId, ParticipantInfo, Permissions, RoomKey, SfuError, Source, TrackId, Usage};
 
@@ -84,34 +82,38 @@ pub enum SfuOutput {
         user: String,
         /// Time spent.
         usage: Usage,
-        /// Why: `left`, `ice_timeout`, `failed`.
+        /// Why: `left`, `ice_timeout` (never connected, or went silent) or
+        /// `disconnected` (the connection failed after it was up).
         reason: &'static str,
     },
 }
 
-struct Room {
-    participants: Vec<ParticipantId>,
-    speakers: SpeakerDetector<ParticipantId>,
+pub(crate) struct Room {
+    pub(crate) participants: Vec<ParticipantId>,
+    pub(crate) speakers: SpeakerDetector<ParticipantId>,
 }
+
+/// Unconfirmed source addresses remembered per peer.
+const MAX_ADDRS_PER_PEER: usize = 4;
 
 /// Housekeeping period: reaping, bitrate measurement, speakers, renegotiation.
 const TICK: Duration = Duration::from_millis(100);
 
 /// The SFU engine for a set of rooms.
 pub struct Sfu {
-    config: SfuConfig,
-    rooms: HashMap<RoomKey, Room>,
-    peers: HashMap<ParticipantId, Peer>,
-    by_ufrag: HashMap<String, ParticipantId>,
-    by_addr: HashMap<SocketAddr, ParticipantId>,
-    out: VecDeque<SfuOutput>,
-    dirty: Vec<ParticipantId>,
-    next_offer: u64,
-    next_tick: Option<Instant>,
+    pub(crate) config: SfuConfig,
+    pub(crate) rooms: HashMap<RoomKey, Room>,
+    pub(crate) peers: HashMap<ParticipantId, Peer>,
+    pub(crate) by_ufrag: HashMap<String, ParticipantId>,
+    pub(crate) by_addr: HashMap<SocketAddr, ParticipantId>,
+    pub(crate) out: VecDeque<SfuOutput>,
+    pub(crate) dirty: Vec<ParticipantId>,
+    pub(crate) next_offer: u64,
+    pub(crate) next_tick: Option<Instant>,
 }
 
 /// Simulcast rids sorted lowest layer first when they use the usual names.
-fn order_rids(mut rids: Vec<Rid>) -> Vec<Rid> {
+pub(crate) fn order_rids(mut rids: Vec<Rid>) -> Vec<Rid> {
     let rank = |r: &Rid| match &**r {
         "q" | "l" | "low" | "0" => Some(0),
         "h" | "m" | "mid" | "1" => Some(1),
@@ -196,7 +198,7 @@ impl Sfu {
             perms,
             rtc,
             ufrag: creds.ufrag.clone(),
-            addr: None,
+            addrs: Vec::new(),
             negotiated: false,
             pending: None,
             sources: HashMap::new(),
@@ -204,6 +206,7 @@ impl Sfu {
             next_track: 0,
             tracks_out: HashMap::new(),
             bwe_bps: None,
+            channel: None,
             timeout: now,
             joined_at: now,
             connected: false,
@@ -241,113 +244,6 @@ impl Sfu {
         self.by_ufrag.insert(peer.ufrag.clone(), p);
         self.peers.insert(p, peer);
         Ok(others)
-    }
-
-    /// Applies the client's offer; returns the server's answer.
-    pub fn offer(
-        &mut self,
-        now: Instant,
-        p: ParticipantId,
-        offer_sdp: &str,
-        sources: HashMap<String, Source>,
-    ) -> Result<String, SfuError> {
-        if offer_sdp.len() > sdp::MAX_SDP_BYTES {
-            return Err(SfuError::InvalidSdp(format!("longer than {} bytes", sdp::MAX_SDP_BYTES)));
-        }
-        let peer = self.peers.get_mut(&p).ok_or(SfuError::NotJoined)?;
-        // Check what is published against the grants before touching the connection.
-        let mut resolved = HashMap::new();
-        for section in sdp::sections(offer_sdp) {
-            if !section.sends || section.rejected || section.kind == "application" {
-                continue;
-            }
-            let mid = section.mid.clone().unwrap_or_default();
-            let source = match sources.get(&mid) {
-                Some(s) => *s,
-                None if section.kind == "audio" => Source::Microphone,
-                None => Source::Camera,
-            };
-            if source.is_audio() != (section.kind == "audio") {
-                return Err(SfuError::InvalidSdp(format!(
-                    "mid {mid}: a {} section cannot carry {source:?}",
-                    section.kind
-                )));
-            }
-            // A sending section the client already had stays allowed only if it still may publish.
-            if !peer.perms.may_publish(source) {
-                return Err(SfuError::Forbidden(format!("you may not publish {}", source_name(source))));
-            }
-            resolved.insert(mid, source);
-        }
-        let offer = SdpOffer::from_sdp_string(offer_sdp).map_err(|e| SfuError::InvalidSdp(e.to_string()))?;
-        // A client offer wins over a pending server offer (glare): it is redone later.
-        if peer.pending.take().is_some() {
-            for t in peer.tracks_out.values_mut() {
-                t.state = match t.state {
-                    OutState::Negotiating(_) => OutState::ToOpen,
-                    OutState::NegotiatingStop(m) => OutState::ToStop(m),
-                    s => s,
-                };
-            }
-        }
-        peer.sources = resolved;
-        let answer = peer.rtc.sdp_api().accept_offer(offer).map_err(|e| SfuError::InvalidSdp(e.to_string()))?;
-        peer.negotiated = true;
-        self.dirty.push(p);
-        self.process(now);
-        Ok(answer.to_sdp_string())
-    }
-
-    /// Applies the client's answer to server offer `offer_id`.
-    pub fn answer(&mut self, now: Instant, p: ParticipantId, offer_id: &str, answer_sdp: &str) -> Result<(), SfuError> {
-        let peer = self.peers.get_mut(&p).ok_or(SfuError::NotJoined)?;
-        if peer.pending.as_ref().is_none_or(|(id, _)| id != offer_id) {
-            return Err(SfuError::StaleOffer);
-        }
-        let answer = SdpAnswer::from_sdp_string(answer_sdp).map_err(|e| SfuError::InvalidSdp(e.to_string()))?;
-        let Some((_, pending)) = peer.pending.take() else {
-            return Err(SfuError::StaleOffer);
-        };
-        if let Err(e) = peer.rtc.sdp_api().accept_answer(pending, answer) {
-            // The offer is gone either way; put its tracks back to be offered again.
-            for t in peer.tracks_out.values_mut() {
-                t.state = match t.state {
-                    OutState::Negotiating(_) => OutState::ToOpen,
-                    OutState::NegotiatingStop(m) => OutState::ToStop(m),
-                    s => s,
-                };
-            }
-            return Err(SfuError::InvalidSdp(e.to_string()));
-        }
-        let mut opened = Vec::new();
-        peer.tracks_out.retain(|id, t| match t.state {
-            OutState::Negotiating(m) => {
-                t.state = OutState::Open(m);
-                opened.push(*id);
-                true
-            }
-            OutState::NegotiatingStop(_) => false,
-            _ => true,
-        });
-        // New subscribers need a keyframe to start.
-        for id in opened {
-            self.request_keyframe_for(now, p, id);
-        }
-        self.dirty.push(p);
-        self.process(now);
-        Ok(())
-    }
-
-    /// Adds a trickled remote candidate (`candidate:…`, with or without `a=`).
-    pub fn candidate(&mut self, p: ParticipantId, candidate: &str) -> Result<(), SfuError> {
-        let peer = self.peers.get_mut(&p).ok_or(SfuError::NotJoined)?;
-        let c = candidate.trim().trim_start_matches("a=");
-        if c.is_empty() {
-            return Ok(());
-        }
-        let parsed = Candidate::from_sdp_string(c).map_err(|e| SfuError::InvalidCandidate(e.to_string()))?;
-        peer.rtc.add_remote_candidate(parsed);
-        Ok(())
     }
 
     /// Mutes or unmutes one of `p`'s own tracks.
@@ -426,13 +322,12 @@ impl Sfu {
             return;
         }
         if let Err(e) = peer.rtc.handle_input(input) {
-            tracing::debug!(participant = %p, error = %e, "peer input failed");
-            peer.rtc.disconnect();
+            // A bad datagram (corrupt, forged from the peer's address) is
+            // dropped; it never ends the peer's call.
+            tracing::debug!(participant = %p, error = %e, "datagram refused");
+            return;
         }
         peer.last_heard = now;
-        if peer.addr != Some(source) && peer.connected {
-            peer.addr = Some(source);
-        }
         self.dirty.push(p);
         self.process(now);
     }
@@ -449,14 +344,24 @@ impl Sfu {
         let msg = str0m::ice::StunMessage::parse(data).ok()?;
         let (local, _remote) = msg.split_username()?;
         let p = *self.by_ufrag.get(local)?;
-        self.by_addr.insert(source, p);
-        if let Some(peer) = self.peers.get_mut(&p) {
-            if let Some(old) = peer.addr.replace(source) {
-                if old != source {
-                    self.by_addr.remove(&old);
-                }
+        // Learn the address as tentative, without forgetting the others: a
+        // forged request (str0m rejects it, failing integrity) must not unroute
+        // the real one. An address becomes confirmed when str0m sends to it
+        // (it answers only checks that pass); only tentative ones are evicted.
+        let peer = self.peers.get_mut(&p)?;
+        if peer.addrs.iter().filter(|(_, confirmed)| !confirmed).count() >= MAX_ADDRS_PER_PEER {
+            if let Some(i) = peer.addrs.iter().position(|(_, confirmed)| !confirmed) {
+                let (old, _) = peer.addrs.remove(i);
+                self.by_addr.remove(&old);
             }
         }
+        if peer.addrs.len() >= 4 * MAX_ADDRS_PER_PEER {
+            // Many confirmed moves (a roaming client): forget the oldest.
+            let (old, _) = peer.addrs.remove(0);
+            self.by_addr.remove(&old);
+        }
+        peer.addrs.push((source, false));
+        self.by_addr.insert(source, p);
         Some(p)
     }
 
@@ -485,11 +390,17 @@ impl Sfu {
         }
     }
 
-    fn room_members(&self, room: &RoomKey) -> Vec<ParticipantId> {
+    pub(crate) fn room_members(&self, room: &RoomKey) -> Vec<ParticipantId> {
         self.rooms.get(room).map(|r| r.participants.clone()).unwrap_or_default()
     }
 
-    fn broadcast(&mut self, room: &RoomKey, except: Option<ParticipantId>, event: &'static str, data: Value) {
+    pub(crate) fn broadcast(
+        &mut self,
+        room: &RoomKey,
+        except: Option<ParticipantId>,
+        event: &'static str,
+        data: Value,
+    ) {
         for p in self.room_members(room) {
             if Some(p) != except {
                 self.out.push_back(SfuOutput::Signal { to: p, event, data: data.clone() });
@@ -504,7 +415,7 @@ impl Sfu {
             .values()
             .filter_map(|p| {
                 if !p.rtc.is_alive() {
-                    Some((p.id, "failed"))
+                    Some((p.id, if p.connected { "disconnected" } else { "ice_timeout" }))
                 } else if !p.connected && now.saturating_duration_since(p.joined_at) > self.config.connect_timeout {
                     Some((p.id, "ice_timeout"))
                 } else if p.connected && now.saturating_duration_since(p.last_heard) > self.config.idle_timeout {
@@ -567,71 +478,17 @@ impl Sfu {
         }
     }
 
-    fn renegotiate(&mut self, p: ParticipantId) {
-        let offer_id = format!("o-{}", self.next_offer);
-        self.next_offer += 1;
-        let Some(peer) = self.peers.get_mut(&p) else {
-            return;
-        };
-        let mut change = peer.rtc.sdp_api();
-        let mut planned = Vec::new();
-        for (id, t) in &peer.tracks_out {
-            match t.state {
-                OutState::ToOpen => {
-                    let mid = change.add_media(
-                        t.kind,
-                        Direction::SendOnly,
-                        Some(id.participant.to_string()),
-                        Some(id.to_string()),
-                        None,
-                    );
-                    planned.push((*id, OutState::Negotiating(mid)));
-                }
-                OutState::ToStop(mid) => {
-                    change.stop_media(mid);
-                    planned.push((*id, OutState::NegotiatingStop(mid)));
-                }
-                _ => {}
-            }
-        }
-        let Some((offer, pending)) = change.apply() else {
-            return;
-        };
-        for (id, state) in planned {
-            if let Some(t) = peer.tracks_out.get_mut(&id) {
-                t.state = state;
-            }
-        }
-        peer.pending = Some((offer_id.clone(), pending));
-        let tracks: serde_json::Map<String, Value> = peer
-            .tracks_out
-            .iter()
-            .filter_map(|(id, t)| match t.state {
-                OutState::Negotiating(m) | OutState::Open(m) => Some((
-                    m.to_string(),
-                    json!({"participant_id": id.participant.to_string(), "track_id": id.to_string()}),
-                )),
-                _ => None,
-            })
-            .collect();
-        let data = json!({
-            "room_id": peer.room.room, "offer_id": offer_id, "sdp": offer.to_sdp_string(), "tracks": tracks,
-        });
-        self.out.push_back(SfuOutput::Signal { to: p, event: "call.offer", data });
-    }
-
-    fn remove(&mut self, now: Instant, p: ParticipantId, reason: &'static str) {
+    pub(crate) fn remove(&mut self, now: Instant, p: ParticipantId, reason: &'static str) {
         let Some(mut peer) = self.peers.remove(&p) else {
             return;
         };
         peer.rtc.disconnect();
         self.by_ufrag.remove(&peer.ufrag);
-        if let Some(addr) = peer.addr {
-            if self.by_addr.get(&addr) == Some(&p) {
-                self.by_addr.remove(&addr);
+        for (addr, _) in &peer.addrs {
+            if self.by_addr.get(addr) == Some(&p) {
+                self.by_addr.remove(addr);
             }
         }
-        self.by_addr.retain(|_, v| *v != p);
         peer.account(now);
         let room_key = peer.room.clone();
         let empty = match self.rooms.get_mut(&room_key) {
@@ -681,7 +538,7 @@ impl Sfu {
     }
 
     /// Polls every dirty peer until it has nothing more to say, handling what it says.
-    fn process(&mut self, now: Instant) {
+    pub(crate) fn process(&mut self, now: Instant) {
         let mut guard = 0;
         while let Some(p) = self.dirty.pop() {
             guard += 1;
@@ -710,11 +567,16 @@ impl Sfu {
                             peer.timeout = t;
                             break;
                         }
-                        Ok(Output::Transmit(t)) => self.out.push_back(SfuOutput::Transmit {
-                            from: t.source,
-                            to: t.destination,
-                            data: t.contents.to_vec(),
-                        }),
+                        Ok(Output::Transmit(t)) => {
+                            if let Some(a) = peer.addrs.iter_mut().find(|(a, _)| *a == t.destination) {
+                                a.1 = true;
+                            }
+                            self.out.push_back(SfuOutput::Transmit {
+                                from: t.source,
+                                to: t.destination,
+                                data: t.contents.to_vec(),
+                            })
+                        }
                         Ok(Output::Event(e)) => events.push(e),
                         Err(e) => {
                             tracing::debug!(participant = %p, error = %e, "peer failed");
@@ -762,207 +624,52 @@ impl Sfu {
                 }
                 self.retarget(now, p);
             }
+            Event::ChannelOpen(id, _label) => {
+                if let Some(peer) = self.peers.get_mut(&p) {
+                    peer.channel.get_or_insert(id);
+                }
+            }
+            Event::ChannelData(d) => self.relay(p, d),
             _ => {}
         }
     }
 
-    fn on_published(&mut self, p: ParticipantId, mid: Mid, kind: MediaKind, layers: Vec<str0m::media::SimulcastLayer>) {
-        let Some(peer) = self.peers.get_mut(&p) else {
+    /// Relays a data-channel message to everyone else in the room: text wrapped
+    /// as `{"participant_id": …, "data": "<text>"}`, binary unchanged.
+    fn relay(&mut self, p: ParticipantId, d: str0m::channel::ChannelData) {
+        const MAX_MESSAGE: usize = 64 * 1024;
+        let Some(room) = self.peers.get(&p).map(|peer| peer.room.clone()) else {
             return;
         };
-        if peer.tracks_in.contains_key(&mid) {
+        if d.data.len() > MAX_MESSAGE {
             return;
         }
-        let source = peer.sources.get(&mid.to_string()).copied().unwrap_or(if kind == MediaKind::Audio {
-            Source::Microphone
+        let payload = if d.binary {
+            d.data
         } else {
-            Source::Camera
-        });
-        let id = TrackId { participant: p, n: peer.next_track };
-        peer.next_track += 1;
-        let now = peer.last_heard;
-        let track = TrackIn {
-            id,
-            mid,
-            kind,
-            source,
-            muted: false,
-            rids: order_rids(layers.into_iter().map(|l| l.rid).collect()),
-            layer_bytes: [0; 3],
-            layer_bps: [0; 3],
-            rate_since: now,
-            last_keyframe_request: [None; 3],
+            let text = String::from_utf8_lossy(&d.data);
+            json!({"participant_id": p.to_string(), "data": text}).to_string().into_bytes()
         };
-        let info = track.info();
-        peer.tracks_in.insert(mid, track);
-        let room = peer.room.clone();
         for other in self.room_members(&room) {
             if other == p {
                 continue;
             }
-            if let Some(op) = self.peers.get_mut(&other) {
-                if op.perms.can_subscribe {
-                    op.tracks_out.insert(id, new_out(kind));
-                }
-            }
-        }
-        self.broadcast(
-            &room,
-            Some(p),
-            "call.track_published",
-            json!({
-                "room_id": room.room, "participant_id": p.to_string(), "track": info,
-            }),
-        );
-    }
-
-    fn forward(&mut self, now: Instant, p: ParticipantId, data: MediaData) {
-        let Some(peer) = self.peers.get_mut(&p) else {
-            return;
-        };
-        peer.last_heard = now;
-        let room = peer.room.clone();
-        let Some(track) = peer.tracks_in.get_mut(&data.mid) else {
-            return;
-        };
-        let Some(layer) = track.layer_of(data.rid) else {
-            return;
-        };
-        track.layer_bytes[layer.min(2)] += data.data.len() as u64;
-        if track.muted {
-            return;
-        }
-        let (id, kind) = (track.id, track.kind);
-        let keyframe = data.is_keyframe();
-        if kind == MediaKind::Audio {
-            if let (Some(level), Some(r)) = (data.ext_vals.audio_level, self.rooms.get_mut(&room)) {
-                r.speakers.record(now, p, level);
-            }
-        }
-        if !data.contiguous && kind == MediaKind::Video {
-            // A gap the publisher's retransmissions did not fill: ask for a fresh start.
-            let rid = data.rid;
-            if let Some(track) = self.peers.get_mut(&p).and_then(|peer| peer.tracks_in.get_mut(&data.mid)) {
-                if track.keyframe_allowed(layer, now) {
-                    if let Some(mut w) = self.peers.get_mut(&p).and_then(|peer| peer.rtc.writer(data.mid)) {
-                        let _ = w.request_keyframe(rid, KeyframeRequestKind::Pli);
-                    }
-                }
-            }
-        }
-        let clock = data.time.frequency();
-        for s in self.room_members(&room) {
-            if s == p {
-                continue;
-            }
-            let Some(sp) = self.peers.get_mut(&s) else {
+            let Some(op) = self.peers.get_mut(&other) else {
                 continue;
             };
-            let Some(out) = sp.tracks_out.get_mut(&id) else {
+            let Some(id) = op.channel else {
                 continue;
             };
-            let OutState::Open(mid) = out.state else {
-                continue;
-            };
-            if !out.enabled {
-                continue;
+            if let Some(mut ch) = op.rtc.channel(id) {
+                // A full channel buffer drops the message for that receiver only.
+                let _ = ch.write(d.binary, &payload);
+                self.dirty.push(other);
             }
-            let mut switched = false;
-            if kind == MediaKind::Video {
-                let d = out.layers.on_frame(layer, keyframe);
-                if !d.forward {
-                    continue;
-                }
-                switched = d.switched;
-            }
-            let incoming = data.time.numer();
-            if switched {
-                // Continue the subscriber's timeline one frame (at 30 fps) after the last written.
-                out.time_offset = match out.last_time {
-                    Some(last) => last.wrapping_add(u64::from(clock.get()) / 30).wrapping_sub(incoming),
-                    None => 0,
-                };
-            }
-            let time = incoming.wrapping_add(out.time_offset);
-            out.last_time = Some(time);
-            let Some(writer) = sp.rtc.writer(mid) else {
-                continue;
-            };
-            let Some(pt) = writer.match_params(data.params) else {
-                continue;
-            };
-            let media_time = str0m::media::MediaTime::new(time, clock);
-            if let Err(e) = writer.write(pt, data.network_time, media_time, data.data.clone()) {
-                tracing::debug!(participant = %s, error = %e, "forwarding failed");
-                continue;
-            }
-            self.dirty.push(s);
-        }
-    }
-
-    /// Asks the publisher of `track` for a keyframe of the layer `subscriber` waits for.
-    fn request_keyframe_for(&mut self, now: Instant, subscriber: ParticipantId, track: TrackId) {
-        let layer = self
-            .peers
-            .get(&subscriber)
-            .and_then(|sp| sp.tracks_out.get(&track))
-            .map(|o| o.layers.target())
-            .unwrap_or(0);
-        let Some(publisher) = self.peers.get_mut(&track.participant) else {
-            return;
-        };
-        let Some(t) = publisher.tracks_in.values_mut().find(|t| t.id == track) else {
-            return;
-        };
-        if t.kind != MediaKind::Video || !t.keyframe_allowed(layer, now) {
-            return;
-        }
-        let rid = t.rids.get(layer).copied();
-        let mid = t.mid;
-        if let Some(mut w) = publisher.rtc.writer(mid) {
-            let _ = w.request_keyframe(rid, KeyframeRequestKind::Pli);
-        }
-        self.dirty.push(track.participant);
-    }
-
-    /// Recomputes the target layers of `p`'s video subscriptions.
-    fn retarget(&mut self, now: Instant, p: ParticipantId) {
-        let Some(peer) = self.peers.get(&p) else {
-            return;
-        };
-        let videos = peer.tracks_out.values().filter(|t| t.kind == MediaKind::Video && t.enabled).count().max(1);
-        let budget = peer.bwe_bps.map(|b| b * 9 / 10 / videos as u64);
-        let plans: Vec<(TrackId, usize)> = peer
-            .tracks_out
-            .iter()
-            .filter(|(_, t)| t.kind == MediaKind::Video)
-            .map(|(id, t)| {
-                let rates = self
-                    .peers
-                    .get(&id.participant)
-                    .and_then(|pp| pp.tracks_in.values().find(|ti| ti.id == *id))
-                    .map(|ti| ti.bitrates().to_vec())
-                    .unwrap_or_else(|| vec![0]);
-                (*id, target_layer(&rates, t.max_height, budget))
-            })
-            .collect();
-        let mut need = Vec::new();
-        if let Some(peer) = self.peers.get_mut(&p) {
-            for (id, target) in plans {
-                if let Some(t) = peer.tracks_out.get_mut(&id) {
-                    if t.layers.set_target(target) && matches!(t.state, OutState::Open(_)) && t.enabled {
-                        need.push(id);
-                    }
-                }
-            }
-        }
-        for id in need {
-            self.request_keyframe_for(now, p, id);
         }
     }
 }
 
-fn new_out(kind: MediaKind) -> TrackOut {
+pub(crate) fn new_out(kind: MediaKind) -> TrackOut {
     TrackOut {
         kind,
         state: OutState::ToOpen,
@@ -980,7 +687,7 @@ fn info_of(peer: &Peer) -> ParticipantInfo {
     ParticipantInfo { participant_id: peer.id.to_string(), user_id: peer.user.clone(), tracks }
 }
 
-fn source_name(s: Source) -> &'static str {
+pub(crate) fn source_name(s: Source) -> &'static str {
     match s {
         Source::Microphone => "microphone",
         Source::Camera => "camera",

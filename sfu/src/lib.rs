@@ -9,7 +9,9 @@
 
 pub mod driver;
 pub mod engine;
+mod forward;
 pub mod layers;
+mod negotiate;
 mod peer;
 pub mod sdp;
 pub mod speakers;

@@ -117,7 +117,9 @@ pub(crate) struct Peer {
     pub perms: Permissions,
     pub rtc: Rtc,
     pub ufrag: String,
-    pub addr: Option<SocketAddr>,
+    /// Source addresses learned from STUN requests naming our ufrag, oldest
+    /// first, each with whether str0m has sent to it (a check that passed).
+    pub addrs: Vec<(SocketAddr, bool)>,
     /// The client's first offer has been answered (the server may offer now).
     pub negotiated: bool,
     /// A server offer waiting for its answer.
@@ -129,6 +131,8 @@ pub(crate) struct Peer {
     pub tracks_out: HashMap<TrackId, TrackOut>,
     /// The receiving side's bandwidth estimate (TWCC), bits per second.
     pub bwe_bps: Option<u64>,
+    /// The client's first data channel: in-call messages are relayed over it.
+    pub channel: Option<str0m::channel::ChannelId>,
     pub timeout: Instant,
     pub joined_at: Instant,
     pub connected: bool,
