@@ -65,9 +65,23 @@ impl Sfu {
         peer.sources = resolved;
         let answer = peer.rtc.sdp_api().accept_offer(offer).map_err(|e| SfuError::InvalidSdp(e.to_string()))?;
         peer.negotiated = true;
+        let mut answer = answer.to_sdp_string();
+        // An ICE restart by the client makes str0m pick new local credentials.
+        // Ours must keep the worker tag and stay routable: swap them in, in the
+        // agent and in the answer.
+        let fresh = peer.rtc.direct_api().local_ice_credentials();
+        if fresh.ufrag != peer.ufrag {
+            let mut ours = str0m::IceCreds::new();
+            ours.ufrag.push_str(&self.config.ufrag_suffix);
+            peer.rtc.direct_api().set_local_ice_credentials(ours.clone());
+            answer = answer.replace(&fresh.ufrag, &ours.ufrag).replace(&fresh.pass, &ours.pass);
+            let old = std::mem::replace(&mut peer.ufrag, ours.ufrag.clone());
+            self.by_ufrag.remove(&old);
+            self.by_ufrag.insert(ours.ufrag, p);
+        }
         self.dirty.push(p);
         self.process(now);
-        Ok(answer.to_sdp_string())
+        Ok(answer)
     }
 
     /// Applies the client's answer to server offer `offer_id`.
