@@ -217,7 +217,9 @@ async fn session(state: AppState, user: EndUser, cursor: Option<i64>, socket: We
                     hb.heard(Instant::now());
                     match msg {
                         Message::Text(text) => {
-                            let reply = handle_frame(&state, &user, &mut conn_state, &text).await;
+                            // Boxed: an op's future is large and short-lived; kept inline it would
+                            // make every idle connection's session future carry its size.
+                            let reply = Box::pin(handle_frame(&state, &user, &mut conn_state, &text)).await;
                             sink.send(Message::Text(reply.into())).await.map_err(|e| e.to_string())?;
                         }
                         Message::Binary(_) => {
