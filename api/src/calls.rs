@@ -140,6 +140,14 @@ impl CallConn {
     }
 }
 
+/// The next call signal of a connection; never ready for one without calls.
+pub async fn next_signal(calls: &mut Option<Box<CallConn>>) -> Option<(String, Option<Signal>)> {
+    match calls {
+        Some(c) => c.rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct JoinInput {

@@ -164,8 +164,7 @@ async fn session(state: AppState, user: EndUser, cursor: Option<i64>, socket: We
     if let Some(status) = state.presence.connect(user.app_id, &user.user_id).await {
         announce_presence(&state, &user, status).await;
     }
-    let mut conn_state =
-        ConnState { typing: Typing::new(TYPING_EVERY, TYPING_TTL), calls: crate::calls::CallConn::default() };
+    let mut conn_state = ConnState { typing: Typing::new(TYPING_EVERY, TYPING_TTL), calls: None };
     let (_counted, mut stopping) = state.sessions.enter();
     let outcome = async {
         let me = state.store.app(user.app_id).get_user(&user.user_id).await.map_err(|e| e.to_string())?;
@@ -237,8 +236,8 @@ async fn session(state: AppState, user: EndUser, cursor: Option<i64>, socket: We
                         return Ok(());
                     }
                 },
-                Some((room, signal)) = conn_state.calls.rx.recv() => {
-                    if let Some(frame) = conn_state.calls.frame(room, signal) {
+                Some((room, signal)) = crate::calls::next_signal(&mut conn_state.calls) => {
+                    if let Some(frame) = conn_state.calls.as_mut().and_then(|c| c.frame(room, signal)) {
                         sink.send(Message::Text(frame.into())).await.map_err(|e| e.to_string())?;
                     }
                 }
@@ -263,7 +262,9 @@ async fn session(state: AppState, user: EndUser, cursor: Option<i64>, socket: We
         }
     }
     .await;
-    conn_state.calls.leave_all(&state.sfu);
+    if let Some(calls) = conn_state.calls.as_mut() {
+        calls.leave_all(&state.sfu);
+    }
     for conv in conn_state.typing.drain() {
         typing_changed(&state, &user, conv, false).await;
     }
@@ -298,7 +299,8 @@ fn input<T: DeserializeOwned>(data: Value) -> Result<T, ApiError> {
 /// Per-connection state the ops use.
 struct ConnState {
     typing: Typing<ConversationId>,
-    calls: crate::calls::CallConn,
+    /// Created on the first `call.*` op (most connections never make a call).
+    calls: Option<Box<crate::calls::CallConn>>,
 }
 
 /// Broadcast a typing start at most this often per conversation.
@@ -324,7 +326,7 @@ async fn dispatch(
     data: Value,
 ) -> Result<Value, ApiError> {
     if op.starts_with("call.") {
-        return conn.calls.dispatch(state, user, op, data).await;
+        return conn.calls.get_or_insert_with(Default::default).dispatch(state, user, op, data).await;
     }
     match op {
         "typing.start" | "typing.stop" => {
