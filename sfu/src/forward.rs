@@ -58,9 +58,10 @@ impl Sfu {
                 }
             }
         }
+        // The publisher hears it too: that is how it learns its track ids.
         self.broadcast(
             &room,
-            Some(p),
+            None,
             "call.track_published",
             json!({
                 "room_id": room.room, "participant_id": p.to_string(), "track": info,

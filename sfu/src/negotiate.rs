@@ -81,6 +81,7 @@ impl Sfu {
         }
         self.dirty.push(p);
         self.process(now);
+        self.reconcile_published(p);
         Ok(answer)
     }
 
@@ -187,5 +188,60 @@ impl Sfu {
             "room_id": peer.room.room, "offer_id": offer_id, "sdp": offer.to_sdp_string(), "tracks": tracks,
         });
         self.out.push_back(SfuOutput::Signal { to: p, event: "call.offer", data });
+    }
+
+    /// After a client offer: tracks whose section no longer sends are
+    /// unpublished (subscribers get a removal offer and `call.track_unpublished`);
+    /// a section that sends again is published again.
+    pub(crate) fn reconcile_published(&mut self, p: ParticipantId) {
+        let Some(peer) = self.peers.get_mut(&p) else {
+            return;
+        };
+        let gone: Vec<_> = peer
+            .tracks_in
+            .iter()
+            .filter(|(mid, _)| !peer.sources.contains_key(&mid.to_string()))
+            .map(|(mid, t)| (*mid, t.id))
+            .collect();
+        let again: Vec<_> = peer
+            .sources
+            .keys()
+            .filter_map(|m| {
+                let media = peer.rtc.media(m.as_str().into())?;
+                let mid = media.mid();
+                (!peer.tracks_in.contains_key(&mid) && media.direction().is_receiving()).then_some((mid, media.kind()))
+            })
+            .collect();
+        for (mid, _) in &gone {
+            peer.tracks_in.remove(mid);
+        }
+        let room = peer.room.clone();
+        for (_, id) in gone {
+            for other in self.room_members(&room) {
+                let Some(op) = self.peers.get_mut(&other) else {
+                    continue;
+                };
+                match op.tracks_out.get(&id).map(|t| t.state) {
+                    Some(OutState::ToOpen) => {
+                        op.tracks_out.remove(&id);
+                    }
+                    Some(OutState::Negotiating(m)) | Some(OutState::Open(m)) => {
+                        if let Some(t) = op.tracks_out.get_mut(&id) {
+                            t.state = OutState::ToStop(m);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            self.broadcast(
+                &room,
+                None,
+                "call.track_unpublished",
+                json!({"room_id": room.room, "participant_id": p.to_string(), "track_id": id.to_string()}),
+            );
+        }
+        for (mid, kind) in again {
+            self.on_published(p, mid, kind, Vec::new());
+        }
     }
 }
