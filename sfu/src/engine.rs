@@ -203,6 +203,7 @@ impl Sfu {
             pending: None,
             sources: HashMap::new(),
             tracks_in: HashMap::new(),
+            unpublished: Default::default(),
             next_track: 0,
             tracks_out: HashMap::new(),
             bwe_bps: None,

@@ -203,17 +203,29 @@ impl Sfu {
             .filter(|(mid, _)| !peer.sources.contains_key(&mid.to_string()))
             .map(|(mid, t)| (*mid, t.id))
             .collect();
+        // Only a section unpublished before can come back here; new sections
+        // are published by str0m's MediaAdded.
         let again: Vec<_> = peer
-            .sources
-            .keys()
-            .filter_map(|m| {
-                let media = peer.rtc.media(m.as_str().into())?;
-                let mid = media.mid();
-                (!peer.tracks_in.contains_key(&mid) && media.direction().is_receiving()).then_some((mid, media.kind()))
+            .unpublished
+            .iter()
+            .filter(|mid| peer.sources.contains_key(&mid.to_string()))
+            .filter_map(|mid| {
+                let media = peer.rtc.media(*mid)?;
+                let rids = match media.rids_rx() {
+                    str0m::media::Rids::Specific(r) => {
+                        r.iter().map(|rid| str0m::media::SimulcastLayer::new(rid)).collect()
+                    }
+                    _ => Vec::new(),
+                };
+                media.direction().is_receiving().then_some((*mid, media.kind(), rids))
             })
             .collect();
         for (mid, _) in &gone {
             peer.tracks_in.remove(mid);
+            peer.unpublished.insert(*mid);
+        }
+        for (mid, _, _) in &again {
+            peer.unpublished.remove(mid);
         }
         let room = peer.room.clone();
         for (_, id) in gone {
@@ -240,8 +252,8 @@ impl Sfu {
                 json!({"room_id": room.room, "participant_id": p.to_string(), "track_id": id.to_string()}),
             );
         }
-        for (mid, kind) in again {
-            self.on_published(p, mid, kind, Vec::new());
+        for (mid, kind, rids) in again {
+            self.on_published(p, mid, kind, rids);
         }
     }
 }

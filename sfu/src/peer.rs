@@ -127,6 +127,8 @@ pub(crate) struct Peer {
     /// Sources the client named for its sending mids.
     pub sources: HashMap<String, Source>,
     pub tracks_in: HashMap<Mid, TrackIn>,
+    /// Sending sections whose track was unpublished (they may send again).
+    pub unpublished: std::collections::HashSet<Mid>,
     pub next_track: u32,
     pub tracks_out: HashMap<TrackId, TrackOut>,
     /// The receiving side's bandwidth estimate (TWCC), bits per second.
