@@ -71,6 +71,11 @@ impl World {
 
     /// Joins participant `n` (address 127.0.0.1:10000+n); a publisher offers simulcast video.
     pub fn join(&mut self, n: u16, publish: bool) -> Option<Mid> {
+        self.join_with(n, publish, false).0
+    }
+
+    /// Like [`World::join`], also publishing a microphone if `audio`; returns (video mid, audio mid).
+    pub fn join_with(&mut self, n: u16, publish: bool, audio: bool) -> (Option<Mid>, Option<Mid>) {
         let addr: SocketAddr = format!("127.0.0.1:{}", 10_000 + n).parse().expect("addr");
         let id = ParticipantId(u64::from(n));
         let room = RoomKey { app: "a".into(), room: "r".into() };
@@ -86,9 +91,13 @@ impl World {
             }
             mid = Some(change.add_media(MediaKind::Video, Direction::SendOnly, None, None, Some(sim)));
         }
+        let audio_mid = audio.then(|| change.add_media(MediaKind::Audio, Direction::SendOnly, None, None, None));
         change.add_channel("c".into());
         let (offer, pending) = change.apply().expect("offer");
-        let sources = mid.map(|m| (m.to_string(), Source::Camera)).into_iter().collect::<HashMap<_, _>>();
+        let mut sources = mid.map(|m| (m.to_string(), Source::Camera)).into_iter().collect::<HashMap<_, _>>();
+        if let Some(a) = audio_mid {
+            sources.insert(a.to_string(), Source::Microphone);
+        }
         let answer = self.sfu.offer(self.now, id, &offer.to_sdp_string(), sources).expect("answer");
         rtc.sdp_api().accept_answer(pending, SdpAnswer::from_sdp_string(&answer).expect("sdp")).expect("accepted");
         self.peers.push(Peer {
@@ -104,7 +113,7 @@ impl World {
             signals: Vec::new(),
             silent: false,
         });
-        mid
+        (mid, audio_mid)
     }
 
     /// Moves time by `dt` and delivers everything in flight (no loss, no delay).
