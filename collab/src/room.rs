@@ -1,0 +1,480 @@
+//! One document and the connections editing it.
+//!
+//! Every binary frame from a client holds one or more y-protocols messages. A
+//! frame is decoded completely before anything is applied, so a truncated or
+//! garbage frame changes nothing: the connection is closed with a reason.
+//! Viewers may sync and share awareness, but their updates are refused with the
+//! y-protocols auth message (permission denied) and never applied.
+
+use std::collections::{HashMap, HashSet};
+
+use yrs::block::ClientID;
+use yrs::encoding::read::Cursor;
+use yrs::encoding::write::Write;
+use yrs::sync::protocol::{MSG_SYNC, MSG_SYNC_UPDATE, MessageReader};
+use yrs::sync::{Awareness, AwarenessUpdate, Message, SyncMessage};
+use yrs::updates::decoder::{Decode, DecoderV1};
+use yrs::updates::encoder::{Encode, Encoder, EncoderV1};
+use yrs::{Doc, Options, ReadTxn, StateVector, Transact, Update};
+
+/// A connection, unique within the node.
+pub type ConnId = u64;
+
+/// What a connection may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    /// Read and share presence.
+    Viewer,
+    /// Also change the document.
+    Editor,
+    /// Also manage roles.
+    Owner,
+}
+
+impl Role {
+    /// Whether updates from this role are applied.
+    pub fn can_edit(self) -> bool {
+        self >= Role::Editor
+    }
+}
+
+/// Size limits.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest single update, in bytes.
+    pub max_update_bytes: usize,
+    /// Largest document (its encoded state), in bytes.
+    pub max_doc_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_update_bytes: 1024 * 1024, max_doc_bytes: 16 * 1024 * 1024 }
+    }
+}
+
+/// Why a room refused something.
+#[derive(Debug, thiserror::Error)]
+pub enum RoomError {
+    /// Stored state that does not decode.
+    #[error("stored document state is corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// What the driver must do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output {
+    /// Send a binary frame to one connection.
+    Send {
+        /// The connection.
+        conn: ConnId,
+        /// The frame.
+        frame: Vec<u8>,
+    },
+    /// Send a binary frame to every connection but `except`.
+    Broadcast {
+        /// The origin, which does not get its own change back.
+        except: Option<ConnId>,
+        /// The frame.
+        frame: Vec<u8>,
+    },
+    /// Store this update (v1 encoding) durably.
+    Persist {
+        /// The update.
+        update: Vec<u8>,
+    },
+    /// Give this frame to the other nodes serving the document.
+    Relay {
+        /// A y-protocols frame (an update or an awareness message).
+        frame: Vec<u8>,
+    },
+    /// Close a connection, saying why.
+    Close {
+        /// The connection.
+        conn: ConnId,
+        /// The reason (also logged).
+        reason: String,
+    },
+}
+
+struct Conn {
+    role: Role,
+    /// Awareness client ids this connection announced (cleared when it closes).
+    clients: HashSet<ClientID>,
+}
+
+/// A loaded document with its connections.
+pub struct Room {
+    awareness: Awareness,
+    conns: HashMap<ConnId, Conn>,
+    limits: Limits,
+    out: Vec<Output>,
+    /// Updates applied since the state was last compacted.
+    pub updates_since_snapshot: usize,
+}
+
+fn frame_of(message: &Message) -> Vec<u8> {
+    message.encode_v1()
+}
+
+/// The frame of a sync update carrying `update` (v1).
+pub fn update_frame(update: &[u8]) -> Vec<u8> {
+    let mut enc = EncoderV1::new();
+    enc.write_var(MSG_SYNC);
+    enc.write_var(MSG_SYNC_UPDATE);
+    enc.write_buf(update);
+    enc.to_vec()
+}
+
+impl Room {
+    /// An empty document with garbage collection on.
+    pub fn new(limits: Limits) -> Room {
+        let doc = Doc::with_options(Options { skip_gc: false, ..Options::default() });
+        Room {
+            awareness: Awareness::new(doc),
+            conns: HashMap::new(),
+            limits,
+            out: Vec::new(),
+            updates_since_snapshot: 0,
+        }
+    }
+
+    /// A document loaded from a snapshot and the updates stored after it.
+    pub fn load(limits: Limits, snapshot: Option<&[u8]>, updates: &[Vec<u8>]) -> Result<Room, RoomError> {
+        let room = Room::new(limits);
+        {
+            let mut txn = room.awareness.doc().transact_mut();
+            for bytes in snapshot.into_iter().chain(updates.iter().map(Vec::as_slice)) {
+                let update = Update::decode_v1(bytes).map_err(|e| RoomError::Corrupt(e.to_string()))?;
+                txn.apply_update(update).map_err(|e| RoomError::Corrupt(e.to_string()))?;
+            }
+        }
+        let mut room = room;
+        room.updates_since_snapshot = updates.len();
+        Ok(room)
+    }
+
+    /// The whole state as one update (v1): the snapshot to store.
+    pub fn snapshot(&self) -> Vec<u8> {
+        self.awareness.doc().transact().encode_state_as_update_v1(&StateVector::default())
+    }
+
+    /// The document, for reading (e.g. exporting JSON).
+    pub fn doc(&self) -> &Doc {
+        self.awareness.doc()
+    }
+
+    /// Number of open connections.
+    pub fn connections(&self) -> usize {
+        self.conns.len()
+    }
+
+    /// Outputs collected so far.
+    pub fn drain(&mut self) -> Vec<Output> {
+        std::mem::take(&mut self.out)
+    }
+
+    /// A connection opened: it gets the server's sync step 1 and the current awareness.
+    pub fn open(&mut self, conn: ConnId, role: Role) {
+        self.conns.insert(conn, Conn { role, clients: HashSet::new() });
+        let sv = self.awareness.doc().transact().state_vector();
+        let mut frames = vec![frame_of(&Message::Sync(SyncMessage::SyncStep1(sv)))];
+        if let Ok(update) = self.awareness.update() {
+            if !update.clients.is_empty() {
+                frames.push(frame_of(&Message::Awareness(update)));
+            }
+        }
+        for frame in frames {
+            self.out.push(Output::Send { conn, frame });
+        }
+    }
+
+    /// A connection's role changed (e.g. demoted to viewer).
+    pub fn set_role(&mut self, conn: ConnId, role: Role) {
+        if let Some(c) = self.conns.get_mut(&conn) {
+            c.role = role;
+        }
+    }
+
+    /// A connection closed: its awareness states are removed for everyone.
+    pub fn close(&mut self, conn: ConnId) {
+        let Some(c) = self.conns.remove(&conn) else {
+            return;
+        };
+        let ids: Vec<ClientID> = c.clients.into_iter().collect();
+        if ids.is_empty() {
+            return;
+        }
+        for id in &ids {
+            self.awareness.remove_state(*id);
+        }
+        if let Ok(update) = self.awareness.update_with_clients(ids) {
+            let frame = frame_of(&Message::Awareness(update));
+            self.out.push(Output::Broadcast { except: None, frame: frame.clone() });
+            self.out.push(Output::Relay { frame });
+        }
+    }
+
+    /// A binary frame from `conn`.
+    pub fn receive(&mut self, conn: ConnId, data: &[u8]) {
+        let Some(role) = self.conns.get(&conn).map(|c| c.role) else {
+            return;
+        };
+        // Decode everything first: a bad frame changes nothing.
+        let mut messages = Vec::new();
+        {
+            let mut decoder = DecoderV1::new(Cursor::new(data));
+            let mut reader = MessageReader::new(&mut decoder);
+            for m in reader.by_ref() {
+                match m {
+                    Ok(m) => messages.push(m),
+                    Err(e) => {
+                        self.out.push(Output::Close { conn, reason: format!("malformed message: {e}") });
+                        return;
+                    }
+                }
+            }
+        }
+        // The reader stops quietly at a truncated message: every byte must
+        // belong to a whole message (re-encoding is canonical in length).
+        let whole: usize = messages.iter().map(|m| m.encode_v1().len()).sum();
+        if messages.is_empty() || whole != data.len() {
+            self.out.push(Output::Close { conn, reason: "malformed message: truncated".into() });
+            return;
+        }
+        let mut updates = Vec::new();
+        for m in &messages {
+            if let Message::Sync(SyncMessage::SyncStep2(u) | SyncMessage::Update(u)) = m {
+                if u.len() > self.limits.max_update_bytes {
+                    self.out.push(Output::Close {
+                        conn,
+                        reason: format!("update larger than {} bytes", self.limits.max_update_bytes),
+                    });
+                    return;
+                }
+                match Update::decode_v1(u) {
+                    Ok(decoded) => updates.push((u.clone(), decoded)),
+                    Err(e) => {
+                        self.out.push(Output::Close { conn, reason: format!("malformed update: {e}") });
+                        return;
+                    }
+                }
+            }
+        }
+        let mut updates = updates.into_iter();
+        for m in messages {
+            match m {
+                Message::Sync(SyncMessage::SyncStep1(sv)) => {
+                    let diff = self.awareness.doc().transact().encode_state_as_update_v1(&sv);
+                    self.out.push(Output::Send { conn, frame: frame_of(&Message::Sync(SyncMessage::SyncStep2(diff))) });
+                }
+                Message::Sync(SyncMessage::SyncStep2(_) | SyncMessage::Update(_)) => {
+                    let Some((bytes, update)) = updates.next() else { continue };
+                    if !role.can_edit() {
+                        let denied = Message::Auth(Some("permission denied: you may only view this document".into()));
+                        self.out.push(Output::Send { conn, frame: frame_of(&denied) });
+                        continue;
+                    }
+                    self.apply(conn, bytes, update);
+                }
+                Message::Awareness(update) => self.awareness_from(conn, update),
+                Message::AwarenessQuery => {
+                    if let Ok(update) = self.awareness.update() {
+                        self.out.push(Output::Send { conn, frame: frame_of(&Message::Awareness(update)) });
+                    }
+                }
+                // Clients do not send auth messages; custom ones are ignored.
+                Message::Auth(_) | Message::Custom(..) => {}
+            }
+        }
+    }
+
+    fn apply(&mut self, conn: ConnId, bytes: Vec<u8>, update: Update) {
+        let before = self.awareness.doc().transact().state_vector();
+        let result = self.awareness.doc().transact_mut().apply_update(update);
+        if let Err(e) = result {
+            self.out.push(Output::Close { conn, reason: format!("update cannot be applied: {e}") });
+            return;
+        }
+        let after = self.awareness.doc().transact().state_vector();
+        if before == after {
+            // Nothing new (e.g. a sync step 2 the server already had).
+            return;
+        }
+        if self.snapshot_len_over_limit() {
+            // Too big now: undo is not possible with CRDTs, so refuse further growth by closing.
+            self.out.push(Output::Close {
+                conn,
+                reason: format!("document larger than {} bytes", self.limits.max_doc_bytes),
+            });
+        }
+        self.updates_since_snapshot += 1;
+        let frame = update_frame(&bytes);
+        self.out.push(Output::Persist { update: bytes });
+        self.out.push(Output::Broadcast { except: Some(conn), frame: frame.clone() });
+        self.out.push(Output::Relay { frame });
+    }
+
+    fn snapshot_len_over_limit(&self) -> bool {
+        // Cheap check first: the update log alone cannot exceed the limit often.
+        self.updates_since_snapshot % 64 == 63 && self.snapshot().len() > self.limits.max_doc_bytes
+    }
+
+    fn awareness_from(&mut self, conn: ConnId, update: AwarenessUpdate) {
+        if let Some(c) = self.conns.get_mut(&conn) {
+            c.clients.extend(update.clients.keys().copied());
+        }
+        let frame = frame_of(&Message::Awareness(update.clone()));
+        if self.awareness.apply_update(update).is_ok() {
+            self.out.push(Output::Broadcast { except: Some(conn), frame: frame.clone() });
+            self.out.push(Output::Relay { frame });
+        }
+    }
+
+    /// A frame relayed from another node (an update or awareness message):
+    /// applied and sent to this node's connections, not stored again.
+    pub fn relayed(&mut self, data: &[u8]) {
+        let mut decoder = DecoderV1::new(Cursor::new(data));
+        let mut reader = MessageReader::new(&mut decoder);
+        let Some(Ok(message)) = reader.next() else {
+            return;
+        };
+        match message {
+            Message::Sync(SyncMessage::Update(u)) => {
+                let Ok(update) = Update::decode_v1(&u) else { return };
+                let before = self.awareness.doc().transact().state_vector();
+                if self.awareness.doc().transact_mut().apply_update(update).is_err() {
+                    return;
+                }
+                if before != self.awareness.doc().transact().state_vector() {
+                    self.updates_since_snapshot += 1;
+                    self.out.push(Output::Broadcast { except: None, frame: data.to_vec() });
+                }
+            }
+            Message::Awareness(update) => {
+                if self.awareness.apply_update(update).is_ok() {
+                    self.out.push(Output::Broadcast { except: None, frame: data.to_vec() });
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use yrs::{GetString, Text};
+
+    /// A client document and a frame carrying one text insert.
+    fn client_edit(text: &str) -> (Doc, Vec<u8>) {
+        let doc = Doc::new();
+        let t = doc.get_or_insert_text("t");
+        let update = {
+            let mut txn = doc.transact_mut();
+            t.insert(&mut txn, 0, text);
+            txn.encode_update_v1()
+        };
+        (doc, update_frame(&update))
+    }
+
+    fn text_of(room: &Room) -> String {
+        let t = room.doc().get_or_insert_text("t");
+        t.get_string(&room.doc().transact())
+    }
+
+    #[test]
+    fn editors_change_the_document_and_others_hear_it() {
+        let mut room = Room::new(Limits::default());
+        room.open(1, Role::Editor);
+        room.open(2, Role::Viewer);
+        let first = room.drain();
+        assert!(matches!(&first[0], Output::Send { conn: 1, .. }), "sync step 1 on open");
+        let (_, frame) = client_edit("hello");
+        room.receive(1, &frame);
+        let out = room.drain();
+        assert!(out.iter().any(|o| matches!(o, Output::Persist { .. })));
+        assert!(out.iter().any(|o| matches!(o, Output::Broadcast { except: Some(1), frame: f } if *f == frame)));
+        assert_eq!(text_of(&room), "hello");
+        // The same update again changes nothing and is not stored twice.
+        room.receive(1, &frame);
+        assert!(room.drain().is_empty());
+    }
+
+    #[test]
+    fn viewers_are_refused_with_an_auth_message() {
+        let mut room = Room::new(Limits::default());
+        room.open(2, Role::Viewer);
+        room.drain();
+        let (_, frame) = client_edit("nope");
+        room.receive(2, &frame);
+        let out = room.drain();
+        assert_eq!(out.len(), 1);
+        let Output::Send { conn: 2, frame } = &out[0] else { panic!("{out:?}") };
+        let msg = Message::decode_v1(frame).expect("decodes");
+        assert!(matches!(msg, Message::Auth(Some(r)) if r.contains("permission denied")));
+        assert_eq!(text_of(&room), "", "not applied");
+    }
+
+    #[test]
+    fn garbage_closes_the_connection_and_changes_nothing() {
+        let mut room = Room::new(Limits { max_update_bytes: 64, ..Limits::default() });
+        room.open(1, Role::Editor);
+        room.drain();
+        let (_, good) = client_edit("ok");
+        // A good update followed by a truncated message in the same frame: nothing applies.
+        let mut frame = good.clone();
+        frame.extend_from_slice(&good[..good.len() / 2]);
+        for bad in [vec![], vec![0xff, 0xff, 0xff], vec![0, 2, 200, 1], frame] {
+            room.receive(1, &bad);
+            let out = room.drain();
+            assert!(matches!(out.as_slice(), [Output::Close { conn: 1, .. }]), "{bad:?}: {out:?}");
+        }
+        let (_, big) = client_edit(&"x".repeat(200));
+        room.receive(1, &big);
+        assert!(matches!(room.drain().as_slice(), [Output::Close { reason, .. }] if reason.contains("larger")));
+        assert_eq!(text_of(&room), "");
+    }
+
+    #[test]
+    fn awareness_of_a_closed_connection_is_removed_for_everyone() {
+        let mut room = Room::new(Limits::default());
+        room.open(1, Role::Editor);
+        room.open(2, Role::Viewer);
+        room.drain();
+        let client = Doc::new();
+        let mut aw = Awareness::new(client);
+        aw.set_local_state_raw(r#"{"user":{"name":"Ann"}}"#);
+        let update = aw.update().expect("update");
+        let id = *update.clients.keys().next().expect("client id");
+        room.receive(1, &Message::Awareness(update).encode_v1());
+        assert!(room.drain().iter().any(|o| matches!(o, Output::Broadcast { except: Some(1), .. })));
+        room.close(1);
+        let out = room.drain();
+        let Some(Output::Broadcast { frame, .. }) = out.first() else { panic!("{out:?}") };
+        let Message::Awareness(gone) = Message::decode_v1(frame).expect("decodes") else { panic!() };
+        assert_eq!(&*gone.clients[&id].json, "null", "the state is cleared");
+    }
+
+    #[test]
+    fn snapshot_and_updates_load_back() {
+        let mut room = Room::new(Limits::default());
+        room.open(1, Role::Owner);
+        let (_, frame) = client_edit("persisted");
+        room.receive(1, &frame);
+        let stored: Vec<Vec<u8>> = room
+            .drain()
+            .into_iter()
+            .filter_map(|o| match o {
+                Output::Persist { update } => Some(update),
+                _ => None,
+            })
+            .collect();
+        let again = Room::load(Limits::default(), None, &stored).expect("loads");
+        assert_eq!(text_of(&again), "persisted");
+        let snap = again.snapshot();
+        let third = Room::load(Limits::default(), Some(&snap), &[]).expect("loads");
+        assert_eq!(text_of(&third), "persisted");
+        assert!(Room::load(Limits::default(), Some(&[1, 2, 3]), &[]).is_err());
+    }
+}
