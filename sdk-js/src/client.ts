@@ -6,6 +6,7 @@
  */
 
 import { DEFAULT_RECONNECT } from './backoff.js';
+import { CallsApi } from './calls.js';
 import { ContactsApi, ConversationsApi, MessagesApi, PresenceApi, TypingApi, UsersApi } from './chat.js';
 import type { CaasClientOptions, ConnectionState, RequestOptions } from './client-options.js';
 import { Connection } from './connection.js';
@@ -49,6 +50,8 @@ export class CaasClient extends TypedEmitter<ClientEventMap> {
   readonly users: UsersApi;
   /** Files over REST: upload with progress, download URLs for `<img src>`, metadata. */
   readonly files: FilesApi;
+  /** Calls over the socket and WebRTC: voice, video and screen share through the server's SFU. */
+  readonly calls: CallsApi;
   /** REST calls with the session token. */
   readonly rest: RestClient;
 
@@ -102,6 +105,7 @@ export class CaasClient extends TypedEmitter<ClientEventMap> {
     this.presence = new PresenceApi(this);
     this.contacts = new ContactsApi(this);
     this.users = new UsersApi(this);
+    this.calls = new CallsApi(this);
     const globalXhr = (globalThis as { XMLHttpRequest?: XMLHttpRequestConstructor }).XMLHttpRequest;
     this.files = new FilesApi({
       baseUrl: this.httpBase(),

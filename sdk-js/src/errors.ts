@@ -7,8 +7,10 @@
  * CaasError
  * ├── ConnectionError   the socket or the network failed (retryable)
  * ├── TimeoutError      no answer in time
- * └── RequestError      the server refused (`ok: false` or an HTTP error body)
- *     └── AuthError     `invalid_token`
+ * ├── RequestError      the server refused (`ok: false` or an HTTP error body)
+ * │   └── AuthError     `invalid_token`
+ * └── CallError         a call failed: the server refused a `call.*` op, or
+ *                       media, WebRTC or negotiation failed (see CallErrorCode)
  * ```
  *
  * @packageDocumentation
@@ -127,6 +129,77 @@ export class TimeoutError extends CaasError {
   constructor(message: string, timeoutMs: number) {
     super('timeout', message);
     this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * Reason codes of {@link CallError}: the server's error codes of the `call.*`
+ * ops (docs/calls.md), and the SDK's own for media and WebRTC.
+ */
+export const CallErrorCode = {
+  /** The room id is not 1–128 characters of `[A-Za-z0-9._:-]`. */
+  InvalidRoomId: 'invalid_room_id',
+  /** Not a member of the conversation the room belongs to, or publishing a source the grants do not allow. */
+  Forbidden: 'forbidden',
+  /** The room has its maximum number of participants. */
+  RoomFull: 'room_full',
+  /** This client is already in the room. */
+  AlreadyJoined: 'already_joined',
+  /** The server does not know this connection in the room (it left or was removed). */
+  NotJoined: 'not_joined',
+  /** The server could not use the SDP. */
+  InvalidSdp: 'invalid_sdp',
+  /** The server could not use an ICE candidate. */
+  InvalidCandidate: 'invalid_candidate',
+  /** An answer to a server offer that is no longer pending (harmless; the SDK ignores it). */
+  StaleOffer: 'stale_offer',
+  /** No such track (e.g. `call.subscribe` to a track that went). */
+  NotFound: 'not_found',
+  /** The server has no calls (`unknown_op`). */
+  Unsupported: 'unknown_op',
+  /** The user or the browser refused access to the camera, microphone or screen. */
+  MediaDenied: 'media_denied',
+  /** No such device, or it could not be started. */
+  MediaUnavailable: 'media_unavailable',
+  /** No WebRTC here (no `RTCPeerConnection`): pass `peerConnectionFactory`. */
+  WebRtcUnavailable: 'webrtc_unavailable',
+  /** Creating or applying an offer or answer failed in the browser. */
+  NegotiationFailed: 'negotiation_failed',
+  /** The room was left (or lost) before the operation ended. */
+  Left: 'call_left',
+  /** The call's data channel is not open (yet, or any more): see `CallRoom.dataChannelState`. */
+  DataChannelNotOpen: 'data_channel_not_open',
+  /** A data message over 64 KiB (the server drops those). */
+  MessageTooLarge: 'message_too_large',
+  /** The data channel refused the message (e.g. its send buffer is full). */
+  DataSendFailed: 'data_send_failed',
+} as const;
+
+/** Options of {@link CallError}. */
+export interface CallErrorOptions extends CaasErrorOptions {
+  /** The `call.*` op the server refused, when it was a refusal. */
+  op?: string;
+}
+
+/**
+ * A call failed: the server refused a `call.*` op (`code` is the server's), or
+ * media, WebRTC or negotiation failed on this side. See {@link CallErrorCode}.
+ * Connection trouble during a call stays a {@link ConnectionError} or
+ * {@link TimeoutError}.
+ */
+export class CallError extends CaasError {
+  override name = 'CallError';
+  /** The `call.*` op the server refused, when it was a refusal. */
+  readonly op?: string;
+
+  /**
+   * @param code - one of {@link CallErrorCode}, or another code of the server.
+   * @param message - what went wrong, for a person.
+   * @param options - the refused op and the cause.
+   */
+  constructor(code: string, message: string, options: CallErrorOptions = {}) {
+    super(code, message, options);
+    if (options.op !== undefined) this.op = options.op;
   }
 }
 

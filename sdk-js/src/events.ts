@@ -4,8 +4,17 @@
  * @packageDocumentation
  */
 
+// CallRoom: for the {@link} tags.
+import type { CallRoom } from './call-room.js';
 import type { CaasError } from './errors.js';
 import type {
+  CallOfferEvent,
+  CallParticipantJoinedEvent,
+  CallParticipantLeftEvent,
+  CallSpeakersEvent,
+  CallTrackMutedEvent,
+  CallTrackPublishedEvent,
+  CallTrackUnpublishedEvent,
   ContactEvent,
   ContactRequestedEvent,
   ConversationCreatedEvent,
@@ -79,6 +88,20 @@ export enum ClientEvent {
   Typing = 'typing',
   /** Someone's presence changed (ephemeral). */
   Presence = 'presence',
+  /** The server renegotiates a call's media (handled by {@link CallRoom}). */
+  CallOffer = 'call.offer',
+  /** Someone joined a call the client is in (ephemeral). */
+  CallParticipantJoined = 'call.participant_joined',
+  /** Someone left a call the client is in (ephemeral). */
+  CallParticipantLeft = 'call.participant_left',
+  /** A participant of a call published a track (ephemeral). */
+  CallTrackPublished = 'call.track_published',
+  /** A participant of a call unpublished a track (ephemeral). */
+  CallTrackUnpublished = 'call.track_unpublished',
+  /** A participant of a call muted or unmuted a track (ephemeral). */
+  CallTrackMuted = 'call.track_muted',
+  /** The active speakers of a call changed (ephemeral). */
+  CallSpeakers = 'call.speakers',
 }
 
 /** Payload of {@link ClientEvent.Connected}. */
@@ -146,6 +169,13 @@ export interface ClientEventMap {
   [ClientEvent.UserFollowed]: [data: UserFollowedEvent, frame: PushFrame];
   [ClientEvent.Typing]: [data: TypingEvent, frame: PushFrame];
   [ClientEvent.Presence]: [data: PresenceEvent, frame: PushFrame];
+  [ClientEvent.CallOffer]: [data: CallOfferEvent, frame: PushFrame];
+  [ClientEvent.CallParticipantJoined]: [data: CallParticipantJoinedEvent, frame: PushFrame];
+  [ClientEvent.CallParticipantLeft]: [data: CallParticipantLeftEvent, frame: PushFrame];
+  [ClientEvent.CallTrackPublished]: [data: CallTrackPublishedEvent, frame: PushFrame];
+  [ClientEvent.CallTrackUnpublished]: [data: CallTrackUnpublishedEvent, frame: PushFrame];
+  [ClientEvent.CallTrackMuted]: [data: CallTrackMutedEvent, frame: PushFrame];
+  [ClientEvent.CallSpeakers]: [data: CallSpeakersEvent, frame: PushFrame];
   /** Any other pushed event, by its name. */
   [event: string]: unknown[];
 }

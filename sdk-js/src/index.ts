@@ -18,6 +18,29 @@ export type {
   UpdateSettingsInput,
 } from './chat.js';
 
+export { CallsApi, ROOM_ID_PATTERN } from './calls.js';
+export type { JoinCallOptions } from './calls.js';
+export { CallRoom } from './call-room.js';
+export type { CallRoomState } from './call-room.js';
+export { DATA_CHANNEL_LABEL, MAX_DATA_MESSAGE_BYTES } from './call-data.js';
+export { CallEvent } from './call-events.js';
+export type { CallDisconnectReason, CallDisconnectedEvent, CallRoomEventMap } from './call-events.js';
+export { LocalParticipant, Participant, RemoteParticipant } from './call-participants.js';
+export type {
+  LocalTrackPublication,
+  RemoteTrackPublication,
+  ScreenShareOptions,
+  TrackPublication,
+} from './call-participants.js';
+export {
+  DEFAULT_AUDIO_CONSTRAINTS,
+  DEFAULT_VIDEO_CONSTRAINTS,
+  SIMULCAST_ENCODINGS,
+  msidTracks,
+  speakerLevel,
+} from './call-media.js';
+export type { CallMediaOptions, GetDisplayMedia, GetUserMedia, PeerConnectionFactory } from './call-media.js';
+
 export { FilesApi, MAX_ATTACHMENTS, attachmentOf } from './files.js';
 export type { FileUrlOptions, FilesApiConfig, UploadOptions } from './files.js';
 
@@ -25,6 +48,8 @@ export {
   ABORTED,
   AuthError,
   CaasError,
+  CallError,
+  CallErrorCode,
   ConnectionError,
   ConnectionErrorCode,
   INVALID_TOKEN,
@@ -32,7 +57,7 @@ export {
   TimeoutError,
   serverError,
 } from './errors.js';
-export type { CaasErrorOptions, ConnectionErrorOptions } from './errors.js';
+export type { CaasErrorOptions, CallErrorOptions, ConnectionErrorOptions } from './errors.js';
 
 export { ClientEvent, TypedEmitter } from './events.js';
 export type {

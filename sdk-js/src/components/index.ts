@@ -1,9 +1,9 @@
 /**
- * `@caas/sdk/components`: chat UI web components built with Lit.
+ * `@caas/sdk/components`: chat and call UI web components built with Lit.
  *
- * Importing this entry registers `<caas-chat-list>` and `<caas-chat-window>`
- * (unless elements of those names are registered already). The core client,
- * `@caas/sdk`, does not load Lit.
+ * Importing this entry registers `<caas-chat-list>`, `<caas-chat-window>` and
+ * `<caas-call>` (unless elements of those names are registered already). The
+ * core client, `@caas/sdk`, does not load Lit.
  *
  * ```ts
  * import { CaasClient } from '@caas/sdk';
@@ -18,10 +18,14 @@
  * @packageDocumentation
  */
 
+import { CaasCall } from './call.js';
 import { CaasChatList } from './chat-list.js';
 import { CaasChatWindow } from './chat-window.js';
 
-export { CaasChatList, CaasChatWindow };
+export { CaasCall, CaasChatList, CaasChatWindow };
+export type { CallJoinedDetail, CallLeftDetail } from './call.js';
+export { callAudio, callTiles, initials, tileLabel } from './call-logic.js';
+export type { CallAudio, CallTile } from './call-logic.js';
 export type { ActionErrorDetail, SelectDetail } from './chat-list.js';
 export {
   ATTACHMENT_IMAGE_MAX,
@@ -49,6 +53,7 @@ export type { InboxUpdate, Receipt } from './logic.js';
 export function defineCaasElements(registry: CustomElementRegistry = customElements): void {
   if (!registry.get('caas-chat-list')) registry.define('caas-chat-list', CaasChatList);
   if (!registry.get('caas-chat-window')) registry.define('caas-chat-window', CaasChatWindow);
+  if (!registry.get('caas-call')) registry.define('caas-call', CaasCall);
 }
 
 defineCaasElements();

@@ -1,5 +1,5 @@
 /**
- * Styles shared by the chat components. Every color, the corner radius and
+ * Styles shared by the components. Every color, the corner radius and
  * the font come from CSS custom properties, so a page themes the components
  * by setting them on the elements or on any ancestor:
  *
@@ -21,6 +21,10 @@
  * | `--caas-radius` | `10px` | corners of bubbles, buttons, inputs |
  * | `--caas-font` | `system-ui, sans-serif` | font family |
  * | `--caas-font-size` | `14px` | base font size |
+ * | `--caas-call-tile-bg` | `#1f2328` | `<caas-call>`: tiles without video |
+ * | `--caas-call-tile-fg` | `#ffffff` | `<caas-call>`: initials on those tiles |
+ * | `--caas-call-speaking` | `#2da44e` | `<caas-call>`: the outline of an active speaker's tile |
+ * | `--caas-call-tile-min` | `220px` | `<caas-call>`: the narrowest tile before the grid wraps |
  *
  * @packageDocumentation
  */

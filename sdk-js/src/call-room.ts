@@ -1,0 +1,317 @@
+/**
+ * {@link CallRoom}: one call this client is in. Holds the peer connection with
+ * the server's SFU and wires the parts of the room: its negotiation
+ * (call-signaling.ts), the other participants (call-roster.ts), the local
+ * tracks (call-publisher.ts) and the data channel (call-data.ts); routes the
+ * server's events to them.
+ *
+ * @packageDocumentation
+ */
+
+import { CallData } from './call-data.js';
+import { asCallError, type CallOp, type CallRoomSettings, type RoomCore } from './call-core.js';
+import { CallEvent, type CallDisconnectReason, type CallRoomEventMap } from './call-events.js';
+import type { CallMedia, Capture } from './call-media.js';
+import {
+  LocalParticipant,
+  type LocalTrackPublication,
+  type Participant,
+  type RemoteParticipant,
+} from './call-participants.js';
+import { CallPublisher } from './call-publisher.js';
+import { CallRoster } from './call-roster.js';
+import { CallSignaling } from './call-signaling.js';
+import type { CaasClient } from './client.js';
+import { CallError, CallErrorCode, type CaasError } from './errors.js';
+import { TypedEmitter } from './events.js';
+import type {
+  CallIceServer,
+  CallJoinReply,
+  CallOfferEvent,
+  CallParticipantJoinedEvent,
+  CallParticipantLeftEvent,
+  CallSpeakersEvent,
+  CallTrackMutedEvent,
+  CallTrackPublishedEvent,
+  CallTrackUnpublishedEvent,
+  Ops,
+} from './types.js';
+
+/** State of a {@link CallRoom}: `joining` until its first negotiation is answered, then `joined`, then `left` for good. */
+export type CallRoomState = 'joining' | 'joined' | 'left';
+
+/** What {@link CallsApi.join} hands its new room. */
+export interface CallRoomInit {
+  client: CaasClient;
+  roomId: string;
+  reply: CallJoinReply;
+  media: CallMedia;
+  settings: CallRoomSettings;
+  /** The tracks captured for joining, published by {@link CallRoom.start}. */
+  captures: Capture[];
+  /** Called once when the room ends, before {@link CallEvent.Disconnected}. */
+  onEnded: (room: CallRoom) => void;
+}
+
+/**
+ * One call this client is in, from {@link CallsApi.join}: the local
+ * participant and what it publishes, the remote participants and their
+ * tracks, the active speakers, in-call data messages, and typed events
+ * ({@link CallEvent}).
+ *
+ * ```ts
+ * const room = await client.calls.join('standup', { audio: true, video: true });
+ * room.on(CallEvent.TrackSubscribed, (track, publication, participant) => {
+ *   tileOf(participant).attach(track);
+ * });
+ * room.on(CallEvent.DataReceived, (data, participant) => console.log(participant?.userId, data));
+ * await room.localParticipant.setMicrophoneEnabled(false);
+ * await room.sendData('hello');
+ * await room.leave();
+ * ```
+ *
+ * Every negotiation of its peer connection runs one at a time: a local change
+ * (screen share, a new microphone) waits for a server offer being answered,
+ * and the other way round. A server offer that crossed a local offer is
+ * dropped, as docs/calls.md says the server does.
+ */
+export class CallRoom extends TypedEmitter<CallRoomEventMap> {
+  /** The room id. */
+  readonly roomId: string;
+  /** This client in the room. */
+  readonly localParticipant: LocalParticipant;
+  /** The ICE servers from `call.join`. */
+  readonly iceServers: readonly CallIceServer[];
+
+  private readonly client: CaasClient;
+  private readonly onEnded: (room: CallRoom) => void;
+  private readonly pc: RTCPeerConnection;
+  private readonly signaling: CallSignaling;
+  private readonly roster: CallRoster;
+  private readonly publisher: CallPublisher;
+  private readonly data: CallData;
+  private initialCaptures: Capture[];
+  private roomState: CallRoomState = 'joining';
+
+  /** @internal Use {@link CallsApi.join}. */
+  constructor(init: CallRoomInit) {
+    super();
+    this.client = init.client;
+    this.roomId = init.roomId;
+    this.onEnded = init.onEnded;
+    this.initialCaptures = init.captures;
+    this.iceServers = init.reply.ice_servers;
+    this.localParticipant = new LocalParticipant(init.reply.participant_id, init.client.user?.id ?? '', {
+      setEnabled: (source, enabled) => this.publisher.controls.setEnabled(source, enabled),
+      startScreenShare: (options) => this.publisher.controls.startScreenShare(options),
+      stopScreenShare: () => this.publisher.controls.stopScreenShare(),
+      switchDevice: (kind, deviceId) => this.publisher.controls.switchDevice(kind, deviceId),
+    });
+    this.pc = init.media.peerConnectionFactory({
+      iceServers: init.reply.ice_servers.map((s) => ({ ...s })),
+      bundlePolicy: 'max-bundle',
+      rtcpMuxPolicy: 'require',
+    });
+    const room = this;
+    const core: RoomCore = {
+      roomId: this.roomId,
+      pc: this.pc,
+      localParticipant: this.localParticipant,
+      media: init.media,
+      settings: init.settings,
+      get isLeft() {
+        return room.roomState === 'left';
+      },
+      emit: (event, ...args) => {
+        this.emit(event, ...args);
+      },
+      request: (op, data) => this.request(op, data),
+      assertOpen: () => this.assertOpen(),
+    };
+    this.roster = new CallRoster(core, init.reply.participants);
+    this.signaling = new CallSignaling(core, {
+      sources: () => this.publisher.sources(),
+      remoteTracks: (mids) => this.roster.setMids(mids),
+      failed: (error) => this.emit(CallEvent.Error, error),
+    });
+    this.publisher = new CallPublisher(core, this.signaling);
+    // Before the first offer: every offer then has an application section.
+    this.data = new CallData(core, (id) => this.roster.remotes.get(id));
+    this.pc.onconnectionstatechange = () => this.onConnectionState();
+  }
+
+  /** `joining` until the first negotiation is answered, `joined`, then `left` for good. */
+  get state(): CallRoomState {
+    return this.roomState;
+  }
+
+  /** State of the media connection (the peer connection's `connectionState`). */
+  get connectionState(): RTCPeerConnectionState {
+    return this.pc.connectionState;
+  }
+
+  /** State of the data channel: `connecting` until the media connection is up, then `open` ({@link CallEvent.DataChannelStateChanged}). */
+  get dataChannelState(): RTCDataChannelState {
+    return this.data.state;
+  }
+
+  /** The other participants, by participant id. */
+  get remoteParticipants(): ReadonlyMap<string, RemoteParticipant> {
+    return this.roster.remotes;
+  }
+
+  /** The active speakers, loudest first (may include the local participant). */
+  get activeSpeakers(): readonly Participant[] {
+    return this.roster.speakers;
+  }
+
+  /**
+   * WebRTC statistics of the call (`RTCPeerConnection.getStats`), or of one
+   * track's sender or receiver when `track` is given: e.g. `inbound-rtp`
+   * entries with `framesDecoded` and `packetsReceived`.
+   */
+  getStats(track?: MediaStreamTrack): Promise<RTCStatsReport> {
+    return this.pc.getStats(track ?? null);
+  }
+
+  /**
+   * Sends a data message to everyone else in the room over the call's data
+   * channel (ordered and reliable; relayed by the server). Text arrives with
+   * this client as its sender ({@link CallEvent.DataReceived}); binary arrives
+   * as is, without a sender (put your own id inside). The sender does not get
+   * its own message back. Resolves once the message is queued on the channel.
+   *
+   * @param data - text, or bytes (`ArrayBuffer` or a typed array / `DataView`);
+   *   at most 64 KiB (`MAX_DATA_MESSAGE_BYTES`).
+   * @throws {@link CallError} `data_channel_not_open` before the channel opens
+   *   ({@link CallRoom.dataChannelState}), `message_too_large`,
+   *   `data_send_failed`, or `call_left`.
+   */
+  async sendData(data: string | ArrayBuffer | ArrayBufferView): Promise<void> {
+    this.data.send(data);
+  }
+
+  /**
+   * Leaves the room: sends `call.leave`, stops the local tracks and closes the
+   * peer connection. Emits {@link CallEvent.Disconnected} with reason `left`.
+   * Resolves when the server acknowledged (a failure to reach it is ignored:
+   * the server also drops a participant whose connection or media goes).
+   */
+  async leave(): Promise<void> {
+    if (this.roomState === 'left') return;
+    const sent = this.client.request('call.leave', { room_id: this.roomId });
+    this.end('left');
+    await sent.catch(() => undefined);
+  }
+
+  /**
+   * @internal Publishes the tracks captured for joining with the first
+   * `call.offer` (sent even with nothing to publish, since the server offers
+   * the others' tracks only after answering it). On failure the room is
+   * left and the error thrown.
+   */
+  async start(): Promise<void> {
+    const captures = this.initialCaptures;
+    this.initialCaptures = [];
+    let pubs: LocalTrackPublication[];
+    try {
+      pubs = await this.publisher.publishFirst(captures);
+    } catch (error) {
+      if (this.roomState !== 'left') {
+        const sent = this.client.request('call.leave', { room_id: this.roomId }).catch(() => undefined);
+        this.end('left');
+        await sent;
+      }
+      throw error;
+    }
+    this.roomState = 'joined';
+    for (const pub of pubs) this.emit(CallEvent.LocalTrackPublished, pub, this.localParticipant);
+  }
+
+  /** @internal The client's connection closed: the server has dropped this participant. */
+  lost(error?: CaasError): void {
+    this.end('connection_lost', error);
+  }
+
+  /** @internal A server push about this room. */
+  handle(event: string, data: unknown): void {
+    if (this.roomState === 'left' || typeof data !== 'object' || data === null) return;
+    const self = this.localParticipant.participantId;
+    switch (event) {
+      case 'call.offer':
+        this.signaling.serverOffer(data as CallOfferEvent);
+        break;
+      case 'call.participant_joined': {
+        const { participant } = data as CallParticipantJoinedEvent;
+        if (participant.participant_id !== self) this.roster.participantJoined(participant);
+        break;
+      }
+      case 'call.participant_left': {
+        const d = data as CallParticipantLeftEvent;
+        if (d.participant_id === self) this.end('removed');
+        else this.roster.participantLeft(d.participant_id);
+        break;
+      }
+      case 'call.track_published': {
+        const d = data as CallTrackPublishedEvent;
+        if (d.participant_id === self) this.publisher.trackPublished(d.track);
+        else this.roster.trackPublished(d.participant_id, d.track);
+        break;
+      }
+      case 'call.track_unpublished': {
+        const d = data as CallTrackUnpublishedEvent;
+        if (d.participant_id === self) this.publisher.trackUnpublished(d.track_id);
+        else this.roster.trackUnpublished(d.participant_id, d.track_id);
+        break;
+      }
+      case 'call.track_muted': {
+        const d = data as CallTrackMutedEvent;
+        if (d.participant_id !== self) this.roster.trackMuted(d.participant_id, d.track_id, d.muted);
+        break;
+      }
+      case 'call.speakers':
+        this.roster.speakersChanged(data as CallSpeakersEvent);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private onConnectionState(): void {
+    const state = this.pc.connectionState;
+    this.emit(CallEvent.ConnectionStateChanged, state);
+    if (state === 'failed') {
+      this.client.request('call.leave', { room_id: this.roomId }).catch(() => undefined);
+      this.end('media_failed', new CallError(CallErrorCode.NegotiationFailed, 'the media connection failed'));
+    }
+  }
+
+  private async request<K extends CallOp>(op: K, data: Ops[K]['data']): Promise<Ops[K]['reply']> {
+    try {
+      return await this.client.request(op, data);
+    } catch (error) {
+      throw asCallError(error, op);
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.roomState === 'left') throw new CallError(CallErrorCode.Left, `the call ${this.roomId} was left`);
+  }
+
+  /** Ends the room for good: stops local tracks, closes the peer connection, tells the owner and the listeners. */
+  private end(reason: CallDisconnectReason, error?: CaasError): void {
+    if (this.roomState === 'left') return;
+    this.roomState = 'left';
+    this.publisher.stopAll();
+    this.signaling.close();
+    this.data.close();
+    this.pc.onconnectionstatechange = null;
+    try {
+      this.pc.close();
+    } catch {
+      // Already closed.
+    }
+    this.onEnded(this);
+    this.emit(CallEvent.Disconnected, error ? { reason, error } : { reason });
+  }
+}
