@@ -639,10 +639,11 @@ impl Sfu {
     /// as `{"participant_id": …, "data": "<text>"}`, binary unchanged.
     fn relay(&mut self, p: ParticipantId, d: str0m::channel::ChannelData) {
         const MAX_MESSAGE: usize = 64 * 1024;
-        let Some(room) = self.peers.get(&p).map(|peer| peer.room.clone()) else {
+        let Some((room, channel)) = self.peers.get(&p).map(|peer| (peer.room.clone(), peer.channel)) else {
             return;
         };
-        if d.data.len() > MAX_MESSAGE {
+        // Only the participant's first channel is relayed; others are its own business.
+        if channel != Some(d.id) || d.data.len() > MAX_MESSAGE {
             return;
         }
         let payload = if d.binary {
@@ -651,6 +652,10 @@ impl Sfu {
             let text = String::from_utf8_lossy(&d.data);
             json!({"participant_id": p.to_string(), "data": text}).to_string().into_bytes()
         };
+        // Escaping can grow text; what is relayed stays within the documented limit too.
+        if payload.len() > MAX_MESSAGE + 256 {
+            return;
+        }
         for other in self.room_members(&room) {
             if other == p {
                 continue;

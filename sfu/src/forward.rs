@@ -43,6 +43,7 @@ impl Sfu {
             layer_bytes: [0; 3],
             layer_bps: [0; 3],
             rate_since: now,
+            layer_seen: [None; 3],
             last_keyframe_request: [None; 3],
         };
         let info = track.info();
@@ -82,10 +83,19 @@ impl Sfu {
             return;
         };
         track.layer_bytes[layer.min(2)] += data.data.len() as u64;
+        let first_of_layer = track.layer_seen[layer.min(2)].replace(now).is_none() && track.rids.len() > 1;
         if track.muted {
             return;
         }
         let (id, kind) = (track.id, track.kind);
+        if first_of_layer {
+            // A layer started flowing: subscribers may want it.
+            for s in self.room_members(&room) {
+                if s != p {
+                    self.retarget(now, s);
+                }
+            }
+        }
         let keyframe = data.is_keyframe();
         if kind == MediaKind::Audio {
             if let (Some(level), Some(r)) = (data.ext_vals.audio_level, self.rooms.get_mut(&room)) {
@@ -190,13 +200,13 @@ impl Sfu {
             .iter()
             .filter(|(_, t)| t.kind == MediaKind::Video)
             .map(|(id, t)| {
-                let rates = self
+                let (rates, available) = self
                     .peers
                     .get(&id.participant)
                     .and_then(|pp| pp.tracks_in.values().find(|ti| ti.id == *id))
-                    .map(|ti| ti.bitrates().to_vec())
-                    .unwrap_or_else(|| vec![0]);
-                (*id, target_layer(&rates, t.max_height, budget))
+                    .map(|ti| (ti.bitrates().to_vec(), ti.available(now)))
+                    .unwrap_or_else(|| (vec![0], vec![true]));
+                (*id, target_layer(&rates, &available, t.max_height, budget))
             })
             .collect();
         let mut need = Vec::new();

@@ -18,23 +18,33 @@ fn layer_heights(layers: usize) -> &'static [u32] {
     }
 }
 
-/// Picks the target layer: the largest whose nominal height fits `max_height`
-/// and whose measured bitrate fits `budget_bps` (the lowest layer always fits).
-pub fn target_layer(bitrates_bps: &[u64], max_height: Option<u32>, budget_bps: Option<u64>) -> usize {
+/// Picks the target layer among those `available` (flowing now): the largest
+/// whose nominal height fits `max_height` and whose measured bitrate fits
+/// `budget_bps`; else the lowest available one; with none available, 0.
+pub fn target_layer(
+    bitrates_bps: &[u64],
+    available: &[bool],
+    max_height: Option<u32>,
+    budget_bps: Option<u64>,
+) -> usize {
     let n = bitrates_bps.len().max(1);
     let heights = layer_heights(n);
-    let mut best = 0;
+    let flowing = |layer: usize| available.get(layer).copied().unwrap_or(false);
+    let mut best = None;
     for layer in 0..n {
+        if !flowing(layer) {
+            continue;
+        }
         let nominal = heights.get(layer).copied().unwrap_or(u32::MAX);
         let below = layer.checked_sub(1).and_then(|l| heights.get(l)).copied().unwrap_or(0);
         // A layer fits the asked size if the asked size is above the layer below's height.
         let fits_size = max_height.is_none_or(|h| layer == 0 || h > below || nominal <= h);
         let fits_budget = budget_bps.is_none_or(|b| bitrates_bps.get(layer).is_none_or(|&r| r == 0 || r <= b));
-        if fits_size && fits_budget {
-            best = layer;
+        if (fits_size && fits_budget) || best.is_none() {
+            best = Some(layer);
         }
     }
-    best
+    best.unwrap_or(0)
 }
 
 /// The forwarding state of one subscriber for one simulcast track.
@@ -94,14 +104,19 @@ mod tests {
     #[test]
     fn size_and_budget_pick_the_layer() {
         let rates = [150_000, 500_000, 1_500_000];
-        assert_eq!(target_layer(&rates, None, None), 2);
-        assert_eq!(target_layer(&rates, Some(180), None), 0);
-        assert_eq!(target_layer(&rates, Some(360), None), 1);
-        assert_eq!(target_layer(&rates, Some(720), None), 2);
-        assert_eq!(target_layer(&rates, None, Some(600_000)), 1, "the top layer does not fit the budget");
-        assert_eq!(target_layer(&rates, None, Some(10_000)), 0, "the lowest layer always fits");
-        assert_eq!(target_layer(&[0], Some(100), Some(1)), 0, "one layer is always it");
-        assert_eq!(target_layer(&[0, 0, 0], None, Some(1)), 2, "unmeasured layers are not held back");
+        let all = [true; 3];
+        assert_eq!(target_layer(&rates, &all, None, None), 2);
+        assert_eq!(target_layer(&rates, &all, Some(180), None), 0);
+        assert_eq!(target_layer(&rates, &all, Some(360), None), 1);
+        assert_eq!(target_layer(&rates, &all, Some(720), None), 2);
+        assert_eq!(target_layer(&rates, &all, None, Some(600_000)), 1, "the top layer does not fit the budget");
+        assert_eq!(target_layer(&rates, &all, None, Some(10_000)), 0, "the lowest layer always fits");
+        assert_eq!(target_layer(&[0], &[true], Some(100), Some(1)), 0, "one layer is always it");
+        assert_eq!(target_layer(&[0, 0, 0], &all, None, Some(1)), 2, "unmeasured layers are not held back");
+        // Layers that stopped flowing are never targets.
+        assert_eq!(target_layer(&rates, &[true, true, false], None, None), 1, "the top layer stopped");
+        assert_eq!(target_layer(&rates, &[false, true, false], Some(180), None), 1, "the only one flowing");
+        assert_eq!(target_layer(&rates, &[false; 3], None, None), 0);
     }
 
     #[test]

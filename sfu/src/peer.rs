@@ -12,6 +12,10 @@ use str0m::media::{MediaKind, Mid, Rid};
 use crate::layers::LayerSwitch;
 use crate::types::{ParticipantId, Permissions, RoomKey, Source, TrackId, TrackInfo};
 
+/// A simulcast layer without packets for this long counts as stopped (the
+/// publisher's encoder drops layers when its bandwidth or CPU runs short).
+pub const LAYER_STALE: Duration = Duration::from_millis(1500);
+
 /// Shortest interval between two keyframe requests for one published layer.
 pub const KEYFRAME_REQUEST_EVERY: Duration = Duration::from_millis(500);
 
@@ -28,6 +32,8 @@ pub(crate) struct TrackIn {
     pub layer_bytes: [u64; 3],
     pub layer_bps: [u64; 3],
     pub rate_since: Instant,
+    /// When a packet of each layer last arrived.
+    pub layer_seen: [Option<Instant>; 3],
     /// Last keyframe request per layer.
     pub last_keyframe_request: [Option<Instant>; 3],
 }
@@ -50,6 +56,13 @@ impl TrackIn {
             Some(r) if self.rids.is_empty() => Some(0).filter(|_| r.is_empty()),
             Some(r) => self.rids.iter().position(|x| *x == r),
         }
+    }
+
+    /// Which layers flow now (a packet within [`LAYER_STALE`]).
+    pub fn available(&self, now: Instant) -> Vec<bool> {
+        (0..self.rids.len().clamp(1, 3))
+            .map(|l| self.layer_seen[l].is_some_and(|t| now.saturating_duration_since(t) <= LAYER_STALE))
+            .collect()
     }
 
     /// The measured bitrates of the layers, lowest first.

@@ -276,7 +276,7 @@ pub async fn publish_to_two(loss: f64) -> (usize, usize, usize, u32) {
                 || d.data.len() > 10 && d.data[10..14] == last.to_be_bytes()
         })
     };
-    run_until(&mut [&mut alice, &mut bob, &mut carol], Duration::from_secs(5), "the last frame", |c| {
+    run_until(&mut [&mut alice, &mut bob, &mut carol], Duration::from_secs(15), "the last frame", |c| {
         got_last(c[1]) && got_last(c[2])
     })
     .await;

@@ -199,9 +199,17 @@ impl World {
 
     /// The publisher sends frame `n` on every layer; `keys` says which layers get a keyframe.
     pub fn send(&mut self, mid: Mid, n: u32, keys: [bool; 3]) {
+        self.send_layers(mid, n, keys, [true; 3]);
+    }
+
+    /// Like [`World::send`], on the layers marked in `layers` only.
+    pub fn send_layers(&mut self, mid: Mid, n: u32, keys: [bool; 3], layers: [bool; 3]) {
         let now = self.now;
         let peer = &mut self.peers[0];
         for (layer, rid) in ["q", "h", "f"].into_iter().enumerate() {
+            if !layers[layer] {
+                continue;
+            }
             let writer = peer.rtc.writer(mid).expect("writer").rid(Rid::from(rid));
             let pt = writer.payload_params().next().expect("vp8").pt();
             let data = frame(keys[layer], layer as u8, n);
