@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod calls;
 pub mod chat;
+pub mod collab;
 pub mod config;
 pub mod demo;
 pub mod directory;

@@ -21,7 +21,7 @@ use crate::directory::Directory;
 use crate::error::ensure_error_shape;
 use crate::observe::{metrics_handle, observe};
 use crate::origin::cors;
-use crate::routes::{admin, admin_chat, conversations, me, messages, system, users};
+use crate::routes::{admin, admin_chat, conversations, docs, me, messages, system, users};
 use crate::state::AppState;
 
 /// Why the server could not start.
@@ -99,6 +99,13 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(admin_chat::send_message))
         .routes(routes!(crate::ws::ws))
         .routes(routes!(crate::calls::ice_servers))
+        .routes(routes!(crate::collab::collab_ws))
+        .routes(routes!(docs::create, docs::list))
+        .routes(routes!(docs::get, docs::delete))
+        .routes(routes!(docs::state_bytes))
+        .routes(routes!(docs::set_role))
+        .routes(routes!(docs::create_version, docs::versions))
+        .routes(routes!(docs::restore))
         .routes(routes!(crate::calls::usage))
         .routes(routes!(conversations::create, conversations::list))
         .routes(routes!(conversations::read))

@@ -50,6 +50,8 @@ pub struct Inner {
     pub sfu: caas_sfu::driver::SfuHandle,
     /// STUN/TURN servers for clients.
     pub ice: crate::calls::IceConfig,
+    /// Collaborative documents loaded on this node.
+    pub collab: Arc<crate::collab::Collab>,
 }
 
 impl AppState {
@@ -90,6 +92,7 @@ impl AppState {
                 turn_urls: config.turn_urls.clone(),
                 turn_secret: config.turn_secret.clone(),
             },
+            collab: Arc::new(crate::collab::Collab::default()),
         }))
     }
 }

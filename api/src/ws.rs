@@ -63,7 +63,7 @@ impl Default for Sessions {
 }
 
 /// Held by a running session; its drop counts the session out.
-struct SessionGuard(Sessions);
+pub(crate) struct SessionGuard(Sessions);
 
 impl Drop for SessionGuard {
     fn drop(&mut self) {
@@ -73,7 +73,7 @@ impl Drop for SessionGuard {
 }
 
 impl Sessions {
-    fn enter(&self) -> (SessionGuard, tokio::sync::watch::Receiver<bool>) {
+    pub(crate) fn enter(&self) -> (SessionGuard, tokio::sync::watch::Receiver<bool>) {
         self.open.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         (SessionGuard(self.clone()), self.stop.subscribe())
     }

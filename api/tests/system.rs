@@ -64,12 +64,19 @@ async fn scenario(backend: Backend) {
         ("/v1/conversations/{id}/messages", &["get", "post"]),
         ("/v1/calls/ice-servers", &["get"]),
         ("/v1/admin/usage/calls", &["get"]),
+        ("/v1/collab/{doc_id}", &["get"]),
+        ("/v1/docs", &["get", "post"]),
+        ("/v1/docs/{id}", &["get", "delete"]),
+        ("/v1/docs/{id}/state", &["get"]),
+        ("/v1/docs/{id}/roles/{user_id}", &["put"]),
+        ("/v1/docs/{id}/versions", &["get", "post"]),
+        ("/v1/docs/{id}/versions/{version_id}/restore", &["post"]),
     ] {
         for m in methods {
             assert!(paths.get(path).and_then(|p| p.get(*m)).is_some(), "OpenAPI lacks {m} {path}");
         }
     }
-    assert_eq!(paths.len(), 33, "every route is documented, and only those: {:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(paths.len(), 40, "every route is documented, and only those: {:?}", paths.keys().collect::<Vec<_>>());
     h.stop().await;
 }
 

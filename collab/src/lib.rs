@@ -7,6 +7,7 @@
 //! messages for other nodes out. The server's thin tokio layer (in `api`)
 //! feeds it sockets and the database.
 
+pub mod content;
 pub mod room;
 
 pub use room::{ConnId, Limits, Output, Role, Room, RoomError};

@@ -275,7 +275,7 @@ impl Room {
                         self.out.push(Output::Send { conn, frame: frame_of(&denied) });
                         continue;
                     }
-                    self.apply(conn, bytes, update);
+                    self.apply(Some(conn), bytes, update);
                 }
                 Message::Awareness(update) => self.awareness_from(conn, update),
                 Message::AwarenessQuery => {
@@ -289,20 +289,31 @@ impl Room {
         }
     }
 
-    fn apply(&mut self, conn: ConnId, bytes: Vec<u8>, update: Update) {
+    /// Applies an update made by the server (e.g. a version restore): stored
+    /// and sent to every connection. False if it does not decode or apply.
+    pub fn apply_server(&mut self, bytes: &[u8]) -> bool {
+        let Ok(update) = Update::decode_v1(bytes) else {
+            return false;
+        };
+        self.apply(None, bytes.to_vec(), update)
+    }
+
+    fn apply(&mut self, origin: Option<ConnId>, bytes: Vec<u8>, update: Update) -> bool {
         let before = self.awareness.doc().transact().state_vector();
         let result = self.awareness.doc().transact_mut().apply_update(update);
         if let Err(e) = result {
-            self.out.push(Output::Close { conn, reason: format!("update cannot be applied: {e}") });
-            return;
+            if let Some(conn) = origin {
+                self.out.push(Output::Close { conn, reason: format!("update cannot be applied: {e}") });
+            }
+            return false;
         }
         let after = self.awareness.doc().transact().state_vector();
         if before == after {
             // Nothing new (e.g. a sync step 2 the server already had).
-            return;
+            return true;
         }
-        if self.snapshot_len_over_limit() {
-            // Too big now: undo is not possible with CRDTs, so refuse further growth by closing.
+        if let Some(conn) = origin.filter(|_| self.snapshot_len_over_limit()) {
+            // Too big now: a CRDT cannot take it back, so stop the writer.
             self.out.push(Output::Close {
                 conn,
                 reason: format!("document larger than {} bytes", self.limits.max_doc_bytes),
@@ -311,8 +322,9 @@ impl Room {
         self.updates_since_snapshot += 1;
         let frame = update_frame(&bytes);
         self.out.push(Output::Persist { update: bytes });
-        self.out.push(Output::Broadcast { except: Some(conn), frame: frame.clone() });
+        self.out.push(Output::Broadcast { except: origin, frame: frame.clone() });
         self.out.push(Output::Relay { frame });
+        true
     }
 
     fn snapshot_len_over_limit(&self) -> bool {

@@ -81,6 +81,16 @@ uuid_id!(
     "file id"
 );
 uuid_id!(
+    /// A collaborative document (whiteboard or doc).
+    DocId,
+    "document id"
+);
+uuid_id!(
+    /// A named version of a document.
+    VersionId,
+    "version id"
+);
+uuid_id!(
     /// A session-token signing key (the JWT `kid`).
     KeyId,
     "key id"

@@ -13,6 +13,7 @@ mod apps;
 pub mod blobs;
 mod calls;
 mod chat;
+mod docs;
 mod error;
 mod files;
 pub mod ids;
@@ -33,9 +34,10 @@ pub use chat::{
     Conversation, ConversationKind, ConversationSettings, Event, HistoryPage, InboxEntry, InboxFilter, InboxPage,
     LastMessage, Member, MemberChange, Members, Message, MessageChange, NewConversation, NewMessage, Reactions, Role,
 };
+pub use docs::{DocKind, DocMeta, DocPage, DocRole, DocState, DocVersion, NewDoc};
 pub use error::StoreError;
 pub use files::{Attachment, FileMeta};
-pub use ids::{AppId, ConversationId, FileId, IdError, KeyId, MessageId, UserId};
+pub use ids::{AppId, ConversationId, DocId, FileId, IdError, KeyId, MessageId, UserId, VersionId};
 pub use keys::{NewSigningKey, SigningKey, VerificationKey};
 pub use social::{FoundUser, Graph, Relation};
 pub use users::{User, UserUpsert};

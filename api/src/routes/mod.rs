@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod admin_chat;
 pub mod conversations;
+pub mod docs;
 pub mod me;
 pub mod messages;
 pub mod system;

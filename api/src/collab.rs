@@ -1,0 +1,361 @@
+//! `GET /v1/collab/{doc_id}`: the y-websocket endpoint, and the task per open
+//! document that drives a [`caas_collab::Room`].
+//!
+//! One task owns each loaded document: connections send it frames, it applies
+//! them through the sans-IO room, stores each new update before relaying it
+//! (so whatever another client has seen is in the database), and compacts the
+//! update log into a snapshot every [`COMPACT_EVERY`] updates and when the last
+//! connection leaves — then the document leaves memory.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use caas_collab::{ConnId, Limits, Output, Role, Room};
+use caas_storage::{AppId, DocId, DocRole};
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::auth::{authenticate, bearer_token};
+use crate::error::{ApiError, ErrorBody};
+use crate::origin::request_origin;
+use crate::state::AppState;
+use crate::ws::WsQuery;
+
+/// Updates between two compactions of a document's log.
+pub const COMPACT_EVERY: usize = 200;
+/// Largest WebSocket message (an update may be up to 1 MiB, plus framing).
+pub const MAX_MESSAGE_BYTES: usize = 2 * 1024 * 1024;
+/// Frames queued for one connection before it counts as too slow.
+const QUEUE_FRAMES: usize = 1024;
+
+/// What a room task sends a connection.
+#[derive(Debug)]
+pub enum Outbound {
+    /// A binary y-protocols frame.
+    Frame(Vec<u8>),
+    /// Close, with a WebSocket close code and a reason.
+    Close(u16, String),
+}
+
+enum Cmd {
+    Open { conn: ConnId, role: Role, tx: mpsc::Sender<Outbound> },
+    Frame { conn: ConnId, data: Vec<u8> },
+    Close { conn: ConnId },
+    Snapshot { reply: oneshot::Sender<Vec<u8>> },
+    Apply { update: Vec<u8>, reply: oneshot::Sender<bool> },
+    Shutdown { reason: String },
+}
+
+type Key = (AppId, DocId);
+
+/// The documents loaded on this node.
+#[derive(Default)]
+pub struct Collab {
+    rooms: std::sync::Mutex<HashMap<Key, mpsc::UnboundedSender<Cmd>>>,
+    next_conn: AtomicU64,
+    /// Size limits of every document.
+    pub limits: Limits,
+}
+
+fn to_role(r: DocRole) -> Role {
+    match r {
+        DocRole::Viewer => Role::Viewer,
+        DocRole::Editor => Role::Editor,
+        DocRole::Owner => Role::Owner,
+    }
+}
+
+impl Collab {
+    fn room(self: &Arc<Self>, state: &AppState, key: Key) -> mpsc::UnboundedSender<Cmd> {
+        // A poisoned lock only means a panic elsewhere mid-insert; the map is intact.
+        let mut rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(tx) = rooms.get(&key).filter(|tx| !tx.is_closed()) {
+            return tx.clone();
+        }
+        let (tx, rx) = mpsc::unbounded_channel();
+        rooms.insert(key, tx.clone());
+        tokio::spawn(run_room(self.clone(), state.clone(), key, rx));
+        tx
+    }
+
+    /// Sends `make(..)` to the document's task, loading it if needed (and again
+    /// if it was just unloading).
+    fn send(self: &Arc<Self>, state: &AppState, key: Key, cmd: impl Fn() -> Cmd) {
+        for _ in 0..3 {
+            if self.room(state, key).send(cmd()).is_ok() {
+                return;
+            }
+        }
+        tracing::warn!(app_id = %key.0, doc_id = %key.1, "document task did not take a command");
+    }
+
+    /// The current state of a document (loaded or from the database).
+    pub async fn snapshot(self: &Arc<Self>, state: &AppState, app: AppId, doc: DocId) -> Result<Vec<u8>, ApiError> {
+        let (tx, rx) = oneshot::channel();
+        let tx = std::sync::Mutex::new(Some(tx));
+        self.send(state, (app, doc), || Cmd::Snapshot {
+            reply: tx.lock().unwrap_or_else(|e| e.into_inner()).take().unwrap_or_else(|| oneshot::channel().0),
+        });
+        rx.await.map_err(|_| ApiError::internal("document task ended without a snapshot"))
+    }
+
+    /// Applies a server-made update (stored and sent to every client).
+    pub async fn apply(
+        self: &Arc<Self>,
+        state: &AppState,
+        app: AppId,
+        doc: DocId,
+        update: Vec<u8>,
+    ) -> Result<(), ApiError> {
+        let (tx, rx) = oneshot::channel();
+        let tx = std::sync::Mutex::new(Some(tx));
+        self.send(state, (app, doc), || Cmd::Apply {
+            update: update.clone(),
+            reply: tx.lock().unwrap_or_else(|e| e.into_inner()).take().unwrap_or_else(|| oneshot::channel().0),
+        });
+        match rx.await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(ApiError::internal("a server update did not apply")),
+            Err(_) => Err(ApiError::internal("document task ended before applying")),
+        }
+    }
+
+    /// Closes every connection of a document (it was deleted).
+    pub fn shutdown(&self, app: AppId, doc: DocId, reason: &str) {
+        let rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(tx) = rooms.get(&(app, doc)) {
+            let _ = tx.send(Cmd::Shutdown { reason: reason.to_owned() });
+        }
+    }
+
+    /// Documents in memory.
+    pub fn loaded(&self) -> usize {
+        self.rooms.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+}
+
+async fn run_room(collab: Arc<Collab>, state: AppState, key: Key, mut rx: mpsc::UnboundedReceiver<Cmd>) {
+    let (app, doc) = key;
+    let scope = state.store.app(app);
+    let loaded = match scope.doc_state(doc).await {
+        Ok(s) => Room::load(collab.limits, s.snapshot.as_deref(), &s.updates)
+            .map(|r| (r, s.last_seq))
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    let (mut room, mut last_seq) = match loaded {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::warn!(app_id = %app, doc_id = %doc, error = %e, "cannot load document");
+            collab.rooms.lock().unwrap_or_else(|e| e.into_inner()).remove(&key);
+            while let Ok(cmd) = rx.try_recv() {
+                if let Cmd::Open { tx, .. } = cmd {
+                    let _ = tx.try_send(Outbound::Close(1011, "document cannot be loaded".into()));
+                }
+            }
+            return;
+        }
+    };
+    metrics::gauge!("caas_collab_documents_loaded").increment(1.0);
+    let mut conns: HashMap<ConnId, mpsc::Sender<Outbound>> = HashMap::new();
+    loop {
+        let Some(cmd) = rx.recv().await else { break };
+        match cmd {
+            Cmd::Open { conn, role, tx } => {
+                conns.insert(conn, tx);
+                room.open(conn, role);
+            }
+            Cmd::Frame { conn, data } => room.receive(conn, &data),
+            Cmd::Close { conn } => {
+                conns.remove(&conn);
+                room.close(conn);
+            }
+            Cmd::Snapshot { reply } => {
+                let _ = reply.send(room.snapshot());
+            }
+            Cmd::Apply { update, reply } => {
+                let _ = reply.send(room.apply_server(&update));
+            }
+            Cmd::Shutdown { reason } => {
+                for tx in conns.values() {
+                    let _ = tx.try_send(Outbound::Close(4404, reason.clone()));
+                }
+                conns.clear();
+                collab.rooms.lock().unwrap_or_else(|e| e.into_inner()).remove(&key);
+                metrics::gauge!("caas_collab_documents_loaded").decrement(1.0);
+                return;
+            }
+        }
+        for out in room.drain() {
+            match out {
+                Output::Send { conn, frame } => deliver(&mut conns, &mut room, conn, frame),
+                Output::Broadcast { except, frame } => {
+                    let targets: Vec<ConnId> = conns.keys().copied().filter(|c| Some(*c) != except).collect();
+                    for conn in targets {
+                        deliver(&mut conns, &mut room, conn, frame.clone());
+                    }
+                }
+                Output::Persist { update } => match scope.append_doc_update(doc, &update).await {
+                    Ok(seq) => {
+                        last_seq = seq;
+                        metrics::counter!("caas_collab_updates_total").increment(1);
+                    }
+                    Err(e) => {
+                        // Not stored: do not relay it either; the clients resend on reconnect.
+                        tracing::error!(app_id = %app, doc_id = %doc, error = %e, "cannot store a document update");
+                        for tx in conns.values() {
+                            let _ = tx.try_send(Outbound::Close(1011, "storage unavailable; reconnect".into()));
+                        }
+                        conns.clear();
+                        break;
+                    }
+                },
+                Output::Relay { .. } => {}
+                Output::Close { conn, reason } => {
+                    tracing::info!(app_id = %app, doc_id = %doc, conn_id = conn, reason = %reason, "collab connection refused a frame");
+                    if let Some(tx) = conns.remove(&conn) {
+                        let _ = tx.try_send(Outbound::Close(1007, reason));
+                    }
+                    room.close(conn);
+                }
+            }
+        }
+        if room.updates_since_snapshot >= COMPACT_EVERY {
+            compact(&state, key, &mut room, last_seq).await;
+        }
+        if conns.is_empty() {
+            // Unload unless a command arrived meanwhile (checked under the map lock,
+            // so no sender can slip in between).
+            let gone = {
+                let mut rooms = collab.rooms.lock().unwrap_or_else(|e| e.into_inner());
+                if rx.is_empty() {
+                    rooms.remove(&key);
+                    true
+                } else {
+                    false
+                }
+            };
+            if gone {
+                if room.updates_since_snapshot > 0 {
+                    compact(&state, key, &mut room, last_seq).await;
+                }
+                metrics::gauge!("caas_collab_documents_loaded").decrement(1.0);
+                return;
+            }
+        }
+    }
+}
+
+fn deliver(conns: &mut HashMap<ConnId, mpsc::Sender<Outbound>>, room: &mut Room, conn: ConnId, frame: Vec<u8>) {
+    let Some(tx) = conns.get(&conn) else { return };
+    if tx.try_send(Outbound::Frame(frame)).is_err() {
+        // Too slow (or gone): drop it; y-websocket reconnects and resyncs.
+        let _ = tx.try_send(Outbound::Close(4008, "slow consumer".into()));
+        conns.remove(&conn);
+        room.close(conn);
+    }
+}
+
+async fn compact(state: &AppState, (app, doc): Key, room: &mut Room, last_seq: i64) {
+    let snapshot = room.snapshot();
+    match state.store.app(app).compact_doc(doc, &snapshot, last_seq).await {
+        Ok(()) => room.updates_since_snapshot = 0,
+        Err(e) => tracing::warn!(app_id = %app, doc_id = %doc, error = %e, "compaction failed; will retry"),
+    }
+}
+
+/// Opens a document over the y-websocket protocol (binary frames).
+#[utoipa::path(
+    get,
+    path = "/v1/collab/{doc_id}",
+    tag = "collab",
+    params(("doc_id" = String, Path, description = "The document"), WsQuery),
+    responses(
+        (status = 101, description = "Switching to the WebSocket protocol (y-websocket)"),
+        (status = 401, description = "`invalid_token`", body = ErrorBody),
+        (status = 403, description = "`origin_not_allowed`", body = ErrorBody),
+        (status = 404, description = "No such document, or not yours to open", body = ErrorBody),
+    )
+)]
+pub async fn collab_ws(
+    State(state): State<AppState>,
+    Path(doc_id): Path<String>,
+    headers: HeaderMap,
+    Query(q): Query<WsQuery>,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    let token = q
+        .token
+        .as_deref()
+        .or_else(|| bearer_token(&headers))
+        .ok_or_else(|| ApiError::invalid_token("pass the session token as the `token` query parameter"))?;
+    let user = authenticate(&state, token, request_origin(&headers)).await?;
+    let doc: DocId = doc_id.parse().map_err(|_| ApiError::not_found("not_found", "document not found"))?;
+    let (_, role) = state.store.app(user.app_id).doc_role(doc, &user.user_id).await?;
+    let role = to_role(role);
+    Ok(upgrade
+        .read_buffer_size(16 * 1024)
+        .max_message_size(MAX_MESSAGE_BYTES)
+        .max_frame_size(MAX_MESSAGE_BYTES)
+        .on_upgrade(move |socket| session(state, user.app_id, doc, role, socket)))
+}
+
+async fn session(state: AppState, app: AppId, doc: DocId, role: Role, socket: WebSocket) {
+    let collab = state.collab.clone();
+    let conn = collab.next_conn.fetch_add(1, Ordering::Relaxed);
+    let (tx, mut rx) = mpsc::channel(QUEUE_FRAMES);
+    let key = (app, doc);
+    collab.send(&state, key, || Cmd::Open { conn, role, tx: tx.clone() });
+    drop(tx);
+    let (mut sink, mut stream) = socket.split();
+    let (_counted, mut stopping) = state.sessions.enter();
+    loop {
+        tokio::select! {
+            msg = stream.next() => match msg {
+                Some(Ok(Message::Binary(data))) => collab.send(&state, key, || Cmd::Frame { conn, data: data.to_vec() }),
+                Some(Ok(Message::Text(_))) => {
+                    let _ = sink.send(close(1003, "y-websocket speaks binary frames")).await;
+                    break;
+                }
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                Some(Ok(Message::Close(_))) | None => break,
+                Some(Err(e)) => {
+                    let text = e.to_string();
+                    let code = if text.contains("too long") || text.contains("limit") { 1009 } else { 1002 };
+                    let _ = sink.send(close(code, &text)).await;
+                    break;
+                }
+            },
+            out = rx.recv() => match out {
+                Some(Outbound::Frame(f)) => {
+                    if sink.send(Message::Binary(f.into())).await.is_err() {
+                        break;
+                    }
+                }
+                Some(Outbound::Close(code, reason)) => {
+                    let _ = sink.send(close(code, &reason)).await;
+                    break;
+                }
+                None => break,
+            },
+            _ = stopping.changed() => {
+                let _ = sink.send(close(1001, "server shutting down")).await;
+                break;
+            }
+        }
+    }
+    collab.send(&state, key, || Cmd::Close { conn });
+}
+
+fn close(code: u16, reason: &str) -> Message {
+    let mut reason = reason.to_owned();
+    while reason.len() > 123 {
+        reason.pop();
+    }
+    Message::Close(Some(CloseFrame { code, reason: reason.into() }))
+}
