@@ -11,6 +11,7 @@ use caas_api::{Server, ops};
 use caas_storage::{AppId, Store};
 
 pub mod rtc;
+pub mod ydoc;
 use serde_json::Value;
 
 /// Which database a test runs against.
@@ -212,6 +213,17 @@ impl TestServer {
             task.await.expect("server task").expect("server ran cleanly");
         }
         self.db.drop_schema().await;
+    }
+
+    /// Stops the server and hands back its database, for a restart with [`TestServer::start_on`].
+    pub async fn stop_keep_db(mut self) -> TestDb {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("server task").expect("server ran cleanly");
+        }
+        self.db
     }
 }
 
