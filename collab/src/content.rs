@@ -36,7 +36,10 @@ pub enum ContentError {
 
 fn doc_from(state: &[u8]) -> Result<Doc, ContentError> {
     let doc = Doc::new();
-    let update = Update::decode_v1(state).map_err(|e| ContentError::Decode(e.to_string()))?;
+    // yrs asserts on some invalid input in debug builds: never let that escape.
+    let update = std::panic::catch_unwind(|| Update::decode_v1(state))
+        .map_err(|_| ContentError::Decode("input rejected by the decoder".into()))?
+        .map_err(|e| ContentError::Decode(e.to_string()))?;
     doc.transact_mut().apply_update(update).map_err(|e| ContentError::Decode(e.to_string()))?;
     Ok(doc)
 }
