@@ -49,6 +49,16 @@ enum Cmd {
     Snapshot { reply: oneshot::Sender<Vec<u8>> },
     Apply { update: Vec<u8>, reply: oneshot::Sender<bool> },
     Shutdown { reason: String },
+    Relayed { frame: Vec<u8> },
+}
+
+/// Redis channel of document frames between nodes.
+pub const RELAY_CHANNEL: &str = "caas:collab";
+
+/// Publishes this node's document frames to the others.
+struct Relay {
+    conn: redis::aio::MultiplexedConnection,
+    node: u64,
 }
 
 type Key = (AppId, DocId);
@@ -57,6 +67,7 @@ type Key = (AppId, DocId);
 #[derive(Default)]
 pub struct Collab {
     rooms: std::sync::Mutex<HashMap<Key, mpsc::UnboundedSender<Cmd>>>,
+    relay: std::sync::OnceLock<Relay>,
     next_conn: AtomicU64,
     /// Size limits of every document.
     pub limits: Limits,
@@ -133,6 +144,71 @@ impl Collab {
         }
     }
 
+    /// Relays frames with the other nodes through Redis (`CAAS_REDIS_URL`):
+    /// updates and awareness of a document loaded here reach its editors on
+    /// every node.
+    pub async fn start_relay(self: &Arc<Self>, client: &redis::Client) -> Result<(), redis::RedisError> {
+        let conn = client.get_multiplexed_async_connection().await?;
+        let node: u64 = rand::random();
+        let mut pubsub = client.get_async_pubsub().await?;
+        pubsub.subscribe(RELAY_CHANNEL).await?;
+        let _ = self.relay.set(Relay { conn, node });
+        let collab = Arc::downgrade(self);
+        let client = client.clone();
+        tokio::spawn(async move {
+            loop {
+                {
+                    let mut messages = pubsub.on_message();
+                    while let Some(msg) = messages.next().await {
+                        let Some(collab) = collab.upgrade() else { return };
+                        let payload: Vec<u8> = msg.get_payload_bytes().to_vec();
+                        collab.on_relayed(node, &payload);
+                    }
+                }
+                tracing::warn!("collab relay subscription lost; reconnecting");
+                loop {
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    if let Ok(mut p) = client.get_async_pubsub().await {
+                        if p.subscribe(RELAY_CHANNEL).await.is_ok() {
+                            pubsub = p;
+                            break;
+                        }
+                    }
+                }
+            }
+        });
+        Ok(())
+    }
+
+    /// A frame from another node: `<node> <app> <doc>\n<frame>`.
+    fn on_relayed(&self, own: u64, payload: &[u8]) {
+        let Some(split) = payload.iter().position(|b| *b == b'\n') else { return };
+        let Ok(head) = std::str::from_utf8(&payload[..split]) else { return };
+        let mut parts = head.split(' ');
+        let (Some(node), Some(app), Some(doc)) = (parts.next(), parts.next(), parts.next()) else { return };
+        if node.parse::<u64>().ok() == Some(own) {
+            return;
+        }
+        let (Ok(app), Ok(doc)) = (app.parse::<AppId>(), doc.parse::<DocId>()) else { return };
+        // Only documents loaded here care; others load from the database when opened.
+        let rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(tx) = rooms.get(&(app, doc)) {
+            let _ = tx.send(Cmd::Relayed { frame: payload[split + 1..].to_vec() });
+        }
+    }
+
+    async fn publish(&self, (app, doc): Key, frame: &[u8]) {
+        let Some(relay) = self.relay.get() else { return };
+        let mut payload = format!("{} {app} {doc}\n", relay.node).into_bytes();
+        payload.extend_from_slice(frame);
+        let mut conn = relay.conn.clone();
+        let sent: Result<i64, _> = redis::cmd("PUBLISH").arg(RELAY_CHANNEL).arg(payload).query_async(&mut conn).await;
+        if let Err(e) = sent {
+            // The update is stored; other nodes' editors get it when they resync.
+            tracing::warn!(app_id = %app, doc_id = %doc, error = %e, "collab relay publish failed");
+        }
+    }
+
     /// Documents in memory.
     pub fn loaded(&self) -> usize {
         self.rooms.lock().unwrap_or_else(|e| e.into_inner()).len()
@@ -143,12 +219,10 @@ async fn run_room(collab: Arc<Collab>, state: AppState, key: Key, mut rx: mpsc::
     let (app, doc) = key;
     let scope = state.store.app(app);
     let loaded = match scope.doc_state(doc).await {
-        Ok(s) => Room::load(collab.limits, s.snapshot.as_deref(), &s.updates)
-            .map(|r| (r, s.last_seq))
-            .map_err(|e| e.to_string()),
+        Ok(s) => Room::load(collab.limits, s.snapshot.as_deref(), &s.updates).map_err(|e| e.to_string()),
         Err(e) => Err(e.to_string()),
     };
-    let (mut room, mut last_seq) = match loaded {
+    let mut room = match loaded {
         Ok(r) => r,
         Err(e) => {
             tracing::warn!(app_id = %app, doc_id = %doc, error = %e, "cannot load document");
@@ -181,6 +255,7 @@ async fn run_room(collab: Arc<Collab>, state: AppState, key: Key, mut rx: mpsc::
             Cmd::Apply { update, reply } => {
                 let _ = reply.send(room.apply_server(&update));
             }
+            Cmd::Relayed { frame } => room.relayed(&frame),
             Cmd::Shutdown { reason } => {
                 for tx in conns.values() {
                     let _ = tx.try_send(Outbound::Close(4404, reason.clone()));
@@ -201,8 +276,7 @@ async fn run_room(collab: Arc<Collab>, state: AppState, key: Key, mut rx: mpsc::
                     }
                 }
                 Output::Persist { update } => match scope.append_doc_update(doc, &update).await {
-                    Ok(seq) => {
-                        last_seq = seq;
+                    Ok(_) => {
                         metrics::counter!("caas_collab_updates_total").increment(1);
                     }
                     Err(e) => {
@@ -215,7 +289,7 @@ async fn run_room(collab: Arc<Collab>, state: AppState, key: Key, mut rx: mpsc::
                         break;
                     }
                 },
-                Output::Relay { .. } => {}
+                Output::Relay { frame } => collab.publish(key, &frame).await,
                 Output::Close { conn, reason } => {
                     tracing::info!(app_id = %app, doc_id = %doc, conn_id = conn, reason = %reason, "collab connection refused a frame");
                     if let Some(tx) = conns.remove(&conn) {
@@ -226,7 +300,7 @@ async fn run_room(collab: Arc<Collab>, state: AppState, key: Key, mut rx: mpsc::
             }
         }
         if room.updates_since_snapshot >= COMPACT_EVERY {
-            compact(&state, key, &mut room, last_seq).await;
+            compact(&state, key, &mut room).await;
         }
         if conns.is_empty() {
             // Unload unless a command arrived meanwhile (checked under the map lock,
@@ -242,7 +316,7 @@ async fn run_room(collab: Arc<Collab>, state: AppState, key: Key, mut rx: mpsc::
             };
             if gone {
                 if room.updates_since_snapshot > 0 {
-                    compact(&state, key, &mut room, last_seq).await;
+                    compact(&state, key, &mut room).await;
                 }
                 metrics::gauge!("caas_collab_documents_loaded").decrement(1.0);
                 return;
@@ -261,9 +335,25 @@ fn deliver(conns: &mut HashMap<ConnId, mpsc::Sender<Outbound>>, room: &mut Room,
     }
 }
 
-async fn compact(state: &AppState, (app, doc): Key, room: &mut Room, last_seq: i64) {
-    let snapshot = room.snapshot();
-    match state.store.app(app).compact_doc(doc, &snapshot, last_seq).await {
+/// Compacts from the database itself — snapshot plus every stored update up to
+/// the newest — so it never depends on what this node has in memory (another
+/// node may have stored updates this one has not heard yet).
+async fn compact(state: &AppState, (app, doc): Key, room: &mut Room) {
+    let scope = state.store.app(app);
+    let result = async {
+        let stored = scope.doc_state(doc).await.map_err(|e| e.to_string())?;
+        if stored.updates.is_empty() {
+            return Ok(());
+        }
+        let parts: Vec<&[u8]> =
+            stored.snapshot.iter().map(Vec::as_slice).chain(stored.updates.iter().map(Vec::as_slice)).collect();
+        let merged = std::panic::catch_unwind(|| yrs::merge_updates_v1(parts.iter().copied()))
+            .map_err(|_| "stored updates do not merge".to_owned())?
+            .map_err(|e| e.to_string())?;
+        scope.compact_doc(doc, &merged, stored.last_seq).await.map_err(|e| e.to_string())
+    }
+    .await;
+    match result {
         Ok(()) => room.updates_since_snapshot = 0,
         Err(e) => tracing::warn!(app_id = %app, doc_id = %doc, error = %e, "compaction failed; will retry"),
     }

@@ -200,6 +200,13 @@ impl Server {
         let mut background =
             vec![directory.spawn_refresher(store, Duration::from_secs(config.directory_refresh_secs.max(1)))];
         background.push(tokio::spawn(crate::calls::meter(state.clone(), departures)));
+        if let Some(client) = &state.redis {
+            state
+                .collab
+                .start_relay(client)
+                .await
+                .map_err(|e| BootError::Bus(caas_signaling::bus::BusError::Redis(e)))?;
+        }
         let refresher = state.clone();
         background.push(tokio::spawn(async move {
             let mut tick = tokio::time::interval(crate::presence::REFRESH_EVERY);

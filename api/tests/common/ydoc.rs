@@ -25,7 +25,12 @@ pub struct Client {
 
 impl Client {
     pub async fn connect(h: &TestServer, doc_id: &str, token: &str) -> Client {
-        let url = format!("ws://{}/v1/collab/{doc_id}?token={token}", h.addr);
+        Self::connect_addr(h.addr, doc_id, token).await
+    }
+
+    /// Connects to a server at `addr` (e.g. a `caas serve` process).
+    pub async fn connect_addr(addr: std::net::SocketAddr, doc_id: &str, token: &str) -> Client {
+        let url = format!("ws://{addr}/v1/collab/{doc_id}?token={token}");
         let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("upgrade");
         let doc = Doc::new();
         // Like y-websocket: say what we have.
