@@ -16,6 +16,7 @@ mod peer;
 pub mod sdp;
 pub mod speakers;
 pub mod types;
+mod upkeep;
 
 pub use engine::{Sfu, SfuConfig, SfuOutput};
 pub use types::{ParticipantId, ParticipantInfo, Permissions, RoomKey, SfuError, Source, TrackId, TrackInfo, Usage};
