@@ -284,6 +284,11 @@ impl Room {
                 Message::Sync(SyncMessage::SyncStep2(_) | SyncMessage::Update(_)) => {
                     let Some((bytes, update)) = updates.next() else { continue };
                     if !role.can_edit() {
+                        // y-websocket always answers our sync step 1, often with
+                        // nothing new: only a real change is refused.
+                        if self.brings_nothing(&update) {
+                            continue;
+                        }
                         let denied = Message::Auth(Some("permission denied: you may only view this document".into()));
                         self.out.push(Output::Send { conn, frame: frame_of(&denied) });
                         continue;
@@ -338,6 +343,15 @@ impl Room {
         self.out.push(Output::Broadcast { except: origin, frame: frame.clone() });
         self.out.push(Output::Relay { frame });
         true
+    }
+
+    /// Whether `update` holds nothing this document lacks (no new blocks, no deletes).
+    fn brings_nothing(&self, update: &Update) -> bool {
+        if update.is_empty() {
+            return true;
+        }
+        let ours = self.awareness.doc().transact().state_vector();
+        update.delete_set().is_empty() && update.state_vector().iter().all(|(client, clock)| ours.get(client) >= *clock)
     }
 
     fn snapshot_len_over_limit(&self) -> bool {
@@ -434,6 +448,10 @@ mod tests {
         let mut room = Room::new(Limits::default());
         room.open(2, Role::Viewer);
         room.drain();
+        // An empty sync step 2 (what y-websocket sends after syncing) is no change: no refusal.
+        let empty = Doc::new().transact().encode_state_as_update_v1(&StateVector::default());
+        room.receive(2, &Message::Sync(SyncMessage::SyncStep2(empty)).encode_v1());
+        assert!(room.drain().is_empty(), "nothing to refuse");
         let (_, frame) = client_edit("nope");
         room.receive(2, &frame);
         let out = room.drain();
