@@ -26,21 +26,40 @@ export interface DemoServer {
 /** How long the server may take to log `caas listening`. */
 const START_TIMEOUT_MS = 60_000;
 
+/** Options of {@link startDemoServer}. */
+export interface DemoServerOptions {
+  /**
+   * Data folder to use; the caller owns it (`stop()` leaves it in place), so a
+   * test can stop the server and start it again on the same data. Default: a
+   * fresh temporary folder, removed by `stop()`.
+   */
+  dataDir?: string;
+  /** Address to listen on (`host:port`). Default `127.0.0.1:0` (a free port). */
+  addr?: string;
+}
+
+/** The `caas` binary: `$CAAS_BIN`, default `../target/debug/caas` from sdk-js. */
+export function caasBin(): string {
+  const bin = process.env['CAAS_BIN'] ?? resolve(SDK_DIR, '../target/debug/caas');
+  if (!existsSync(bin)) {
+    throw new Error(`no CAAS server binary at ${bin}: build it (cargo build) or set CAAS_BIN`);
+  }
+  return bin;
+}
+
 /**
  * Runs `$CAAS_BIN serve --demo` (default `../target/debug/caas` from sdk-js)
  * and resolves once it logs `caas listening` (JSON logs: `fields.message`),
  * with the address it logged (`fields.addr`).
  */
-export async function startDemoServer(): Promise<DemoServer> {
-  const bin = process.env['CAAS_BIN'] ?? resolve(SDK_DIR, '../target/debug/caas');
-  if (!existsSync(bin)) {
-    throw new Error(`no CAAS server binary at ${bin}: build it (cargo build) or set CAAS_BIN`);
-  }
-  const dataDir = await mkdtemp(join(tmpdir(), 'caas-browser-'));
+export async function startDemoServer(options: DemoServerOptions = {}): Promise<DemoServer> {
+  const bin = caasBin();
+  const ownsData = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'caas-browser-')));
   const child = spawn(bin, ['serve', '--demo'], {
     env: {
       ...process.env,
-      CAAS_HTTP_ADDR: '127.0.0.1:0',
+      CAAS_HTTP_ADDR: options.addr ?? '127.0.0.1:0',
       // The SFU's UDP port too, so that the test never collides with a server already running.
       CAAS_RTC_UDP_ADDR: '127.0.0.1:0',
       CAAS_DATA_DIR: dataDir,
@@ -54,7 +73,7 @@ export async function startDemoServer(): Promise<DemoServer> {
   const log: string[] = [];
   const stop = async (): Promise<void> => {
     await terminate(child);
-    await rm(dataDir, { recursive: true, force: true });
+    if (ownsData) await rm(dataDir, { recursive: true, force: true });
   };
   try {
     const addr = await new Promise<string>((resolveAddr, reject) => {

@@ -9,7 +9,9 @@ import { DEFAULT_RECONNECT } from './backoff.js';
 import { CallsApi } from './calls.js';
 import { ContactsApi, ConversationsApi, MessagesApi, PresenceApi, TypingApi, UsersApi } from './chat.js';
 import type { CaasClientOptions, ConnectionState, RequestOptions } from './client-options.js';
+import { CollabApi } from './collab.js';
 import { Connection } from './connection.js';
+import { DocsApi } from './docs.js';
 // AuthError, ConnectionError, RequestError, TimeoutError and ClientEvent: for the {@link} tags.
 import { CaasError, type AuthError, type ConnectionError, type RequestError, type TimeoutError } from './errors.js';
 import { TypedEmitter, type ClientEvent, type ClientEventMap } from './events.js';
@@ -52,6 +54,10 @@ export class CaasClient extends TypedEmitter<ClientEventMap> {
   readonly files: FilesApi;
   /** Calls over the socket and WebRTC: voice, video and screen share through the server's SFU. */
   readonly calls: CallsApi;
+  /** Collaborative documents over REST: create, list, content, roles, versions, delete. */
+  readonly docs: DocsApi;
+  /** Live documents: a Yjs document synced over y-websocket, with awareness. */
+  readonly collab: CollabApi;
   /** REST calls with the session token. */
   readonly rest: RestClient;
 
@@ -114,6 +120,8 @@ export class CaasClient extends TypedEmitter<ClientEventMap> {
       XMLHttpRequest: options.XMLHttpRequest === null ? undefined : (options.XMLHttpRequest ?? globalXhr),
       rest: this.rest,
     });
+    this.docs = new DocsApi(this.rest);
+    this.collab = new CollabApi({ baseUrl: this.httpBase(), tokens, WebSocket: options.WebSocket });
   }
 
   /** State of the real-time connection. */

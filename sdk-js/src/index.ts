@@ -44,6 +44,11 @@ export type { CallMediaOptions, GetDisplayMedia, GetUserMedia, PeerConnectionFac
 export { FilesApi, MAX_ATTACHMENTS, attachmentOf } from './files.js';
 export type { FileUrlOptions, FilesApiConfig, UploadOptions } from './files.js';
 
+export { DocsApi } from './docs.js';
+export type { CreateDocInput, DocKind, DocMeta, DocPage, DocRole, DocVersion, DocWithRole, ListDocsQuery } from './docs.js';
+export { CollabApi, CollabEvent, CollabSession } from './collab.js';
+export type { CollabApiConfig, CollabEventMap, CollabStatus, OpenDocOptions } from './collab.js';
+
 export {
   ABORTED,
   AuthError,
