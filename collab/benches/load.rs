@@ -2,9 +2,34 @@
 //! issue's goal: under 5 ms), and memory of the loaded document against its
 //! encoded size. Run with `cargo bench -p caas-collab --bench load`.
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicIsize, Ordering};
+
 use caas_collab::{Limits, Room};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use yrs::{Array, Doc, Map, ReadTxn, StateVector, Text, Transact};
+
+/// Counts live heap bytes, to weigh a loaded document.
+struct Counting;
+
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+
+// SAFETY: every call is forwarded to the system allocator unchanged; only a counter is added.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
+        // SAFETY: same layout contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
+        // SAFETY: `ptr` came from `alloc` with this layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
 
 /// A whiteboard-like document: many small shapes in a map, an order array and
 /// a text, written in many small transactions (like real editing).
@@ -39,6 +64,17 @@ fn document(target_bytes: usize) -> Vec<u8> {
 
 fn bench_load(c: &mut Criterion) {
     let state = document(300 * 1024);
+    // Memory of an idle loaded document (the goal: at most twice its encoded size).
+    let before = LIVE.load(Ordering::Relaxed);
+    let room = Room::load(Limits::default(), Some(&state), &[]).expect("loads");
+    let held = LIVE.load(Ordering::Relaxed) - before;
+    println!(
+        "idle loaded document: {} KiB in memory for {} KiB encoded ({:.2}x)",
+        held / 1024,
+        state.len() / 1024,
+        held as f64 / state.len() as f64
+    );
+    drop(room);
     let mut g = c.benchmark_group("collab_cold_load");
     g.throughput(Throughput::Bytes(state.len() as u64));
     g.bench_function(format!("load_{}_kib", state.len() / 1024), |b| {
