@@ -30,6 +30,8 @@ use crate::ws::WsQuery;
 pub const COMPACT_EVERY: usize = 200;
 /// Largest WebSocket message (an update may be up to 1 MiB, plus framing).
 pub const MAX_MESSAGE_BYTES: usize = 2 * 1024 * 1024;
+/// A document with no traffic for this long keeps only its encoded state.
+pub const HIBERNATE_AFTER: std::time::Duration = std::time::Duration::from_secs(30);
 /// Frames queued for one connection before it counts as too slow.
 const QUEUE_FRAMES: usize = 1024;
 
@@ -238,7 +240,19 @@ async fn run_room(collab: Arc<Collab>, state: AppState, key: Key, mut rx: mpsc::
     metrics::gauge!("caas_collab_documents_loaded").increment(1.0);
     let mut conns: HashMap<ConnId, mpsc::Sender<Outbound>> = HashMap::new();
     loop {
-        let Some(cmd) = rx.recv().await else { break };
+        let cmd = if room.is_hibernating() {
+            rx.recv().await
+        } else {
+            match tokio::time::timeout(HIBERNATE_AFTER, rx.recv()).await {
+                Ok(cmd) => cmd,
+                Err(_) => {
+                    // Idle: keep only the encoded state until the next frame.
+                    room.hibernate();
+                    continue;
+                }
+            }
+        };
+        let Some(cmd) = cmd else { break };
         match cmd {
             Cmd::Open { conn, role, tx } => {
                 conns.insert(conn, tx);

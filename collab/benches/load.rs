@@ -74,6 +74,15 @@ fn bench_load(c: &mut Criterion) {
         state.len() / 1024,
         held as f64 / state.len() as f64
     );
+    let mut room = room;
+    let before = LIVE.load(Ordering::Relaxed);
+    room.hibernate();
+    let hibernated = held + (LIVE.load(Ordering::Relaxed) - before);
+    println!(
+        "idle document after hibernation: {} KiB ({:.2}x its encoded size)",
+        hibernated / 1024,
+        hibernated as f64 / state.len() as f64
+    );
     drop(room);
     let mut g = c.benchmark_group("collab_cold_load");
     g.throughput(Throughput::Bytes(state.len() as u64));

@@ -106,6 +106,9 @@ struct Conn {
 /// A loaded document with its connections.
 pub struct Room {
     awareness: Awareness,
+    /// While idle: the whole state and the awareness states, encoded; the
+    /// live document is then an empty placeholder (see [`Room::hibernate`]).
+    hibernated: Option<(Vec<u8>, Vec<u8>)>,
     conns: HashMap<ConnId, Conn>,
     limits: Limits,
     out: Vec<Output>,
@@ -143,6 +146,7 @@ impl Room {
         let doc = Doc::with_options(Options { skip_gc: false, ..Options::default() });
         Room {
             awareness: Awareness::new(doc),
+            hibernated: None,
             conns: HashMap::new(),
             limits,
             out: Vec::new(),
@@ -167,12 +171,49 @@ impl Room {
 
     /// The whole state as one update (v1): the snapshot to store.
     pub fn snapshot(&self) -> Vec<u8> {
-        self.awareness.doc().transact().encode_state_as_update_v1(&StateVector::default())
+        match &self.hibernated {
+            Some((state, _)) => state.clone(),
+            None => self.awareness.doc().transact().encode_state_as_update_v1(&StateVector::default()),
+        }
     }
 
     /// The document, for reading (e.g. exporting JSON).
-    pub fn doc(&self) -> &Doc {
+    pub fn doc(&mut self) -> &Doc {
+        self.wake();
         self.awareness.doc()
+    }
+
+    /// Keeps an idle document as its encoded state only (about its encoded size
+    /// in memory instead of several times that); the next use rebuilds it.
+    pub fn hibernate(&mut self) {
+        if self.hibernated.is_some() {
+            return;
+        }
+        let state = self.snapshot();
+        let awareness = self.awareness.update().map(|u| u.encode_v1()).unwrap_or_default();
+        self.awareness = Awareness::new(Doc::with_options(Options { skip_gc: false, ..Options::default() }));
+        self.hibernated = Some((state, awareness));
+    }
+
+    /// Whether the document is hibernating.
+    pub fn is_hibernating(&self) -> bool {
+        self.hibernated.is_some()
+    }
+
+    fn wake(&mut self) {
+        let Some((state, awareness)) = self.hibernated.take() else {
+            return;
+        };
+        // The state was encoded by this room, so it decodes; if it somehow did
+        // not, the document would come back empty rather than take the task down.
+        if let Ok(update) = decode_update(&state) {
+            if let Err(e) = self.awareness.doc().transact_mut().apply_update(update) {
+                tracing::error!(error = %e, "a hibernated document did not apply");
+            }
+        }
+        if let Ok(update) = guarded(|| AwarenessUpdate::decode_v1(&awareness).map_err(|e| e.to_string())) {
+            let _ = self.awareness.apply_update(update);
+        }
     }
 
     /// Number of open connections.
@@ -187,6 +228,7 @@ impl Room {
 
     /// A connection opened: it gets the server's sync step 1 and the current awareness.
     pub fn open(&mut self, conn: ConnId, role: Role) {
+        self.wake();
         self.conns.insert(conn, Conn { role, clients: HashSet::new() });
         let sv = self.awareness.doc().transact().state_vector();
         let mut frames = vec![frame_of(&Message::Sync(SyncMessage::SyncStep1(sv)))];
@@ -209,6 +251,7 @@ impl Room {
 
     /// A connection closed: its awareness states are removed for everyone.
     pub fn close(&mut self, conn: ConnId) {
+        self.wake();
         let Some(c) = self.conns.remove(&conn) else {
             return;
         };
@@ -228,6 +271,7 @@ impl Room {
 
     /// A binary frame from `conn`.
     pub fn receive(&mut self, conn: ConnId, data: &[u8]) {
+        self.wake();
         let Some(role) = self.conns.get(&conn).map(|c| c.role) else {
             return;
         };
@@ -310,6 +354,7 @@ impl Room {
     /// Applies an update made by the server (e.g. a version restore): stored
     /// and sent to every connection. False if it does not decode or apply.
     pub fn apply_server(&mut self, bytes: &[u8]) -> bool {
+        self.wake();
         let Ok(update) = decode_update(bytes) else {
             return false;
         };
@@ -373,6 +418,7 @@ impl Room {
     /// A frame relayed from another node (an update or awareness message):
     /// applied and sent to this node's connections, not stored again.
     pub fn relayed(&mut self, data: &[u8]) {
+        self.wake();
         let first = guarded(|| {
             let mut decoder = DecoderV1::new(Cursor::new(data));
             let mut reader = MessageReader::new(&mut decoder);
@@ -420,7 +466,7 @@ mod tests {
         (doc, update_frame(&update))
     }
 
-    fn text_of(room: &Room) -> String {
+    fn text_of(room: &mut Room) -> String {
         let t = room.doc().get_or_insert_text("t");
         t.get_string(&room.doc().transact())
     }
@@ -437,7 +483,7 @@ mod tests {
         let out = room.drain();
         assert!(out.iter().any(|o| matches!(o, Output::Persist { .. })));
         assert!(out.iter().any(|o| matches!(o, Output::Broadcast { except: Some(1), frame: f } if *f == frame)));
-        assert_eq!(text_of(&room), "hello");
+        assert_eq!(text_of(&mut room), "hello");
         // The same update again changes nothing and is not stored twice.
         room.receive(1, &frame);
         assert!(room.drain().is_empty());
@@ -459,7 +505,7 @@ mod tests {
         let Output::Send { conn: 2, frame } = &out[0] else { panic!("{out:?}") };
         let msg = Message::decode_v1(frame).expect("decodes");
         assert!(matches!(msg, Message::Auth(Some(r)) if r.contains("permission denied")));
-        assert_eq!(text_of(&room), "", "not applied");
+        assert_eq!(text_of(&mut room), "", "not applied");
     }
 
     #[test]
@@ -479,7 +525,7 @@ mod tests {
         let (_, big) = client_edit(&"x".repeat(200));
         room.receive(1, &big);
         assert!(matches!(room.drain().as_slice(), [Output::Close { reason, .. }] if reason.contains("larger")));
-        assert_eq!(text_of(&room), "");
+        assert_eq!(text_of(&mut room), "");
     }
 
     #[test]
@@ -516,11 +562,11 @@ mod tests {
                 _ => None,
             })
             .collect();
-        let again = Room::load(Limits::default(), None, &stored).expect("loads");
-        assert_eq!(text_of(&again), "persisted");
+        let mut again = Room::load(Limits::default(), None, &stored).expect("loads");
+        assert_eq!(text_of(&mut again), "persisted");
         let snap = again.snapshot();
-        let third = Room::load(Limits::default(), Some(&snap), &[]).expect("loads");
-        assert_eq!(text_of(&third), "persisted");
+        let mut third = Room::load(Limits::default(), Some(&snap), &[]).expect("loads");
+        assert_eq!(text_of(&mut third), "persisted");
         assert!(Room::load(Limits::default(), Some(&[1, 2, 3]), &[]).is_err());
     }
 
@@ -566,6 +612,28 @@ mod tests {
             }
         }
         // Mutations may be valid updates of other content, but the base text is intact.
-        assert!(text_of(&room).contains("base"), "the base text survives: {:?}", text_of(&room));
+        assert!(text_of(&mut room).contains("base"), "the base text survives: {:?}", text_of(&mut room));
+    }
+
+    #[test]
+    fn a_hibernating_document_keeps_content_and_awareness() {
+        let mut room = Room::new(Limits::default());
+        room.open(1, Role::Editor);
+        let (_, frame) = client_edit("kept");
+        room.receive(1, &frame);
+        let mut aw = Awareness::new(Doc::new());
+        aw.set_local_state_raw(r#"{"user":"Ann"}"#);
+        room.receive(1, &Message::Awareness(aw.update().expect("update")).encode_v1());
+        room.drain();
+        let before = room.snapshot();
+        room.hibernate();
+        assert!(room.is_hibernating());
+        assert_eq!(room.snapshot(), before, "the stored state is the state");
+        // A newcomer wakes it and gets the content and the awareness.
+        room.open(2, Role::Viewer);
+        assert!(!room.is_hibernating());
+        let out = room.drain();
+        assert_eq!(out.len(), 2, "sync step 1 and awareness: {out:?}");
+        assert_eq!(text_of(&mut room), "kept");
     }
 }
