@@ -418,15 +418,37 @@ async fn session(state: AppState, app: AppId, doc: DocId, role: Role, socket: We
     drop(tx);
     let (mut sink, mut stream) = socket.split();
     let (_counted, mut stopping) = state.sessions.enter();
+    // Like y-websocket's server: ping quiet peers, close dead ones.
+    let mut hb = caas_signaling::heartbeat::Heartbeat::new(
+        std::time::Instant::now(),
+        crate::ws::PING_AFTER,
+        crate::ws::DEAD_AFTER,
+    );
     loop {
+        let deadline = tokio::time::Instant::from_std(hb.deadline());
         tokio::select! {
+            _ = tokio::time::sleep_until(deadline) => match hb.poll(std::time::Instant::now()) {
+                caas_signaling::heartbeat::Beat::Ping => {
+                    if sink.send(Message::Ping(Default::default())).await.is_err() {
+                        break;
+                    }
+                }
+                caas_signaling::heartbeat::Beat::Close => {
+                    let _ = sink.send(close(4000, "heartbeat timeout")).await;
+                    break;
+                }
+                caas_signaling::heartbeat::Beat::Idle => {}
+            },
             msg = stream.next() => match msg {
-                Some(Ok(Message::Binary(data))) => collab.send(&state, key, || Cmd::Frame { conn, data: data.to_vec() }),
+                Some(Ok(Message::Binary(data))) => {
+                    hb.heard(std::time::Instant::now());
+                    collab.send(&state, key, || Cmd::Frame { conn, data: data.to_vec() })
+                }
                 Some(Ok(Message::Text(_))) => {
                     let _ = sink.send(close(1003, "y-websocket speaks binary frames")).await;
                     break;
                 }
-                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => hb.heard(std::time::Instant::now()),
                 Some(Ok(Message::Close(_))) | None => break,
                 Some(Err(e)) => {
                     let text = e.to_string();
