@@ -76,11 +76,22 @@ impl World {
 
     /// Like [`World::join`], also publishing a microphone if `audio`; returns (video mid, audio mid).
     pub fn join_with(&mut self, n: u16, publish: bool, audio: bool) -> (Option<Mid>, Option<Mid>) {
+        self.join_custom(n, publish, audio, Rtc::builder())
+    }
+
+    /// Like [`World::join_with`] with the client built from `builder` (e.g. other codecs).
+    pub fn join_custom(
+        &mut self,
+        n: u16,
+        publish: bool,
+        audio: bool,
+        builder: str0m::RtcConfig,
+    ) -> (Option<Mid>, Option<Mid>) {
         let addr: SocketAddr = format!("127.0.0.1:{}", 10_000 + n).parse().expect("addr");
         let id = ParticipantId(u64::from(n));
         let room = RoomKey { app: "a".into(), room: "r".into() };
         self.sfu.join(self.now, id, room, format!("user{n}"), Permissions::default()).expect("join");
-        let mut rtc = Rtc::builder().build(self.now);
+        let mut rtc = builder.build(self.now);
         rtc.add_local_candidate(Candidate::host(addr, "udp").expect("candidate"));
         let mut change = rtc.sdp_api();
         let mut mid = None;
