@@ -6,6 +6,9 @@
 //! - `chat`: WebSocket clients in groups sending messages at a fixed total rate and
 //!   timing every delivery end to end, against CAAS or, for comparison, the
 //!   socket.io server in `loadtest/socketio/` (see `chat.rs`).
+//! - `sfu`: calls through the SFU — rooms of publishers (synthetic Opus + VP8
+//!   over str0m peers) and subscribers, timing every forwarded frame — against
+//!   CAAS or, for comparison, Janus' VideoRoom (see `sfu/`).
 //!
 //! Every run is bounded by `--duration` and aimed only at the `--base` URL, which
 //! must be on this machine (loopback) — the harness refuses anything else.
@@ -20,6 +23,7 @@ use serde::Serialize;
 
 mod chat;
 mod proto;
+mod sfu;
 
 #[derive(Parser)]
 #[command(name = "caas-loadtest", about = "Load scenarios against a CAAS server on this machine")]
@@ -34,6 +38,8 @@ enum Scenario {
     Sessions(SessionsArgs),
     /// Group chat over WebSockets: fan-out throughput and end-to-end latency.
     Chat(chat::ChatArgs),
+    /// Calls through the SFU: forwarded packets per second, latency, loss, server CPU per packet.
+    Sfu(sfu::SfuArgs),
 }
 
 #[derive(Args)]
@@ -93,11 +99,19 @@ fn loopback_only(base: &str) -> Result<(), String> {
 #[tokio::main]
 async fn main() {
     let cli = Cli::parse();
+    // RUST_LOG=str0m=debug (for example) shows what the str0m peers do; off by default.
+    if std::env::var_os("RUST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .try_init();
+    }
     let result = match cli.scenario {
         Scenario::Sessions(args) => {
             sessions(args).await.and_then(|r| serde_json::to_value(r).map_err(|e| e.to_string()))
         }
         Scenario::Chat(args) => chat::chat(args).await.and_then(|r| serde_json::to_value(r).map_err(|e| e.to_string())),
+        Scenario::Sfu(args) => sfu::sfu(args).await.and_then(|r| serde_json::to_value(r).map_err(|e| e.to_string())),
     };
     match result {
         Ok(report) => println!("{report}"),
