@@ -362,16 +362,16 @@ impl Room {
     }
 
     fn apply(&mut self, origin: Option<ConnId>, bytes: Vec<u8>, update: Update) -> bool {
-        let before = self.awareness.doc().transact().state_vector();
-        let result = self.awareness.doc().transact_mut().apply_update(update);
-        if let Err(e) = result {
-            if let Some(conn) = origin {
-                self.out.push(Output::Close { conn, reason: format!("update cannot be applied: {e}") });
+        let changed = match self.integrate(update) {
+            Ok(changed) => changed,
+            Err(e) => {
+                if let Some(conn) = origin {
+                    self.out.push(Output::Close { conn, reason: format!("update cannot be applied: {e}") });
+                }
+                return false;
             }
-            return false;
-        }
-        let after = self.awareness.doc().transact().state_vector();
-        if before == after {
+        };
+        if !changed {
             // Nothing new (e.g. a sync step 2 the server already had).
             return true;
         }
@@ -391,12 +391,19 @@ impl Room {
     }
 
     /// Whether `update` holds nothing this document lacks (no new blocks, no deletes).
+    /// Whether `update` holds nothing at all (what y-websocket sends in answer
+    /// to our sync step 1 when it has nothing we lack).
     fn brings_nothing(&self, update: &Update) -> bool {
-        if update.is_empty() {
-            return true;
-        }
-        let ours = self.awareness.doc().transact().state_vector();
-        update.delete_set().is_empty() && update.state_vector().iter().all(|(client, clock)| ours.get(client) >= *clock)
+        update.is_empty()
+    }
+
+    /// Applies `update`; true if it changed the document — it inserted or
+    /// deleted something (a delete-only update changes no state vector), or it
+    /// is waiting for missing updates (then it must be kept and passed on too).
+    fn integrate(&mut self, update: Update) -> Result<bool, yrs::error::UpdateError> {
+        let mut txn = self.awareness.doc().transact_mut();
+        txn.apply_update(update)?;
+        Ok(!txn.insert_set().is_empty() || !txn.delete_set().is_empty() || txn.has_missing_updates())
     }
 
     fn snapshot_len_over_limit(&self) -> bool {
@@ -430,11 +437,7 @@ impl Room {
         match message {
             Message::Sync(SyncMessage::Update(u)) => {
                 let Ok(update) = decode_update(&u) else { return };
-                let before = self.awareness.doc().transact().state_vector();
-                if self.awareness.doc().transact_mut().apply_update(update).is_err() {
-                    return;
-                }
-                if before != self.awareness.doc().transact().state_vector() {
+                if self.integrate(update).unwrap_or(false) {
                     self.updates_since_snapshot += 1;
                     self.out.push(Output::Broadcast { except: None, frame: data.to_vec() });
                 }
@@ -635,5 +638,34 @@ mod tests {
         let out = room.drain();
         assert_eq!(out.len(), 2, "sync step 1 and awareness: {out:?}");
         assert_eq!(text_of(&mut room), "kept");
+    }
+
+    #[test]
+    fn a_delete_only_update_is_stored_and_relayed() {
+        let mut room = Room::new(Limits::default());
+        room.open(1, Role::Editor);
+        room.open(2, Role::Editor);
+        let client = Doc::new();
+        let t = client.get_or_insert_text("t");
+        let add = {
+            let mut txn = client.transact_mut();
+            t.insert(&mut txn, 0, "abc");
+            txn.encode_update_v1()
+        };
+        room.receive(1, &update_frame(&add));
+        room.drain();
+        let del = {
+            let mut txn = client.transact_mut();
+            t.remove_range(&mut txn, 0, 1);
+            txn.encode_update_v1()
+        };
+        room.receive(1, &update_frame(&del));
+        let out = room.drain();
+        assert!(out.iter().any(|o| matches!(o, Output::Persist { .. })), "stored: {out:?}");
+        assert!(out.iter().any(|o| matches!(o, Output::Broadcast { except: Some(1), .. })), "relayed");
+        assert_eq!(text_of(&mut room), "bc");
+        // The same delete again is nothing new.
+        room.receive(1, &update_frame(&del));
+        assert!(room.drain().is_empty());
     }
 }
