@@ -1,8 +1,8 @@
 /**
  * `@caas/sdk/components`: chat and call UI web components built with Lit.
  *
- * Importing this entry registers `<caas-chat-list>`, `<caas-chat-window>` and
- * `<caas-call>` (unless elements of those names are registered already). The
+ * Importing this entry registers `<caas-chat-list>`, `<caas-chat-window>`,
+ * `<caas-call>` and `<caas-whiteboard>` (unless elements of those names are registered already). The
  * core client, `@caas/sdk`, does not load Lit.
  *
  * ```ts
@@ -21,8 +21,29 @@
 import { CaasCall } from './call.js';
 import { CaasChatList } from './chat-list.js';
 import { CaasChatWindow } from './chat-window.js';
+import { CaasWhiteboard } from './whiteboard.js';
 
-export { CaasCall, CaasChatList, CaasChatWindow };
+export { CaasCall, CaasChatList, CaasChatWindow, CaasWhiteboard };
+export { WHITEBOARD_COLORS } from './whiteboard.js';
+export type { WhiteboardSyncedDetail, WhiteboardTool } from './whiteboard.js';
+export {
+  WHITEBOARD_ORIGIN,
+  addShape,
+  appendPoints,
+  bringToFront,
+  createUndoManager,
+  eraseShape,
+  getShape,
+  hitShape,
+  listShapes,
+  moveShape,
+  orderOf,
+  shapeAt,
+  shapeBounds,
+  shapesOf,
+  updateShape,
+} from './whiteboard-model.js';
+export type { Box, Shape, ShapeEntry, ShapeType } from './whiteboard-model.js';
 export type { CallJoinedDetail, CallLeftDetail } from './call.js';
 export { callAudio, callTiles, initials, tileLabel } from './call-logic.js';
 export type { CallAudio, CallTile } from './call-logic.js';
@@ -54,6 +75,7 @@ export function defineCaasElements(registry: CustomElementRegistry = customEleme
   if (!registry.get('caas-chat-list')) registry.define('caas-chat-list', CaasChatList);
   if (!registry.get('caas-chat-window')) registry.define('caas-chat-window', CaasChatWindow);
   if (!registry.get('caas-call')) registry.define('caas-call', CaasCall);
+  if (!registry.get('caas-whiteboard')) registry.define('caas-whiteboard', CaasWhiteboard);
 }
 
 defineCaasElements();

@@ -25,6 +25,7 @@
  * | `--caas-call-tile-fg` | `#ffffff` | `<caas-call>`: initials on those tiles |
  * | `--caas-call-speaking` | `#2da44e` | `<caas-call>`: the outline of an active speaker's tile |
  * | `--caas-call-tile-min` | `220px` | `<caas-call>`: the narrowest tile before the grid wraps |
+ * | `--caas-whiteboard-bg` | `#ffffff` | `<caas-whiteboard>`: the canvas |
  *
  * @packageDocumentation
  */
