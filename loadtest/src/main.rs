@@ -9,6 +9,9 @@
 //! - `sfu`: calls through the SFU — rooms of publishers (synthetic Opus + VP8
 //!   over str0m peers) and subscribers, timing every forwarded frame — against
 //!   CAAS or, for comparison, Janus' VideoRoom (see `sfu/`).
+//! - `collab`: documents edited by y-websocket clients sending small Yjs updates,
+//!   timing every fan-out to the other editors — against CAAS or a plain
+//!   y-websocket server such as `@y/websocket-server` (see `collab/`).
 //!
 //! Every run is bounded by `--duration` and aimed only at the `--base` URL, which
 //! must be on this machine (loopback) — the harness refuses anything else.
@@ -22,6 +25,7 @@ use hdrhistogram::Histogram;
 use serde::Serialize;
 
 mod chat;
+mod collab;
 mod proto;
 mod sfu;
 
@@ -40,6 +44,8 @@ enum Scenario {
     Chat(chat::ChatArgs),
     /// Calls through the SFU: forwarded packets per second, latency, loss, server CPU per packet.
     Sfu(sfu::SfuArgs),
+    /// Shared documents over y-websocket: update fan-out throughput and latency, server CPU and memory per document.
+    Collab(collab::CollabArgs),
 }
 
 #[derive(Args)]
@@ -112,6 +118,9 @@ async fn main() {
         }
         Scenario::Chat(args) => chat::chat(args).await.and_then(|r| serde_json::to_value(r).map_err(|e| e.to_string())),
         Scenario::Sfu(args) => sfu::sfu(args).await.and_then(|r| serde_json::to_value(r).map_err(|e| e.to_string())),
+        Scenario::Collab(args) => {
+            collab::collab(args).await.and_then(|r| serde_json::to_value(r).map_err(|e| e.to_string()))
+        }
     };
     match result {
         Ok(report) => println!("{report}"),

@@ -32,7 +32,7 @@ mod caas;
 mod janus;
 mod media;
 mod peer;
-mod report;
+pub(crate) mod report;
 
 use media::Kind;
 use peer::{Peer, PeerResult};
