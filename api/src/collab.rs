@@ -20,9 +20,7 @@ use caas_storage::{AppId, DocId, DocRole};
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::auth::{authenticate, bearer_token};
 use crate::error::{ApiError, ErrorBody};
-use crate::origin::request_origin;
 use crate::state::AppState;
 use crate::ws::WsQuery;
 
@@ -393,12 +391,7 @@ pub async fn collab_ws(
     Query(q): Query<WsQuery>,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    let token = q
-        .token
-        .as_deref()
-        .or_else(|| bearer_token(&headers))
-        .ok_or_else(|| ApiError::invalid_token("pass the session token as the `token` query parameter"))?;
-    let user = authenticate(&state, token, request_origin(&headers)).await?;
+    let user = crate::ws::upgrade_user(&state, &headers, q.token.as_deref()).await?;
     let doc: DocId = doc_id.parse().map_err(|_| ApiError::not_found("not_found", "document not found"))?;
     let (_, role) = state.store.app(user.app_id).doc_role(doc, &user.user_id).await?;
     let role = to_role(role);

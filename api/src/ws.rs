@@ -110,6 +110,19 @@ pub struct WsQuery {
     pub cursor: Option<String>,
 }
 
+/// The end user of a WebSocket upgrade: the token from the `token` query
+/// parameter (or `Authorization: Bearer`), checked with the `Origin`.
+pub(crate) async fn upgrade_user(
+    state: &AppState,
+    headers: &HeaderMap,
+    token: Option<&str>,
+) -> Result<EndUser, ApiError> {
+    let token = token
+        .or_else(|| bearer_token(headers))
+        .ok_or_else(|| ApiError::invalid_token("pass the session token as the `token` query parameter"))?;
+    authenticate(state, token, request_origin(headers)).await
+}
+
 /// Opens the real-time WebSocket (JSON text frames; see docs/protocol.md).
 #[utoipa::path(
     get,
@@ -129,12 +142,7 @@ pub async fn ws(
     Query(q): Query<WsQuery>,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    let token = q
-        .token
-        .as_deref()
-        .or_else(|| bearer_token(&headers))
-        .ok_or_else(|| ApiError::invalid_token("pass the session token as the `token` query parameter"))?;
-    let user = authenticate(&state, token, request_origin(&headers)).await?;
+    let user = upgrade_user(&state, &headers, q.token.as_deref()).await?;
     let cursor = match q.cursor.as_deref() {
         None | Some("") => None,
         Some(c) => Some(

@@ -3,37 +3,18 @@
 
 mod common;
 
-use common::{Backend, CaasProcess, TestDb, WsClient, read};
+use common::{Cluster, WsClient};
 use serde_json::{Value, json};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nodes_share_events_through_redis() {
-    let db = TestDb::new(Backend::Postgres).await;
-    let store = caas_storage::Store::connect(&db.url).await.expect("store");
-    let app = caas_api::ops::create_app(&store, "Cluster", &["127.0.0.1".into()], &[]).await.expect("app");
-    store.close().await;
-    let env = [("CAAS_DATABASE_URL", db.url.as_str()), ("CAAS_REDIS_URL", "redis://127.0.0.1:6379")];
-    let node1 = CaasProcess::start(&env);
-    let node2 = CaasProcess::start(&env);
+    let c = Cluster::start().await;
+    let ann = c.token(0, "ann").await;
+    let bob = c.token(1, "bob").await;
 
-    let client = reqwest::Client::new();
-    let session = |node: &CaasProcess, user: &str| {
-        let req = client
-            .post(node.url("/v1/admin/sessions"))
-            .basic_auth(&app.app.api_key, Some(&app.api_secret))
-            .json(&json!({"user_id": user}));
-        async move {
-            let (s, b) = read(req.send().await.unwrap()).await;
-            assert_eq!(s, 200, "{b}");
-            b["token"].as_str().unwrap().to_owned()
-        }
-    };
-    let ann = session(&node1, "ann").await;
-    let bob = session(&node2, "bob").await;
-
-    let mut a = WsClient::try_connect_addr(node1.addr, &ann, None, None).await.ok().expect("node 1");
+    let mut a = WsClient::try_connect_addr(c.nodes[0].addr, &ann, None, None).await.ok().expect("node 1");
     assert_eq!(a.frame().await["event"], "session.ready");
-    let mut b = WsClient::try_connect_addr(node2.addr, &bob, None, None).await.ok().expect("node 2");
+    let mut b = WsClient::try_connect_addr(c.nodes[1].addr, &bob, None, None).await.ok().expect("node 2");
     assert_eq!(b.frame().await["event"], "session.ready");
 
     // Watch the bus itself, to see that events travel through Redis (the hubs'
@@ -57,7 +38,7 @@ async fn nodes_share_events_through_redis() {
         assert!(c > last);
         last = c;
     }
-    let app_id = app.app.id.to_string();
+    let app_id = c.app.app.id.to_string();
     let mut seen = 0;
     let mut messages = watch.on_message();
     while seen < 21 {
@@ -79,7 +60,7 @@ async fn nodes_share_events_through_redis() {
     // Presence across nodes: Bob is connected to node 2 only; node 1 knows it.
     let snap = a.ok("presence.subscribe", json!({"user_ids": ["bob"]})).await;
     assert_eq!(snap["presence"][0]["status"], "online", "{snap}");
-    let mut b2 = WsClient::try_connect_addr(node1.addr, &bob, None, None).await.ok().expect("node 1");
+    let mut b2 = WsClient::try_connect_addr(c.nodes[0].addr, &bob, None, None).await.ok().expect("node 1");
     b2.frame().await;
     b.close().await;
     // Still online through the device on node 1; then offline when it goes.
@@ -92,7 +73,5 @@ async fn nodes_share_events_through_redis() {
     assert_eq!(p["data"]["user_id"], "bob");
     assert_eq!(a.ok("presence.subscribe", json!({"user_ids": ["bob"]})).await["presence"][0]["status"], "offline");
     a.close().await;
-    drop(node1);
-    drop(node2);
-    db.drop_schema().await;
+    c.stop().await;
 }

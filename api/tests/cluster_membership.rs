@@ -4,40 +4,15 @@
 
 mod common;
 
-use common::{Backend, CaasProcess, TestDb, WsClient, read};
+use common::Cluster;
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn membership_changed_on_another_node_addresses_the_next_message() {
-    let db = TestDb::new(Backend::Postgres).await;
-    let store = caas_storage::Store::connect(&db.url).await.expect("store");
-    let app = caas_api::ops::create_app(&store, "Cluster", &["127.0.0.1".into()], &[]).await.expect("app");
-    store.close().await;
-    let env = [("CAAS_DATABASE_URL", db.url.as_str()), ("CAAS_REDIS_URL", "redis://127.0.0.1:6379")];
-    let node1 = CaasProcess::start(&env);
-    let node2 = CaasProcess::start(&env);
-
-    let client = reqwest::Client::new();
-    let connect = |node: &CaasProcess, user: &str| {
-        let req = client
-            .post(node.url("/v1/admin/sessions"))
-            .basic_auth(&app.app.api_key, Some(&app.api_secret))
-            .json(&json!({"user_id": user}));
-        let addr = node.addr;
-        async move {
-            let (s, b) = read(req.send().await.expect("session")).await;
-            assert_eq!(s, 200, "{b}");
-            let mut ws = WsClient::try_connect_addr(addr, b["token"].as_str().expect("token"), None, None)
-                .await
-                .ok()
-                .expect("connected");
-            assert_eq!(ws.frame().await["event"], "session.ready");
-            ws
-        }
-    };
-    let mut ann = connect(&node1, "ann").await;
-    let mut cy = connect(&node1, "cy").await;
-    let mut bob = connect(&node2, "bob").await;
+    let c = Cluster::start().await;
+    let mut ann = c.connect(0, "ann").await;
+    let mut cy = c.connect(0, "cy").await;
+    let mut bob = c.connect(1, "bob").await;
 
     // Bob owns the group (created on node 2); Ann sends on node 1, which loads
     // and caches the member list {ann, bob}.
@@ -65,7 +40,5 @@ async fn membership_changed_on_another_node_addresses_the_next_message() {
     for ws in [ann, bob, cy] {
         ws.close().await;
     }
-    drop(node1);
-    drop(node2);
-    db.drop_schema().await;
+    c.stop().await;
 }

@@ -396,6 +396,54 @@ impl WsClient {
     }
 }
 
+/// Two `caas serve` processes sharing one PostgreSQL schema and Redis, with an app.
+pub struct Cluster {
+    pub db: TestDb,
+    pub app: caas_api::ops::Created,
+    pub nodes: [CaasProcess; 2],
+    http: reqwest::Client,
+}
+
+impl Cluster {
+    /// Creates the schema and the app, then starts both nodes.
+    pub async fn start() -> Cluster {
+        let db = TestDb::new(Backend::Postgres).await;
+        let store = Store::connect(&db.url).await.expect("store");
+        let app = ops::create_app(&store, "Cluster", &["127.0.0.1".into()], &[]).await.expect("app");
+        store.close().await;
+        let env = [("CAAS_DATABASE_URL", db.url.as_str()), ("CAAS_REDIS_URL", "redis://127.0.0.1:6379")];
+        let nodes = [CaasProcess::start(&env), CaasProcess::start(&env)];
+        Cluster { db, app, nodes, http: reqwest::Client::new() }
+    }
+
+    /// A session token for `user`, opened on node `n`.
+    pub async fn token(&self, n: usize, user: &str) -> String {
+        let req = self
+            .http
+            .post(self.nodes[n].url("/v1/admin/sessions"))
+            .basic_auth(&self.app.app.api_key, Some(&self.app.api_secret))
+            .json(&serde_json::json!({"user_id": user}));
+        let (s, b) = read(req.send().await.expect("session")).await;
+        assert_eq!(s, 200, "{b}");
+        b["token"].as_str().expect("token").to_owned()
+    }
+
+    /// A real-time connection of `user` to node `n`, past `session.ready`.
+    pub async fn connect(&self, n: usize, user: &str) -> WsClient {
+        let token = self.token(n, user).await;
+        let mut ws = WsClient::try_connect_addr(self.nodes[n].addr, &token, None, None).await.ok().expect("connected");
+        assert_eq!(ws.frame().await["event"], "session.ready");
+        ws
+    }
+
+    /// Stops both nodes and drops the schema.
+    pub async fn stop(self) {
+        let Cluster { db, nodes, .. } = self;
+        drop(nodes);
+        db.drop_schema().await;
+    }
+}
+
 /// A `caas serve` process, stopped (SIGTERM, then kill) when dropped.
 pub struct CaasProcess {
     pub child: std::process::Child,
