@@ -28,6 +28,8 @@ use crate::ws::WsQuery;
 pub const COMPACT_EVERY: usize = 200;
 /// Largest WebSocket message (an update may be up to 1 MiB, plus framing).
 pub const MAX_MESSAGE_BYTES: usize = 2 * 1024 * 1024;
+/// Commands handled together, their updates stored in one transaction.
+const BATCH_COMMANDS: usize = 256;
 /// A document with no traffic for this long keeps only its encoded state.
 pub const HIBERNATE_AFTER: std::time::Duration = std::time::Duration::from_secs(30);
 /// Frames queued for one connection before it counts as too slow.
@@ -251,34 +253,70 @@ async fn run_room(collab: Arc<Collab>, state: AppState, key: Key, mut rx: mpsc::
             }
         };
         let Some(cmd) = cmd else { break };
-        match cmd {
-            Cmd::Open { conn, role, tx } => {
-                conns.insert(conn, tx);
-                room.open(conn, role);
-            }
-            Cmd::Frame { conn, data } => room.receive(conn, &data),
-            Cmd::Close { conn } => {
-                conns.remove(&conn);
-                room.close(conn);
-            }
-            Cmd::Snapshot { reply } => {
-                let _ = reply.send(room.snapshot());
-            }
-            Cmd::Apply { update, reply } => {
-                let _ = reply.send(room.apply_server(&update));
-            }
-            Cmd::Relayed { frame } => room.relayed(&frame),
-            Cmd::Shutdown { reason } => {
-                for tx in conns.values() {
-                    let _ = tx.try_send(Outbound::Close(4404, reason.clone()));
-                }
-                conns.clear();
-                collab.rooms.lock().unwrap_or_else(|e| e.into_inner()).remove(&key);
-                metrics::gauge!("caas_collab_documents_loaded").decrement(1.0);
-                return;
+        // Take what else is queued (up to a bound) so its updates are stored in
+        // one transaction: one commit for a burst instead of one per update.
+        let mut batch = vec![cmd];
+        while batch.len() < BATCH_COMMANDS {
+            match rx.try_recv() {
+                Ok(c) => batch.push(c),
+                Err(_) => break,
             }
         }
-        for out in room.drain() {
+        for cmd in batch {
+            match cmd {
+                Cmd::Open { conn, role, tx } => {
+                    conns.insert(conn, tx);
+                    room.open(conn, role);
+                }
+                Cmd::Frame { conn, data } => room.receive(conn, &data),
+                Cmd::Close { conn } => {
+                    conns.remove(&conn);
+                    room.close(conn);
+                }
+                Cmd::Snapshot { reply } => {
+                    let _ = reply.send(room.snapshot());
+                }
+                Cmd::Apply { update, reply } => {
+                    let _ = reply.send(room.apply_server(&update));
+                }
+                Cmd::Relayed { frame } => room.relayed(&frame),
+                Cmd::Shutdown { reason } => {
+                    for tx in conns.values() {
+                        let _ = tx.try_send(Outbound::Close(4404, reason.clone()));
+                    }
+                    conns.clear();
+                    collab.rooms.lock().unwrap_or_else(|e| e.into_inner()).remove(&key);
+                    metrics::gauge!("caas_collab_documents_loaded").decrement(1.0);
+                    return;
+                }
+            }
+        }
+        let outputs = room.drain();
+        // Store first: nothing is relayed that is not committed.
+        let updates: Vec<Vec<u8>> = outputs
+            .iter()
+            .filter_map(|o| match o {
+                Output::Persist { update } => Some(update.clone()),
+                _ => None,
+            })
+            .collect();
+        if !updates.is_empty() {
+            if let Err(e) = scope.append_doc_updates(doc, &updates).await {
+                // Not stored: not relayed either; the clients resend on reconnect.
+                tracing::error!(app_id = %app, doc_id = %doc, error = %e, "cannot store document updates");
+                for tx in conns.values() {
+                    let _ = tx.try_send(Outbound::Close(1011, "storage unavailable; reconnect".into()));
+                }
+                for conn in conns.keys().copied().collect::<Vec<_>>() {
+                    room.close(conn);
+                }
+                conns.clear();
+                room.drain();
+                continue;
+            }
+            metrics::counter!("caas_collab_updates_total").increment(updates.len() as u64);
+        }
+        for out in outputs {
             match out {
                 Output::Send { conn, frame } => deliver(&mut conns, &mut room, conn, frame),
                 Output::Broadcast { except, frame } => {
@@ -287,20 +325,7 @@ async fn run_room(collab: Arc<Collab>, state: AppState, key: Key, mut rx: mpsc::
                         deliver(&mut conns, &mut room, conn, frame.clone());
                     }
                 }
-                Output::Persist { update } => match scope.append_doc_update(doc, &update).await {
-                    Ok(_) => {
-                        metrics::counter!("caas_collab_updates_total").increment(1);
-                    }
-                    Err(e) => {
-                        // Not stored: do not relay it either; the clients resend on reconnect.
-                        tracing::error!(app_id = %app, doc_id = %doc, error = %e, "cannot store a document update");
-                        for tx in conns.values() {
-                            let _ = tx.try_send(Outbound::Close(1011, "storage unavailable; reconnect".into()));
-                        }
-                        conns.clear();
-                        break;
-                    }
-                },
+                Output::Persist { .. } => {}
                 Output::Relay { frame } => collab.publish(key, &frame).await,
                 Output::Close { conn, reason } => {
                     tracing::info!(app_id = %app, doc_id = %doc, conn_id = conn, reason = %reason, "collab connection refused a frame");

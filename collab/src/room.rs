@@ -269,6 +269,13 @@ impl Room {
         }
     }
 
+    /// Refuses `conn`: tells the driver to close it and forgets it at once, so
+    /// that frames of it still queued change nothing.
+    fn refuse(&mut self, conn: ConnId, reason: String) {
+        self.out.push(Output::Close { conn, reason });
+        self.close(conn);
+    }
+
     /// A binary frame from `conn`.
     pub fn receive(&mut self, conn: ConnId, data: &[u8]) {
         self.wake();
@@ -288,7 +295,7 @@ impl Room {
         let messages = match decoded {
             Ok(m) => m,
             Err(e) => {
-                self.out.push(Output::Close { conn, reason: format!("malformed message: {e}") });
+                self.refuse(conn, format!("malformed message: {e}"));
                 return;
             }
         };
@@ -296,23 +303,20 @@ impl Room {
         // belong to a whole message (re-encoding is canonical in length).
         let whole: usize = messages.iter().map(|m| m.encode_v1().len()).sum();
         if messages.is_empty() || whole != data.len() {
-            self.out.push(Output::Close { conn, reason: "malformed message: truncated".into() });
+            self.refuse(conn, "malformed message: truncated".into());
             return;
         }
         let mut updates = Vec::new();
         for m in &messages {
             if let Message::Sync(SyncMessage::SyncStep2(u) | SyncMessage::Update(u)) = m {
                 if u.len() > self.limits.max_update_bytes {
-                    self.out.push(Output::Close {
-                        conn,
-                        reason: format!("update larger than {} bytes", self.limits.max_update_bytes),
-                    });
+                    self.refuse(conn, format!("update larger than {} bytes", self.limits.max_update_bytes));
                     return;
                 }
                 match decode_update(u) {
                     Ok(decoded) => updates.push((u.clone(), decoded)),
                     Err(e) => {
-                        self.out.push(Output::Close { conn, reason: format!("malformed update: {e}") });
+                        self.refuse(conn, format!("malformed update: {e}"));
                         return;
                     }
                 }
@@ -366,7 +370,7 @@ impl Room {
             Ok(changed) => changed,
             Err(e) => {
                 if let Some(conn) = origin {
-                    self.out.push(Output::Close { conn, reason: format!("update cannot be applied: {e}") });
+                    self.refuse(conn, format!("update cannot be applied: {e}"));
                 }
                 return false;
             }
@@ -377,10 +381,7 @@ impl Room {
         }
         if let Some(conn) = origin.filter(|_| self.snapshot_len_over_limit()) {
             // Too big now: a CRDT cannot take it back, so stop the writer.
-            self.out.push(Output::Close {
-                conn,
-                reason: format!("document larger than {} bytes", self.limits.max_doc_bytes),
-            });
+            self.refuse(conn, format!("document larger than {} bytes", self.limits.max_doc_bytes));
         }
         self.updates_since_snapshot += 1;
         let frame = update_frame(&bytes);
@@ -524,6 +525,11 @@ mod tests {
             room.receive(1, &bad);
             let out = room.drain();
             assert!(matches!(out.as_slice(), [Output::Close { conn: 1, .. }]), "{bad:?}: {out:?}");
+            // The refused connection is forgotten: what it still sends changes nothing.
+            room.receive(1, &good);
+            assert!(room.drain().is_empty());
+            room.open(1, Role::Editor);
+            room.drain();
         }
         let (_, big) = client_edit(&"x".repeat(200));
         room.receive(1, &big);

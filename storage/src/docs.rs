@@ -412,6 +412,37 @@ impl AppScope<'_> {
         })
     }
 
+    /// Appends updates in one transaction (committed when this returns);
+    /// returns the sequence number of the last.
+    pub async fn append_doc_updates(&self, id: DocId, updates: &[Vec<u8>]) -> Result<i64> {
+        let app = self.id();
+        let n = updates.len() as i64;
+        on_pool!(self.db(), |pool| {
+            let mut tx = pool.begin_write().await?;
+            let seq: Option<(i64,)> = sqlx::query_as(
+                "UPDATE docs SET update_seq = update_seq + $3, updated_at = $4 WHERE app_id = $1 AND id = $2 RETURNING update_seq",
+            )
+            .bind(&app)
+            .bind(id.to_string())
+            .bind(n)
+            .bind(now_ms())
+            .fetch_optional(&mut *tx)
+            .await?;
+            let (last,) = seq.ok_or(StoreError::NotFound { what: "document" })?;
+            for (i, update) in updates.iter().enumerate() {
+                sqlx::query("INSERT INTO doc_updates (app_id, doc_id, seq, data) VALUES ($1, $2, $3, $4)")
+                    .bind(&app)
+                    .bind(id.to_string())
+                    .bind(last - n + 1 + i as i64)
+                    .bind(update)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            Ok(last)
+        })
+    }
+
     /// Appends an update (committed when this returns); returns its sequence number.
     pub async fn append_doc_update(&self, id: DocId, update: &[u8]) -> Result<i64> {
         let app = self.id();
