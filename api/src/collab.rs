@@ -291,12 +291,13 @@ async fn run_room(collab: Arc<Collab>, state: AppState, key: Key, mut rx: mpsc::
                 }
             }
         }
-        let outputs = room.drain();
         // Store first: nothing is relayed that is not committed.
-        let updates: Vec<Vec<u8>> = outputs
-            .iter()
+        let (updates, outputs): (Vec<Output>, Vec<Output>) =
+            room.drain().into_iter().partition(|o| matches!(o, Output::Persist { .. }));
+        let updates: Vec<Vec<u8>> = updates
+            .into_iter()
             .filter_map(|o| match o {
-                Output::Persist { update } => Some(update.clone()),
+                Output::Persist { update } => Some(update),
                 _ => None,
             })
             .collect();
@@ -325,7 +326,7 @@ async fn run_room(collab: Arc<Collab>, state: AppState, key: Key, mut rx: mpsc::
                         deliver(&mut conns, &mut room, conn, frame.clone());
                     }
                 }
-                Output::Persist { .. } => {}
+                Output::Persist { .. } => {} // stored above
                 Output::Relay { frame } => collab.publish(key, &frame).await,
                 Output::Close { conn, reason } => {
                     tracing::info!(app_id = %app, doc_id = %doc, conn_id = conn, reason = %reason, "collab connection refused a frame");

@@ -89,7 +89,8 @@ pub enum SfuOutput {
 }
 
 pub(crate) struct Room {
-    pub(crate) participants: Vec<ParticipantId>,
+    /// Shared so the per-frame fan-out can walk it without copying (changed only on join and leave).
+    pub(crate) participants: std::sync::Arc<Vec<ParticipantId>>,
     pub(crate) speakers: SpeakerDetector<ParticipantId>,
 }
 
@@ -193,7 +194,7 @@ impl Sfu {
             .unwrap_or_default();
         let mut peer = Peer {
             id: p,
-            room: room.clone(),
+            room: std::sync::Arc::new(room.clone()),
             user: user.clone(),
             perms,
             rtc,
@@ -233,15 +234,15 @@ impl Sfu {
         let room_entry = self
             .rooms
             .entry(room.clone())
-            .or_insert_with(|| Room { participants: Vec::new(), speakers: Default::default() });
-        for other in &room_entry.participants {
+            .or_insert_with(|| Room { participants: Default::default(), speakers: Default::default() });
+        for other in room_entry.participants.iter() {
             self.out.push_back(SfuOutput::Signal {
                 to: *other,
                 event: "call.participant_joined",
                 data: joined.clone(),
             });
         }
-        room_entry.participants.push(p);
+        std::sync::Arc::make_mut(&mut room_entry.participants).push(p);
         self.by_ufrag.insert(peer.ufrag.clone(), p);
         self.peers.insert(p, peer);
         Ok(others)
@@ -259,7 +260,7 @@ impl Sfu {
         let (room, kind) = (peer.room.clone(), t.kind);
         if !muted && kind == MediaKind::Video {
             // Subscribers restart on a keyframe.
-            for s in self.room_members(&room) {
+            for &s in self.room_members(&room).iter() {
                 if let Some(out) = self.peers.get_mut(&s).and_then(|sp| sp.tracks_out.get_mut(&id)) {
                     out.layers = LayerSwitch::default();
                 }
@@ -391,7 +392,7 @@ impl Sfu {
         }
     }
 
-    pub(crate) fn room_members(&self, room: &RoomKey) -> Vec<ParticipantId> {
+    pub(crate) fn room_members(&self, room: &RoomKey) -> std::sync::Arc<Vec<ParticipantId>> {
         self.rooms.get(room).map(|r| r.participants.clone()).unwrap_or_default()
     }
 
@@ -402,7 +403,7 @@ impl Sfu {
         event: &'static str,
         data: Value,
     ) {
-        for p in self.room_members(room) {
+        for &p in self.room_members(room).iter() {
             if Some(p) != except {
                 self.out.push_back(SfuOutput::Signal { to: p, event, data: data.clone() });
             }
@@ -424,7 +425,7 @@ impl Sfu {
         let room_key = peer.room.clone();
         let empty = match self.rooms.get_mut(&room_key) {
             Some(room) => {
-                room.participants.retain(|x| *x != p);
+                std::sync::Arc::make_mut(&mut room.participants).retain(|x| *x != p);
                 room.speakers.remove(p);
                 room.participants.is_empty()
             }
@@ -434,7 +435,7 @@ impl Sfu {
             self.rooms.remove(&room_key);
         }
         // Others stop receiving its tracks.
-        for other in self.room_members(&room_key) {
+        for &other in self.room_members(&room_key).iter() {
             if let Some(op) = self.peers.get_mut(&other) {
                 op.tracks_out.retain(|id, t| {
                     if id.participant != p {
@@ -461,7 +462,7 @@ impl Sfu {
         );
         self.out.push_back(SfuOutput::Left {
             participant: p,
-            room: room_key,
+            room: (*room_key).clone(),
             user: peer.user,
             usage: Usage { audio_ms: peer.audio_ms, video_ms: peer.video_ms },
             reason,

@@ -49,7 +49,7 @@ impl Sfu {
         let info = track.info();
         peer.tracks_in.insert(mid, track);
         let room = peer.room.clone();
-        for other in self.room_members(&room) {
+        for &other in self.room_members(&room).iter() {
             if other == p {
                 continue;
             }
@@ -90,7 +90,7 @@ impl Sfu {
         let (id, kind) = (track.id, track.kind);
         if first_of_layer {
             // A layer started flowing: subscribers may want it.
-            for s in self.room_members(&room) {
+            for &s in self.room_members(&room).iter() {
                 if s != p {
                     self.retarget(now, s);
                 }
@@ -114,7 +114,7 @@ impl Sfu {
             }
         }
         let clock = data.time.frequency();
-        for s in self.room_members(&room) {
+        for &s in self.room_members(&room).iter() {
             if s == p {
                 continue;
             }

@@ -229,7 +229,7 @@ impl Sfu {
         }
         let room = peer.room.clone();
         for (_, id) in gone {
-            for other in self.room_members(&room) {
+            for &other in self.room_members(&room).iter() {
                 let Some(op) = self.peers.get_mut(&other) else {
                     continue;
                 };

@@ -125,7 +125,8 @@ pub(crate) struct TrackOut {
 /// One participant.
 pub(crate) struct Peer {
     pub id: ParticipantId,
-    pub room: RoomKey,
+    /// Shared: the per-frame path clones it (a reference count, not two strings).
+    pub room: std::sync::Arc<RoomKey>,
     pub user: String,
     pub perms: Permissions,
     pub rtc: Rtc,

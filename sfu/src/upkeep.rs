@@ -54,7 +54,7 @@ impl Sfu {
         retarget.sort();
         retarget.dedup();
         for room in retarget {
-            for p in self.room_members(&room) {
+            for &p in self.room_members(&room).iter() {
                 self.retarget(now, p);
             }
         }
@@ -100,7 +100,7 @@ impl Sfu {
         if payload.len() > MAX_MESSAGE + 256 {
             return;
         }
-        for other in self.room_members(&room) {
+        for &other in self.room_members(&room).iter() {
             if other == p {
                 continue;
             }

@@ -2,8 +2,8 @@
 
 use super::*;
 
-/// One session token per user, from 32 workers.
-pub(super) async fn sessions(base: &str, key: &str, secret: &str, users: &[String]) -> Result<Vec<String>, String> {
+/// One session token per user, from 32 workers (the chat and collab scenarios share it).
+pub(crate) async fn sessions(base: &str, key: &str, secret: &str, users: &[String]) -> Result<Vec<String>, String> {
     let client = reqwest::Client::builder().pool_max_idle_per_host(32).build().map_err(|e| e.to_string())?;
     let url = format!("{}/v1/admin/sessions", base.trim_end_matches('/'));
     let next = Arc::new(AtomicU64::new(0));

@@ -499,7 +499,8 @@ pub async fn chat(args: ChatArgs) -> Result<ChatReport, String> {
 }
 
 mod client;
+pub(crate) use client::sessions;
 mod report;
 
-use client::{client, sessions};
+use client::client;
 use report::{own_cpu_seconds, print_table, read_rss, round1, round3};

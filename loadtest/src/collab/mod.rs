@@ -194,43 +194,6 @@ pub struct CollabReport {
     client_cpu_seconds: Option<f64>,
 }
 
-/// One session token per user, from 16 workers.
-async fn sessions(base: &str, key: &str, secret: &str, users: &[String]) -> Result<Vec<String>, String> {
-    let client = reqwest::Client::builder().pool_max_idle_per_host(16).build().map_err(|e| e.to_string())?;
-    let url = format!("{}/v1/admin/sessions", base.trim_end_matches('/'));
-    let next = Arc::new(AtomicU64::new(0));
-    let users = Arc::new(users.to_vec());
-    let mut workers = Vec::new();
-    for _ in 0..16 {
-        let (client, url, next, users) = (client.clone(), url.clone(), next.clone(), users.clone());
-        let (key, secret) = (key.to_owned(), secret.to_owned());
-        workers.push(tokio::spawn(async move {
-            let mut out = Vec::new();
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed) as usize;
-                let Some(user) = users.get(i) else { break };
-                let body = json!({"user_id": user, "name": user});
-                let r = client.post(&url).basic_auth(&key, Some(&secret)).json(&body).send().await;
-                let r = r.map_err(|e| format!("session for {user}: {e}"))?;
-                if !r.status().is_success() {
-                    return Err(format!("session for {user}: {} {}", r.status(), r.text().await.unwrap_or_default()));
-                }
-                let v: Value = r.json().await.map_err(|e| e.to_string())?;
-                let t = v.get("token").and_then(Value::as_str).ok_or("no token in the reply")?;
-                out.push((i, t.to_owned()));
-            }
-            Ok::<_, String>(out)
-        }));
-    }
-    let mut tokens = vec![String::new(); users.len()];
-    for w in workers {
-        for (i, t) in w.await.map_err(|e| e.to_string())?? {
-            tokens[i] = t;
-        }
-    }
-    Ok(tokens)
-}
-
 /// Creates one document per group of users (the first is the owner, the others editors).
 async fn create_docs(base: &str, owners: &[(String, Vec<String>)]) -> Result<Vec<String>, String> {
     let client = reqwest::Client::new();
@@ -281,7 +244,7 @@ pub async fn collab(args: CollabArgs) -> Result<CollabReport, String> {
                 return Err("--api-key and --api-secret are needed for --target caas".into());
             };
             let users: Vec<String> = (0..n).map(|i| format!("{}{run}-{i}", args.prefix)).collect();
-            let tokens = sessions(&args.base, key, secret, &users).await?;
+            let tokens = crate::chat::sessions(&args.base, key, secret, &users).await?;
             let owners: Vec<(String, Vec<String>)> =
                 (0..nd).map(|d| (tokens[d * c].clone(), users[d * c + 1..(d + 1) * c].to_vec())).collect();
             let ids = create_docs(&args.base, &owners).await?;
