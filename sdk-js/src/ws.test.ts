@@ -114,7 +114,7 @@ class MiniServer {
   }
 }
 
-async function waitFor(cond: () => boolean, timeoutMs = 3000): Promise<void> {
+async function waitFor(cond: () => boolean, timeoutMs = 10000): Promise<void> {
   const start = Date.now();
   while (!cond()) {
     if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
@@ -161,7 +161,9 @@ describe('with the ws package', () => {
 
     // The server drops the client as a slow consumer; two events happen while it is away.
     for (const ws of server.sockets) ws.close(4008, 'slow_consumer');
-    await waitFor(() => client.state === 'reconnecting');
+    // Wait on the event, not on the transient 'reconnecting' state: with a 20 ms
+    // backoff a busy machine may see the client reconnected before a poll runs.
+    await waitFor(() => closes.length === 1);
     server.append('message.new', { message: { id: 'mx', conversation_id: 'c-1', seq: 2, sender_id: 'bob', text: 'two', created_at: '' } });
     server.append('message.new', { message: { id: 'my', conversation_id: 'c-1', seq: 3, sender_id: 'bob', text: 'three', created_at: '' } });
     await waitFor(() => client.state === 'connected');
