@@ -501,6 +501,10 @@ pub async fn change_members(
     for (event, recipients) in events {
         publish(&state.bus, user.app_id, &event, &recipients).await;
     }
+    if matches!(change, caas_storage::MemberChange::Remove(_) | caas_storage::MemberChange::Leave) {
+        // Documents tied to the conversation lose that member as an editor.
+        state.collab.memberships_changed(user.app_id).await;
+    }
     Ok(ConversationBody { conversation })
 }
 

@@ -16,7 +16,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use caas_collab::{ConnId, Limits, Output, Role, Room};
-use caas_storage::{AppId, DocId, DocRole};
+use caas_storage::{AppId, DocId, DocRole, StoreError, UserId};
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{mpsc, oneshot};
 
@@ -45,13 +45,56 @@ pub enum Outbound {
 }
 
 enum Cmd {
-    Open { conn: ConnId, role: Role, tx: mpsc::Sender<Outbound> },
-    Frame { conn: ConnId, data: Vec<u8> },
-    Close { conn: ConnId },
-    Snapshot { reply: oneshot::Sender<Vec<u8>> },
-    Apply { update: Vec<u8>, reply: oneshot::Sender<bool> },
-    Shutdown { reason: String },
-    Relayed { frame: Vec<u8> },
+    Open {
+        conn: ConnId,
+        user: UserId,
+        role: Role,
+        tx: mpsc::Sender<Outbound>,
+    },
+    Frame {
+        conn: ConnId,
+        data: Vec<u8>,
+    },
+    Close {
+        conn: ConnId,
+    },
+    Snapshot {
+        reply: oneshot::Sender<Vec<u8>>,
+    },
+    Apply {
+        update: Vec<u8>,
+        reply: oneshot::Sender<bool>,
+    },
+    Shutdown {
+        reason: String,
+    },
+    Relayed {
+        frame: Vec<u8>,
+    },
+    /// Roles or memberships changed: look up every connected user's role again.
+    Recheck,
+}
+
+/// A connection as its document task knows it.
+struct Peer {
+    user: UserId,
+    tx: mpsc::Sender<Outbound>,
+}
+
+/// Control messages between nodes.
+#[derive(Debug, Clone, Copy)]
+enum Control {
+    Recheck,
+    Shutdown,
+}
+
+impl Control {
+    fn as_str(self) -> &'static str {
+        match self {
+            Control::Recheck => "recheck",
+            Control::Shutdown => "shutdown",
+        }
+    }
 }
 
 /// Redis channel of document frames between nodes.
@@ -138,11 +181,52 @@ impl Collab {
         }
     }
 
-    /// Closes every connection of a document (it was deleted).
-    pub fn shutdown(&self, app: AppId, doc: DocId, reason: &str) {
+    /// Closes every connection of a document (it was deleted), on every node.
+    pub async fn shutdown(&self, app: AppId, doc: DocId, reason: &str) {
+        self.shutdown_here(app, doc, reason);
+        self.publish_control(app, &doc.to_string(), Control::Shutdown, reason).await;
+    }
+
+    fn shutdown_here(&self, app: AppId, doc: DocId, reason: &str) {
         let rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(tx) = rooms.get(&(app, doc)) {
             let _ = tx.send(Cmd::Shutdown { reason: reason.to_owned() });
+        }
+    }
+
+    /// A document's roles changed: its open connections get their new role
+    /// (a demoted editor's next update is refused; a user who lost access is
+    /// disconnected with 4403), on every node.
+    pub async fn roles_changed(&self, app: AppId, doc: DocId) {
+        self.recheck_here(app, Some(doc));
+        self.publish_control(app, &doc.to_string(), Control::Recheck, "").await;
+    }
+
+    /// Conversation memberships of `app` changed: documents tied to a
+    /// conversation may have lost (or gained) editors. Every loaded document of
+    /// the app rechecks its connections, on every node.
+    pub async fn memberships_changed(&self, app: AppId) {
+        self.recheck_here(app, None);
+        self.publish_control(app, "*", Control::Recheck, "").await;
+    }
+
+    fn recheck_here(&self, app: AppId, doc: Option<DocId>) {
+        let rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
+        for ((a, d), tx) in rooms.iter() {
+            if *a == app && doc.is_none_or(|doc| doc == *d) {
+                let _ = tx.send(Cmd::Recheck);
+            }
+        }
+    }
+
+    /// `<node> <app> <doc or *> <control>\n<reason>` to the other nodes.
+    async fn publish_control(&self, app: AppId, doc: &str, control: Control, reason: &str) {
+        let Some(relay) = self.relay.get() else { return };
+        let payload = format!("{} {app} {doc} {}\n{reason}", relay.node, control.as_str()).into_bytes();
+        let mut conn = relay.conn.clone();
+        let sent: Result<i64, _> = redis::cmd("PUBLISH").arg(RELAY_CHANNEL).arg(payload).query_async(&mut conn).await;
+        if let Err(e) = sent {
+            tracing::warn!(app_id = %app, doc_id = %doc, error = %e, "collab relay control publish failed");
         }
     }
 
@@ -182,7 +266,8 @@ impl Collab {
         Ok(())
     }
 
-    /// A frame from another node: `<node> <app> <doc>\n<frame>`.
+    /// A frame from another node: `<node> <app> <doc>\n<frame>`, or a control
+    /// message `<node> <app> <doc or *> <control>\n<reason>`.
     fn on_relayed(&self, own: u64, payload: &[u8]) {
         let Some(split) = payload.iter().position(|b| *b == b'\n') else { return };
         let Ok(head) = std::str::from_utf8(&payload[..split]) else { return };
@@ -191,7 +276,22 @@ impl Collab {
         if node.parse::<u64>().ok() == Some(own) {
             return;
         }
-        let (Ok(app), Ok(doc)) = (app.parse::<AppId>(), doc.parse::<DocId>()) else { return };
+        let Ok(app) = app.parse::<AppId>() else { return };
+        if let Some(control) = parts.next() {
+            let doc = doc.parse::<DocId>().ok();
+            match control {
+                "recheck" => self.recheck_here(app, doc),
+                "shutdown" => {
+                    if let Some(doc) = doc {
+                        let reason = String::from_utf8_lossy(&payload[split + 1..]);
+                        self.shutdown_here(app, doc, &reason);
+                    }
+                }
+                _ => {}
+            }
+            return;
+        }
+        let Ok(doc) = doc.parse::<DocId>() else { return };
         // Only documents loaded here care; others load from the database when opened.
         let rooms = self.rooms.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(tx) = rooms.get(&(app, doc)) {
@@ -238,7 +338,7 @@ async fn run_room(collab: Arc<Collab>, state: AppState, key: Key, mut rx: mpsc::
         }
     };
     metrics::gauge!("caas_collab_documents_loaded").increment(1.0);
-    let mut conns: HashMap<ConnId, mpsc::Sender<Outbound>> = HashMap::new();
+    let mut conns: HashMap<ConnId, Peer> = HashMap::new();
     loop {
         let cmd = if room.is_hibernating() {
             rx.recv().await
@@ -264,10 +364,11 @@ async fn run_room(collab: Arc<Collab>, state: AppState, key: Key, mut rx: mpsc::
         }
         for cmd in batch {
             match cmd {
-                Cmd::Open { conn, role, tx } => {
-                    conns.insert(conn, tx);
+                Cmd::Open { conn, user, role, tx } => {
+                    conns.insert(conn, Peer { user, tx });
                     room.open(conn, role);
                 }
+                Cmd::Recheck => recheck(&state, key, &mut conns, &mut room).await,
                 Cmd::Frame { conn, data } => room.receive(conn, &data),
                 Cmd::Close { conn } => {
                     conns.remove(&conn);
@@ -281,8 +382,8 @@ async fn run_room(collab: Arc<Collab>, state: AppState, key: Key, mut rx: mpsc::
                 }
                 Cmd::Relayed { frame } => room.relayed(&frame),
                 Cmd::Shutdown { reason } => {
-                    for tx in conns.values() {
-                        let _ = tx.try_send(Outbound::Close(4404, reason.clone()));
+                    for peer in conns.values() {
+                        let _ = peer.tx.try_send(Outbound::Close(4404, reason.clone()));
                     }
                     conns.clear();
                     collab.rooms.lock().unwrap_or_else(|e| e.into_inner()).remove(&key);
@@ -305,8 +406,8 @@ async fn run_room(collab: Arc<Collab>, state: AppState, key: Key, mut rx: mpsc::
             if let Err(e) = scope.append_doc_updates(doc, &updates).await {
                 // Not stored: not relayed either; the clients resend on reconnect.
                 tracing::error!(app_id = %app, doc_id = %doc, error = %e, "cannot store document updates");
-                for tx in conns.values() {
-                    let _ = tx.try_send(Outbound::Close(1011, "storage unavailable; reconnect".into()));
+                for peer in conns.values() {
+                    let _ = peer.tx.try_send(Outbound::Close(1011, "storage unavailable; reconnect".into()));
                 }
                 for conn in conns.keys().copied().collect::<Vec<_>>() {
                     room.close(conn);
@@ -330,8 +431,8 @@ async fn run_room(collab: Arc<Collab>, state: AppState, key: Key, mut rx: mpsc::
                 Output::Relay { frame } => collab.publish(key, &frame).await,
                 Output::Close { conn, reason } => {
                     tracing::info!(app_id = %app, doc_id = %doc, conn_id = conn, reason = %reason, "collab connection refused a frame");
-                    if let Some(tx) = conns.remove(&conn) {
-                        let _ = tx.try_send(Outbound::Close(1007, reason));
+                    if let Some(peer) = conns.remove(&conn) {
+                        let _ = peer.tx.try_send(Outbound::Close(1007, reason));
                     }
                     room.close(conn);
                 }
@@ -363,13 +464,45 @@ async fn run_room(collab: Arc<Collab>, state: AppState, key: Key, mut rx: mpsc::
     }
 }
 
-fn deliver(conns: &mut HashMap<ConnId, mpsc::Sender<Outbound>>, room: &mut Room, conn: ConnId, frame: Vec<u8>) {
-    let Some(tx) = conns.get(&conn) else { return };
-    if tx.try_send(Outbound::Frame(frame)).is_err() {
+fn deliver(conns: &mut HashMap<ConnId, Peer>, room: &mut Room, conn: ConnId, frame: Vec<u8>) {
+    let Some(peer) = conns.get(&conn) else { return };
+    if peer.tx.try_send(Outbound::Frame(frame)).is_err() {
         // Too slow (or gone): drop it; y-websocket reconnects and resyncs.
-        let _ = tx.try_send(Outbound::Close(4008, "slow consumer".into()));
+        let _ = peer.tx.try_send(Outbound::Close(4008, "slow consumer".into()));
         conns.remove(&conn);
         room.close(conn);
+    }
+}
+
+/// Looks up the role of every connected user again: connections get their
+/// current role, or are closed with 4403 when their user lost access.
+async fn recheck(state: &AppState, (app, doc): Key, conns: &mut HashMap<ConnId, Peer>, room: &mut Room) {
+    let scope = state.store.app(app);
+    let mut users: Vec<UserId> = conns.values().map(|p| p.user.clone()).collect();
+    users.sort();
+    users.dedup();
+    for user in users {
+        let role = match scope.doc_role(doc, &user).await {
+            Ok((_, role)) => Some(to_role(role)),
+            Err(StoreError::NotFound { .. } | StoreError::Forbidden(_)) => None,
+            Err(e) => {
+                // Unknown: keep the current role rather than drop a user on a database hiccup.
+                tracing::warn!(app_id = %app, doc_id = %doc, error = %e, "cannot recheck a collab role");
+                continue;
+            }
+        };
+        let theirs: Vec<ConnId> = conns.iter().filter(|(_, p)| p.user == user).map(|(c, _)| *c).collect();
+        for conn in theirs {
+            match role {
+                Some(role) => room.set_role(conn, role),
+                None => {
+                    if let Some(peer) = conns.remove(&conn) {
+                        let _ = peer.tx.try_send(Outbound::Close(4403, "access to the document was revoked".into()));
+                    }
+                    room.close(conn);
+                }
+            }
+        }
     }
 }
 
@@ -425,15 +558,15 @@ pub async fn collab_ws(
         .read_buffer_size(16 * 1024)
         .max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
-        .on_upgrade(move |socket| session(state, user.app_id, doc, role, socket)))
+        .on_upgrade(move |socket| session(state, user.app_id, user.user_id, doc, role, socket)))
 }
 
-async fn session(state: AppState, app: AppId, doc: DocId, role: Role, socket: WebSocket) {
+async fn session(state: AppState, app: AppId, user: UserId, doc: DocId, role: Role, socket: WebSocket) {
     let collab = state.collab.clone();
     let conn = collab.next_conn.fetch_add(1, Ordering::Relaxed);
     let (tx, mut rx) = mpsc::channel(QUEUE_FRAMES);
     let key = (app, doc);
-    collab.send(&state, key, || Cmd::Open { conn, role, tx: tx.clone() });
+    collab.send(&state, key, || Cmd::Open { conn, user: user.clone(), role, tx: tx.clone() });
     drop(tx);
     let (mut sink, mut stream) = socket.split();
     let (_counted, mut stopping) = state.sessions.enter();

@@ -1,5 +1,6 @@
 //! Two `caas serve` processes sharing PostgreSQL and Redis serve one document:
-//! editors connected to different nodes converge, both ways, live.
+//! editors connected to different nodes converge, both ways, live; a role
+//! change made on one node disconnects the user's connection on the other.
 
 mod common;
 
@@ -32,6 +33,20 @@ async fn editors_on_two_nodes_converge() {
     b.until("node 1's edit on node 2", |c| c.text() == "from node 1").await;
     b.insert(11, ", and node 2").await;
     a.until("node 2's edit on node 1", |c| c.text() == "from node 1, and node 2").await;
+
+    // Ann (on node 1) takes Bob's access away: his connection on node 2 closes.
+    let (s, body) = read(
+        http.put(c.nodes[0].url(&format!("/v1/docs/{id}/roles/bob")))
+            .bearer_auth(&ann)
+            .json(&json!({"role": null}))
+            .send()
+            .await
+            .expect("set role"),
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    b.until("Bob's disconnection on node 2", |c| c.closed.is_some()).await;
+    assert_eq!(b.closed, Some(4403));
     drop(a);
     drop(b);
     c.stop().await;

@@ -1,5 +1,6 @@
 //! Reading a document's content as JSON, and restoring an earlier state as a
 //! forward update (CRDTs cannot go back; a restore writes the old content anew).
+//! Every root kind is restored, rich text (XML fragments) included.
 //!
 //! Root types are not named in the binary state, so each root is read the way
 //! its content shows: a map if it has keys, text if it has characters, an XML
@@ -7,8 +8,14 @@
 
 use serde_json::{Map, Value};
 use yrs::types::ToJson;
+use yrs::types::text::YChange;
+use yrs::types::xml::{XmlFragment, XmlIn, XmlOut};
+use yrs::types::{AsPrelim, Delta};
 use yrs::updates::decoder::Decode;
-use yrs::{Array, Doc, GetString, Map as _, ReadTxn, StateVector, Text, Transact, Update};
+use yrs::{
+    Array, Doc, GetString, In, Map as _, Out, ReadTxn, StateVector, Text, Transact, TransactionMut, Update, Xml,
+    XmlElementPrelim,
+};
 
 /// How a root reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,9 +36,9 @@ pub enum ContentError {
     /// The state does not decode.
     #[error("document state does not decode: {0}")]
     Decode(String),
-    /// Rich text (XML) roots cannot be restored yet.
-    #[error("restoring rich text (XML) content is not supported yet")]
-    XmlRestore,
+    /// The version's content could not be written anew.
+    #[error("the version could not be restored")]
+    Restore,
 }
 
 fn doc_from(state: &[u8]) -> Result<Doc, ContentError> {
@@ -106,9 +113,19 @@ pub fn to_json(state: &[u8]) -> Result<Value, ContentError> {
     Ok(Value::Object(out))
 }
 
-/// An update that, applied to `current`, makes its content equal `version`'s
-/// (maps, texts and arrays; rich-text XML roots are refused).
+/// An update that, applied to `current`, makes its content equal `version`'s.
+///
+/// Maps, arrays, texts (with their formatting) and XML fragments (rich text, e.g.
+/// y-prosemirror's) are rewritten from the version; nested shared types are
+/// copied as shared types, so clients bound to them keep working.
 pub fn restore_update(current: &[u8], version: &[u8]) -> Result<Vec<u8>, ContentError> {
+    // The states hold client-written content and yrs asserts on some shapes of
+    // it: a failed restore is an error, never a panic of the caller.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| restore(current, version)))
+        .map_err(|_| ContentError::Restore)?
+}
+
+fn restore(current: &[u8], version: &[u8]) -> Result<Vec<u8>, ContentError> {
     let doc = doc_from(current)?;
     let before: StateVector = doc.transact().state_vector();
     let old = doc_from(version)?;
@@ -121,54 +138,94 @@ pub fn restore_update(current: &[u8], version: &[u8]) -> Result<Vec<u8>, Content
     for name in names {
         let kind = match root_kind(version, &name)? {
             // An empty root in the version: clear whatever the current one holds.
-            RootKind::Array => match root_kind(current, &name)? {
-                RootKind::Array => RootKind::Array,
-                k => k,
-            },
+            RootKind::Array => root_kind(current, &name)?,
             k => k,
         };
+        // Root handles first: taking one needs the document's write lock.
         match kind {
-            RootKind::Xml => return Err(ContentError::XmlRestore),
             RootKind::Map => {
-                // Root handles first: taking one needs the document's write lock.
                 let source = old.get_or_insert_map(name.as_str());
-                let entries: Vec<(String, yrs::Any)> = match source.to_json(&old.transact()) {
-                    yrs::Any::Map(m) => m.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-                    _ => Vec::new(),
-                };
                 let target = doc.get_or_insert_map(name.as_str());
+                let otx = old.transact();
                 let mut txn = doc.transact_mut();
-                target.clear(&mut txn);
-                for (k, v) in entries {
-                    target.insert(&mut txn, k, v);
+                let keep: Vec<(String, Out)> = source.iter(&otx).map(|(k, v)| (k.to_owned(), v)).collect();
+                let stale: Vec<String> =
+                    target.keys(&txn).filter(|k| !keep.iter().any(|(n, _)| n == k)).map(str::to_owned).collect();
+                for k in stale {
+                    target.remove(&mut txn, &k);
+                }
+                for (k, v) in keep {
+                    // Plain values already equal stay untouched (no churn for other clients).
+                    if let (Out::Any(new), Some(Out::Any(cur))) = (&v, target.get(&txn, &k)) {
+                        if *new == cur {
+                            continue;
+                        }
+                    }
+                    target.insert(&mut txn, k, v.as_prelim(&otx));
                 }
             }
             RootKind::Text => {
                 let source = old.get_or_insert_text(name.as_str());
-                let text = source.get_string(&old.transact());
                 let target = doc.get_or_insert_text(name.as_str());
+                let otx = old.transact();
                 let mut txn = doc.transact_mut();
                 let len = target.len(&txn);
                 target.remove_range(&mut txn, 0, len);
-                target.insert(&mut txn, 0, &text);
+                let delta: Vec<Delta<In>> = source
+                    .diff(&otx, YChange::identity)
+                    .into_iter()
+                    .map(|d| Delta::Inserted(d.insert.as_prelim(&otx), d.attributes))
+                    .collect();
+                target.apply_delta(&mut txn, delta);
             }
             RootKind::Array => {
                 let source = old.get_or_insert_array(name.as_str());
-                let items: Vec<yrs::Any> = match source.to_json(&old.transact()) {
-                    yrs::Any::Array(a) => a.to_vec(),
-                    _ => Vec::new(),
-                };
                 let target = doc.get_or_insert_array(name.as_str());
+                let otx = old.transact();
                 let mut txn = doc.transact_mut();
                 let len = target.len(&txn);
                 target.remove_range(&mut txn, 0, len);
-                for (i, v) in items.into_iter().enumerate() {
-                    target.insert(&mut txn, i as u32, v);
+                for (i, v) in source.iter(&otx).enumerate() {
+                    target.insert(&mut txn, i as u32, v.as_prelim(&otx));
+                }
+            }
+            RootKind::Xml => {
+                let source = old.get_or_insert_xml_fragment(name.as_str());
+                let target = doc.get_or_insert_xml_fragment(name.as_str());
+                let otx = old.transact();
+                let mut txn = doc.transact_mut();
+                let len = target.len(&txn);
+                target.remove_range(&mut txn, 0, len);
+                for child in source.children(&otx) {
+                    copy_xml(&mut txn, &target, child, &otx);
                 }
             }
         }
     }
     Ok(doc.transact().encode_state_as_update_v1(&before))
+}
+
+/// Appends a copy of `node` (read through `from`) to `parent`. Element
+/// attributes keep their types (y-prosemirror stores numbers, e.g. a heading's
+/// level), which yrs' own `as_prelim` would turn into strings.
+fn copy_xml<P: XmlFragment, T: ReadTxn>(txn: &mut TransactionMut, parent: &P, node: XmlOut, from: &T) {
+    match node {
+        XmlOut::Element(el) => {
+            let copy = parent.push_back(txn, XmlElementPrelim::empty(el.tag().clone()));
+            for (k, v) in el.attributes(from) {
+                copy.insert_attribute(txn, k, v.as_prelim(from));
+            }
+            for child in el.children(from) {
+                copy_xml(txn, &copy, child, from);
+            }
+        }
+        XmlOut::Text(text) => {
+            parent.push_back(txn, XmlIn::from(text.as_prelim(from)));
+        }
+        XmlOut::Fragment(frag) => {
+            parent.push_back(txn, XmlIn::from(frag.as_prelim(from)));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -220,5 +277,46 @@ mod tests {
         let after = d.transact().encode_state_as_update_v1(&StateVector::default());
         assert_eq!(to_json(&after).expect("json"), serde_json::json!({"shapes": {"s1": "circle"}, "title": "v1"}));
         assert!(to_json(&[1, 2, 3]).is_err());
+    }
+
+    #[test]
+    fn restore_brings_back_rich_text_and_nested_types() {
+        let d = Doc::new();
+        let frag = d.get_or_insert_xml_fragment("prosemirror");
+        let shapes = d.get_or_insert_map("shapes");
+        {
+            let mut txn = d.transact_mut();
+            let h = frag.push_back(&mut txn, XmlElementPrelim::empty("heading"));
+            h.insert_attribute(&mut txn, "level", yrs::Any::from(2.0));
+            let t = h.push_back(&mut txn, yrs::XmlTextPrelim::new("Plan"));
+            let bold: yrs::types::Attrs = [("bold".into(), yrs::Any::Bool(true))].into_iter().collect();
+            t.format(&mut txn, 0, 2, bold);
+            let p = frag.push_back(&mut txn, XmlElementPrelim::empty("paragraph"));
+            p.push_back(&mut txn, yrs::XmlTextPrelim::new("first"));
+            shapes.insert(&mut txn, "s1", yrs::MapPrelim::from([("kind", "circle")]));
+        }
+        let v1 = d.transact().encode_state_as_update_v1(&StateVector::default());
+        let xml_v1 = frag.get_string(&d.transact());
+        {
+            let mut txn = d.transact_mut();
+            frag.remove_range(&mut txn, 0, 1);
+            let p = frag.push_back(&mut txn, XmlElementPrelim::empty("paragraph"));
+            p.push_back(&mut txn, yrs::XmlTextPrelim::new("second"));
+            shapes.remove(&mut txn, "s1");
+        }
+        let now = d.transact().encode_state_as_update_v1(&StateVector::default());
+        let fix = restore_update(&now, &v1).expect("restore");
+        d.transact_mut().apply_update(Update::decode_v1(&fix).expect("update")).expect("applies");
+        let txn = d.transact();
+        assert_eq!(frag.get_string(&txn), xml_v1);
+        assert!(xml_v1.contains("<bold>Pl</bold>an"), "{xml_v1}");
+        let Some(XmlOut::Element(h)) = frag.get(&txn, 0) else { panic!("heading") };
+        // The attribute keeps its type.
+        assert_eq!(h.get_attribute(&txn, "level"), Some(Out::Any(yrs::Any::from(2.0))));
+        // The nested map is a map again, not a plain value.
+        assert!(matches!(shapes.get(&txn, "s1"), Some(Out::YMap(_))));
+        let json = to_json(&d.transact().encode_state_as_update_v1(&StateVector::default())).expect("json");
+        assert_eq!(json["shapes"], serde_json::json!({"s1": {"kind": "circle"}}));
+        assert_eq!(json["prosemirror"], serde_json::json!(xml_v1));
     }
 }

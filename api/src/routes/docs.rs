@@ -164,7 +164,7 @@ pub async fn delete(
     if role != DocRole::Owner {
         return Err(forbidden("only an owner may delete a document"));
     }
-    state.collab.shutdown(user.app_id, id, "document deleted");
+    state.collab.shutdown(user.app_id, id, "document deleted").await;
     scope.delete_doc(id).await?;
     Ok(ApiJson(serde_json::json!({})))
 }
@@ -177,7 +177,8 @@ pub struct RoleInput {
     pub role: Option<String>,
 }
 
-/// Sets or removes a user's role (owner only). Takes effect on their next connection.
+/// Sets or removes a user's role (owner only). Open connections of that user
+/// take the new role at once; one who lost access is disconnected (4403).
 #[utoipa::path(
     put, path = "/v1/docs/{id}/roles/{user_id}", tag = "collab", security(("session_token" = [])),
     params(("id" = String, Path), ("user_id" = String, Path)), request_body = RoleInput,
@@ -202,6 +203,7 @@ pub async fn set_role(
     }
     let new_role = input.role.as_deref().map(str::parse::<DocRole>).transpose()?;
     scope.set_doc_role(id, &target, new_role).await?;
+    state.collab.roles_changed(user.app_id, id).await;
     let doc = scope.doc(id).await?;
     Ok(ApiJson(DocBody { doc, role, content: None }))
 }
@@ -290,10 +292,7 @@ pub async fn restore(
     }
     let old = scope.doc_version_state(id, version).await?;
     let current = state.collab.snapshot(&state, user.app_id, id).await?;
-    let update = caas_collab::content::restore_update(&current, &old).map_err(|e| match e {
-        caas_collab::content::ContentError::XmlRestore => ApiError::invalid("restore_unsupported", e.to_string()),
-        other => ApiError::internal(other),
-    })?;
+    let update = caas_collab::content::restore_update(&current, &old).map_err(ApiError::internal)?;
     state.collab.apply(&state, user.app_id, id, update).await?;
     let snapshot = state.collab.snapshot(&state, user.app_id, id).await?;
     let content = caas_collab::content::to_json(&snapshot).map_err(ApiError::internal)?;
