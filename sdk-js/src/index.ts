@@ -48,6 +48,8 @@ export { DocsApi } from './docs.js';
 export type { CreateDocInput, DocKind, DocMeta, DocPage, DocRole, DocVersion, DocWithRole, ListDocsQuery } from './docs.js';
 export { CollabApi, CollabEvent, CollabSession } from './collab.js';
 export type { CollabApiConfig, CollabEventMap, CollabStatus, OpenDocOptions } from './collab.js';
+// The rich-text model of `<caas-doc>` (no Lit, no ProseMirror): the element itself is in `@caas/sdk/components`.
+export { DOC_FRAGMENT, docXmlText } from './components/doc-model.js';
 
 export {
   ABORTED,

@@ -2,8 +2,9 @@
  * `@caas/sdk/components`: chat and call UI web components built with Lit.
  *
  * Importing this entry registers `<caas-chat-list>`, `<caas-chat-window>`,
- * `<caas-call>` and `<caas-whiteboard>` (unless elements of those names are registered already). The
- * core client, `@caas/sdk`, does not load Lit.
+ * `<caas-call>`, `<caas-whiteboard>` and `<caas-doc>` (unless elements of those names are registered
+ * already). The core client, `@caas/sdk`, does not load Lit. `<caas-doc>` loads
+ * ProseMirror and y-prosemirror only when it opens a document.
  *
  * ```ts
  * import { CaasClient } from '@caas/sdk';
@@ -21,9 +22,25 @@
 import { CaasCall } from './call.js';
 import { CaasChatList } from './chat-list.js';
 import { CaasChatWindow } from './chat-window.js';
+import { CaasDoc } from './doc.js';
 import { CaasWhiteboard } from './whiteboard.js';
 
-export { CaasCall, CaasChatList, CaasChatWindow, CaasWhiteboard };
+export { CaasCall, CaasChatList, CaasChatWindow, CaasDoc, CaasWhiteboard };
+export type { DocReadOnlyDetail, DocStatusDetail, DocSyncedDetail } from './doc.js';
+export {
+  DOC_FRAGMENT,
+  DOC_TOOLBAR,
+  buildCursor,
+  disabledToolbar,
+  docStatus,
+  docXmlText,
+  hexColorFor,
+  remoteUsers,
+  selectionAttrs,
+  shortcutLabel,
+  userColor,
+} from './doc-model.js';
+export type { DocAction, DocActionSpec, DocActionState, DocStatusInput, DocStatusView, DocToolbarState, DocUser } from './doc-model.js';
 export { WHITEBOARD_COLORS } from './whiteboard.js';
 export type { WhiteboardSyncedDetail, WhiteboardTool } from './whiteboard.js';
 export {
@@ -76,6 +93,7 @@ export function defineCaasElements(registry: CustomElementRegistry = customEleme
   if (!registry.get('caas-chat-window')) registry.define('caas-chat-window', CaasChatWindow);
   if (!registry.get('caas-call')) registry.define('caas-call', CaasCall);
   if (!registry.get('caas-whiteboard')) registry.define('caas-whiteboard', CaasWhiteboard);
+  if (!registry.get('caas-doc')) registry.define('caas-doc', CaasDoc);
 }
 
 defineCaasElements();
