@@ -167,6 +167,7 @@ pub async fn create_conversation(
     if let Some(event) = event {
         let recipients: Vec<UserId> = conversation.members.iter().map(|m| m.user_id.clone()).collect();
         publish(&state.bus, user.app_id, &event, &recipients).await;
+        crate::webhooks::on_event(state, user.app_id, &event);
     }
     Ok(ConversationBody { conversation })
 }
@@ -210,6 +211,8 @@ pub async fn send_message(
     let (message, event) = scope.send_message(conv, &user.user_id, &new).await?;
     if let Some((event, recipients)) = event {
         publish(&state.bus, user.app_id, &event, &recipients).await;
+        crate::webhooks::on_event(state, user.app_id, &event);
+        tokio::spawn(crate::notify::on_message(state.clone(), user.app_id, message.clone(), recipients.to_vec()));
     }
     Ok(MessageBody { message })
 }
@@ -308,6 +311,7 @@ pub async fn mark_read(
     if let Some(event) = event {
         let recipients = scope.recipients(conv).await?;
         publish(&state.bus, user.app_id, &event, &recipients).await;
+        crate::webhooks::on_event(state, user.app_id, &event);
     }
     Ok(ReadBody { conversation_id: conv, last_read_seq })
 }
@@ -429,6 +433,7 @@ pub async fn change_message(
     if let Some(event) = event {
         let recipients = scope.recipients(message.conversation_id).await?;
         publish(&state.bus, user.app_id, &event, &recipients).await;
+        crate::webhooks::on_event(state, user.app_id, &event);
     }
     Ok(MessageBody { message })
 }
@@ -500,6 +505,7 @@ pub async fn change_members(
         state.store.app(user.app_id).change_members(conv, &user.user_id, &change, MAX_GROUP_MEMBERS).await?;
     for (event, recipients) in events {
         publish(&state.bus, user.app_id, &event, &recipients).await;
+        crate::webhooks::on_event(state, user.app_id, &event);
     }
     if matches!(change, caas_storage::MemberChange::Remove(_) | caas_storage::MemberChange::Leave) {
         // Documents tied to the conversation lose that member as an editor.

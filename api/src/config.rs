@@ -106,6 +106,23 @@ pub struct ServeArgs {
     /// How often app settings and keys changed elsewhere are picked up, in seconds.
     #[arg(long, env = "CAAS_DIRECTORY_REFRESH_SECS", default_value_t = 5)]
     pub directory_refresh_secs: u64,
+    /// SMTP server for notification digests: `smtp://host:port` (plain),
+    /// `smtp://host:587?tls=required` (STARTTLS) or `smtps://host:465`, with
+    /// `user:password@` if needed (unset: no email).
+    #[arg(long, env = "CAAS_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Sender of notification emails.
+    #[arg(long, env = "CAAS_EMAIL_FROM", default_value = "CAAS <notifications@localhost>")]
+    pub email_from: String,
+    /// A user offline this long (seconds) gets their unread notifications by email, as one digest.
+    #[arg(long, env = "CAAS_DIGEST_AFTER_SECS", default_value_t = 3600)]
+    pub digest_after_secs: u64,
+    /// How often the digest looks for users to email, in seconds.
+    #[arg(long, env = "CAAS_DIGEST_EVERY_SECS", default_value_t = 60)]
+    pub digest_every_secs: u64,
+    /// First webhook retry delay in milliseconds; each retry doubles it (capped at an hour).
+    #[arg(long, env = "CAAS_WEBHOOK_RETRY_MS", default_value_t = 5000)]
+    pub webhook_retry_ms: u64,
 }
 
 impl ServeArgs {

@@ -13,6 +13,7 @@ pub mod error;
 pub mod files;
 pub mod live;
 pub mod netacl;
+pub mod notify;
 pub mod observe;
 pub mod ops;
 pub mod origin;
@@ -24,6 +25,7 @@ pub mod server;
 pub mod social;
 pub mod state;
 pub mod tokens;
+pub mod webhooks;
 pub mod ws;
 
 pub use config::{DbArgs, LogFormat, ServeArgs};

@@ -21,7 +21,7 @@ use crate::directory::Directory;
 use crate::error::ensure_error_shape;
 use crate::observe::{metrics_handle, observe};
 use crate::origin::cors;
-use crate::routes::{admin, admin_chat, conversations, docs, me, messages, system, users};
+use crate::routes::{admin, admin_chat, conversations, docs, me, messages, notifications, objects, system, users};
 use crate::state::AppState;
 
 /// Why the server could not start.
@@ -125,6 +125,27 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(users::relate))
         .routes(routes!(conversations::get))
         .routes(routes!(conversations::send, conversations::history))
+        .routes(routes!(objects::create, objects::list))
+        .routes(routes!(objects::get, objects::delete))
+        .routes(routes!(objects::like, objects::unlike))
+        .routes(routes!(objects::comment, objects::comments))
+        .routes(routes!(objects::delete_comment))
+        .routes(routes!(objects::view, objects::viewers))
+        .routes(routes!(objects::share))
+        .routes(routes!(objects::home))
+        .routes(routes!(objects::explore))
+        .routes(routes!(objects::stories))
+        .routes(routes!(objects::close_friends, objects::set_close_friends))
+        .routes(routes!(objects::admin_list))
+        .routes(routes!(objects::admin_get))
+        .routes(routes!(notifications::list))
+        .routes(routes!(notifications::unread))
+        .routes(routes!(notifications::mark_read))
+        .routes(routes!(notifications::preferences, notifications::set_preferences))
+        .routes(routes!(notifications::subscribe, notifications::unsubscribe))
+        .routes(routes!(notifications::create_webhook, notifications::webhooks))
+        .routes(routes!(notifications::delete_webhook))
+        .routes(routes!(notifications::deliveries))
 }
 
 /// The OpenAPI document of every route.
@@ -200,6 +221,12 @@ impl Server {
         let mut background =
             vec![directory.spawn_refresher(store, Duration::from_secs(config.directory_refresh_secs.max(1)))];
         background.push(tokio::spawn(crate::calls::meter(state.clone(), departures)));
+        background.push(tokio::spawn(crate::webhooks::sender(state.clone())));
+        background.push(tokio::spawn(crate::notify::digests(
+            state.clone(),
+            Duration::from_secs(config.digest_every_secs.max(1)),
+            Duration::from_secs(config.digest_after_secs),
+        )));
         if let Some(client) = &state.redis {
             state
                 .collab

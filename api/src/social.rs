@@ -67,6 +67,27 @@ pub async fn relate(
     for event in scope.relate(&user.user_id, &other, rel).await? {
         let to = event.target_user.clone().into_iter().collect::<Vec<_>>();
         publish(&state.bus, user.app_id, &event, &to).await;
+        let category = match event.kind.as_str() {
+            "contact.requested" => "contact_request",
+            "user.followed" => "follow",
+            _ => continue,
+        };
+        if event.target_user.as_ref() == Some(&other) {
+            let data = serde_json::json!({"user_id": user.user_id});
+            let state = state.clone();
+            let (app, me, other) = (user.app_id, user.user_id.clone(), other.clone());
+            tokio::spawn(async move {
+                crate::notify::notify(&state, app, &other, category, Some(&me), None, data).await;
+            });
+        }
+    }
+    if rel == Relation::Block {
+        crate::webhooks::emit(
+            state,
+            user.app_id,
+            "user.blocked",
+            serde_json::json!({"user_id": user.user_id, "blocked_user_id": other}),
+        );
     }
     Ok(scope.graph(&user.user_id).await?)
 }

@@ -52,6 +52,10 @@ pub struct Inner {
     pub ice: crate::calls::IceConfig,
     /// Collaborative documents loaded on this node.
     pub collab: Arc<crate::collab::Collab>,
+    /// Webhook sending.
+    pub hooks: crate::webhooks::SharedHooks,
+    /// Notification email (SMTP), when configured.
+    pub mailer: Option<crate::notify::Mailer>,
 }
 
 impl AppState {
@@ -93,6 +97,10 @@ impl AppState {
                 turn_secret: config.turn_secret.clone(),
             },
             collab: Arc::new(crate::collab::Collab::default()),
+            hooks: Arc::new(crate::webhooks::Hooks::new(std::time::Duration::from_millis(
+                config.webhook_retry_ms.max(1),
+            ))),
+            mailer: crate::notify::Mailer::from_config(config),
         }))
     }
 }

@@ -105,10 +105,18 @@ impl TryFrom<FileRow> for FileMeta {
 }
 
 /// The file `$2` of app `$1` if user `$3` may see it.
-pub(crate) const VISIBLE_FILE: &str = "SELECT f.id, f.uploader_id, f.name, f.content_type, f.size, f.sha256, f.width, f.height, \
+/// A file `$3` may read: uploaded by them, public, shared into a conversation
+/// they are in, or media of an object they may see (bound `$4`: now).
+pub(crate) const VISIBLE_FILE: &str = concat!(
+    "SELECT f.id, f.uploader_id, f.name, f.content_type, f.size, f.sha256, f.width, f.height, \
     f.has_thumbnail, f.public, f.created_at FROM files f WHERE f.app_id = $1 AND f.id = $2 AND (f.uploader_id = $3 OR f.public = 1 \
     OR EXISTS (SELECT 1 FROM file_shares s JOIN members m ON m.app_id = s.app_id AND m.conversation_id = s.conversation_id \
-    WHERE s.app_id = f.app_id AND s.file_id = f.id AND m.user_id = $3))";
+    WHERE s.app_id = f.app_id AND s.file_id = f.id AND m.user_id = $3) \
+    OR EXISTS (SELECT 1 FROM object_files x JOIN objects o ON o.app_id = x.app_id AND o.id = x.object_id \
+    WHERE x.app_id = f.app_id AND x.file_id = f.id AND ",
+    crate::objects::visible!(3, 4),
+    "))"
+);
 
 impl AppScope<'_> {
     /// Stores a file's metadata (after its bytes are in the blob store).
@@ -143,6 +151,7 @@ impl AppScope<'_> {
                 .bind(self.id())
                 .bind(id.to_string())
                 .bind(user.as_str())
+                .bind(crate::now_ms())
                 .fetch_optional(pool)
                 .await?
         });

@@ -91,6 +91,31 @@ uuid_id!(
     "version id"
 );
 uuid_id!(
+    /// An object of the feeds: a post, story or reel.
+    ObjectId,
+    "object id"
+);
+uuid_id!(
+    /// A comment on an object.
+    CommentId,
+    "comment id"
+);
+uuid_id!(
+    /// An in-app notification.
+    NotificationId,
+    "notification id"
+);
+uuid_id!(
+    /// A webhook endpoint of an app.
+    WebhookId,
+    "webhook id"
+);
+uuid_id!(
+    /// One delivery of an event to a webhook (stable across retries).
+    DeliveryId,
+    "delivery id"
+);
+uuid_id!(
     /// A session-token signing key (the JWT `kid`).
     KeyId,
     "key id"

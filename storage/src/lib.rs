@@ -18,8 +18,11 @@ mod error;
 mod files;
 pub mod ids;
 mod keys;
+mod notifications;
+mod objects;
 mod social;
 mod users;
+mod webhooks;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -37,10 +40,19 @@ pub use chat::{
 pub use docs::{DocKind, DocMeta, DocPage, DocRole, DocState, DocVersion, NewDoc};
 pub use error::StoreError;
 pub use files::{Attachment, FileMeta};
-pub use ids::{AppId, ConversationId, DocId, FileId, IdError, KeyId, MessageId, UserId, VersionId};
+pub use ids::{
+    AppId, CommentId, ConversationId, DeliveryId, DocId, FileId, IdError, KeyId, MessageId, NotificationId, ObjectId,
+    UserId, VersionId, WebhookId,
+};
 pub use keys::{NewSigningKey, SigningKey, VerificationKey};
+pub use notifications::{CATEGORIES, CHANNELS, DigestDue, Notification, NotificationPage, PushSubscription};
+pub use objects::{
+    Comment, CommentPage, ExploreSort, NewObject, Object, ObjectFilter, ObjectKind, ObjectPage, ObjectStats, StoryRing,
+    Viewer, Visibility,
+};
 pub use social::{FoundUser, Graph, Relation};
 pub use users::{User, UserUpsert};
+pub use webhooks::{Delivery, DueDelivery, MAX_ATTEMPTS, Webhook};
 
 /// Result alias of the storage layer.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -6,6 +6,8 @@ pub mod conversations;
 pub mod docs;
 pub mod me;
 pub mod messages;
+pub mod notifications;
+pub mod objects;
 pub mod system;
 pub mod users;
 

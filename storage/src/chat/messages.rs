@@ -116,6 +116,7 @@ impl AppScope<'_> {
                     .bind(&app)
                     .bind(file.to_string())
                     .bind(sender.as_str())
+                    .bind(crate::now_ms())
                     .fetch_optional(&mut *tx)
                     .await?;
                 let Some(found) = found else {

@@ -1,0 +1,211 @@
+//! Feeds: home (the people one follows, and oneself), explore (public objects
+//! by recency or popularity) and the stories strip. Every feed applies the
+//! visibility predicate, so blocked users' content never shows.
+
+use serde::Serialize;
+
+use super::{Object, ObjectKind, ObjectPage, ObjectRow, object, object_columns, page, time_cursor, visible};
+use crate::{AppScope, Result, StoreError, UserId, now_ms, on_pool};
+
+/// Order of the explore feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExploreSort {
+    /// Newest first.
+    Recent,
+    /// Most liked first (then newest).
+    Popular,
+}
+
+impl std::str::FromStr for ExploreSort {
+    type Err = StoreError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "recent" => Ok(ExploreSort::Recent),
+            "popular" => Ok(ExploreSort::Popular),
+            _ => {
+                Err(StoreError::Invalid { code: "invalid_sort", message: "sort must be `recent` or `popular`".into() })
+            }
+        }
+    }
+}
+
+/// One user's active stories in the strip.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoryRing {
+    /// Whose stories.
+    pub owner_id: UserId,
+    /// Oldest first, as they play.
+    pub stories: Vec<Object>,
+    /// The reader has seen every one.
+    pub all_seen: bool,
+}
+
+fn kinds_param(kinds: &[ObjectKind]) -> String {
+    // `,post,reel,`: matched with a LIKE on `,kind,`, one bind for any subset.
+    let mut s = String::from(",");
+    for k in kinds {
+        s.push_str(k.as_str());
+        s.push(',');
+    }
+    s
+}
+
+impl AppScope<'_> {
+    /// The home feed of `viewer`: objects of `kinds` by the users they follow
+    /// and their own, newest first.
+    pub async fn home_feed(
+        &self,
+        viewer: &UserId,
+        kinds: &[ObjectKind],
+        cursor: Option<&str>,
+        limit: i64,
+    ) -> Result<ObjectPage> {
+        let (before_at, before_id) = time_cursor(cursor)?;
+        let rows: Vec<ObjectRow> = on_pool!(self.db(), |pool| {
+            sqlx::query_as(concat!(
+                "SELECT ",
+                object_columns!(2),
+                " FROM objects o WHERE o.app_id = $1 \
+                 AND (o.owner_id = $2 OR o.owner_id IN (SELECT f.followee FROM follows f WHERE f.app_id = $1 AND f.follower = $2)) \
+                 AND $4 LIKE '%,' || o.kind || ',%' \
+                 AND (o.created_at < $5 OR (o.created_at = $5 AND o.id < $6)) AND ",
+                visible!(2, 3),
+                " ORDER BY o.created_at DESC, o.id DESC LIMIT $7"
+            ))
+            .bind(self.id())
+            .bind(viewer.as_str())
+            .bind(now_ms())
+            .bind(kinds_param(kinds))
+            .bind(before_at)
+            .bind(before_id)
+            .bind(limit + 1)
+            .fetch_all(pool)
+            .await?
+        });
+        page(rows, limit)
+    }
+
+    /// Public objects of `kinds` for discovery, by recency or popularity.
+    pub async fn explore(
+        &self,
+        viewer: &UserId,
+        kinds: &[ObjectKind],
+        sort: ExploreSort,
+        cursor: Option<&str>,
+        limit: i64,
+    ) -> Result<ObjectPage> {
+        match sort {
+            ExploreSort::Recent => {
+                let (before_at, before_id) = time_cursor(cursor)?;
+                let rows: Vec<ObjectRow> = on_pool!(self.db(), |pool| {
+                    sqlx::query_as(concat!(
+                        "SELECT ",
+                        object_columns!(2),
+                        " FROM objects o WHERE o.app_id = $1 AND o.visibility = 'public' \
+                         AND $4 LIKE '%,' || o.kind || ',%' \
+                         AND (o.created_at < $5 OR (o.created_at = $5 AND o.id < $6)) AND ",
+                        visible!(2, 3),
+                        " ORDER BY o.created_at DESC, o.id DESC LIMIT $7"
+                    ))
+                    .bind(self.id())
+                    .bind(viewer.as_str())
+                    .bind(now_ms())
+                    .bind(kinds_param(kinds))
+                    .bind(before_at)
+                    .bind(before_id)
+                    .bind(limit + 1)
+                    .fetch_all(pool)
+                    .await?
+                });
+                page(rows, limit)
+            }
+            ExploreSort::Popular => {
+                // Cursor `<likes>_<ms>_<id>`.
+                let (likes, at, id) = match cursor {
+                    None => (i64::MAX, i64::MAX, String::new()),
+                    Some(c) => {
+                        let bad = || StoreError::Invalid {
+                            code: "invalid_cursor",
+                            message: "cursor is not one this server gave".into(),
+                        };
+                        let mut parts = c.splitn(3, '_');
+                        let likes = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
+                        let at = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
+                        (likes, at, parts.next().ok_or_else(bad)?.to_owned())
+                    }
+                };
+                let rows: Vec<ObjectRow> = on_pool!(self.db(), |pool| {
+                    sqlx::query_as(concat!(
+                        "SELECT ",
+                        object_columns!(2),
+                        " FROM objects o WHERE o.app_id = $1 AND o.visibility = 'public' \
+                         AND $4 LIKE '%,' || o.kind || ',%' \
+                         AND (o.like_count < $5 OR (o.like_count = $5 AND (o.created_at < $6 \
+                              OR (o.created_at = $6 AND o.id < $7)))) AND ",
+                        visible!(2, 3),
+                        " ORDER BY o.like_count DESC, o.created_at DESC, o.id DESC LIMIT $8"
+                    ))
+                    .bind(self.id())
+                    .bind(viewer.as_str())
+                    .bind(now_ms())
+                    .bind(kinds_param(kinds))
+                    .bind(likes)
+                    .bind(at)
+                    .bind(id)
+                    .bind(limit + 1)
+                    .fetch_all(pool)
+                    .await?
+                });
+                let more = rows.len() as i64 > limit;
+                let objects = rows.into_iter().take(limit as usize).map(object).collect::<Result<Vec<_>>>()?;
+                let next_cursor = if more {
+                    objects.last().map(|o| format!("{}_{}_{}", o.stats.likes, o.created_at, o.id))
+                } else {
+                    None
+                };
+                Ok(ObjectPage { objects, next_cursor })
+            }
+        }
+    }
+
+    /// The stories strip: active stories of the users `viewer` follows (and
+    /// their own first), unseen rings before seen ones, newest ring first.
+    pub async fn story_rings(&self, viewer: &UserId) -> Result<Vec<StoryRing>> {
+        let rows: Vec<ObjectRow> = on_pool!(self.db(), |pool| {
+            sqlx::query_as(concat!(
+                "SELECT ",
+                object_columns!(2),
+                " FROM objects o WHERE o.app_id = $1 AND o.kind = 'story' AND o.expires_at > $3 \
+                 AND (o.owner_id = $2 OR o.owner_id IN (SELECT f.followee FROM follows f WHERE f.app_id = $1 AND f.follower = $2)) AND ",
+                visible!(2, 3),
+                " ORDER BY o.created_at ASC, o.id ASC LIMIT 2000"
+            ))
+            .bind(self.id())
+            .bind(viewer.as_str())
+            .bind(now_ms())
+            .fetch_all(pool)
+            .await?
+        });
+        let mut rings: Vec<StoryRing> = Vec::new();
+        for row in rows {
+            let story = object(row)?;
+            match rings.iter_mut().find(|r| r.owner_id == story.owner_id) {
+                Some(ring) => ring.stories.push(story),
+                None => {
+                    rings.push(StoryRing { owner_id: story.owner_id.clone(), stories: vec![story], all_seen: false })
+                }
+            }
+        }
+        for ring in &mut rings {
+            ring.all_seen = ring.owner_id == *viewer || ring.stories.iter().all(|s| s.viewed);
+        }
+        let newest = |r: &StoryRing| r.stories.last().map(|s| s.created_at).unwrap_or(0);
+        rings.sort_by(|a, b| {
+            (b.owner_id == *viewer)
+                .cmp(&(a.owner_id == *viewer))
+                .then(a.all_seen.cmp(&b.all_seen))
+                .then(newest(b).cmp(&newest(a)))
+        });
+        Ok(rings)
+    }
+}
