@@ -117,16 +117,22 @@ pub async fn on_message(state: AppState, app: AppId, message: Message, recipient
     });
     let mut told: Vec<UserId> = Vec::new();
     for m in &message.mentions {
-        if m != sender && !told.contains(m) && recipients.contains(m) {
-            notify(&state, app, m, "mention", Some(sender), Some(conv), data.clone()).await;
+        if m != sender
+            && !told.contains(m)
+            && recipients.contains(m)
+            && notify(&state, app, m, "mention", Some(sender), Some(conv), data.clone()).await.is_some()
+        {
             told.push(m.clone());
         }
     }
     let scope = state.store.app(app);
     for quoted in [message.reply_to, message.parent_id].into_iter().flatten() {
         if let Ok(author) = scope.message_sender(conv, quoted).await {
-            if author != *sender && !told.contains(&author) && recipients.contains(&author) {
-                notify(&state, app, &author, "reply", Some(sender), Some(conv), data.clone()).await;
+            if author != *sender
+                && !told.contains(&author)
+                && recipients.contains(&author)
+                && notify(&state, app, &author, "reply", Some(sender), Some(conv), data.clone()).await.is_some()
+            {
                 told.push(author);
             }
         }
