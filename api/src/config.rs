@@ -120,6 +120,12 @@ pub struct ServeArgs {
     /// How often the digest looks for users to email, in seconds.
     #[arg(long, env = "CAAS_DIGEST_EVERY_SECS", default_value_t = 60)]
     pub digest_every_secs: u64,
+    /// Web push: the VAPID private key (raw 32-byte P-256 key, base64url; unset: no web push).
+    #[arg(long, env = "CAAS_VAPID_PRIVATE_KEY", hide_env_values = true)]
+    pub vapid_private_key: Option<String>,
+    /// Web push: the contact in VAPID tokens (`mailto:…` or `https:…`).
+    #[arg(long, env = "CAAS_VAPID_SUBJECT", default_value = "mailto:admin@localhost")]
+    pub vapid_subject: String,
     /// First webhook retry delay in milliseconds; each retry doubles it (capped at an hour).
     #[arg(long, env = "CAAS_WEBHOOK_RETRY_MS", default_value_t = 5000)]
     pub webhook_retry_ms: u64,

@@ -18,6 +18,7 @@ pub mod observe;
 pub mod ops;
 pub mod origin;
 pub mod presence;
+pub mod push;
 pub mod ratelimit;
 pub mod routes;
 pub mod secrets;

@@ -96,6 +96,10 @@ pub async fn notify(
                 std::slice::from_ref(user),
             )
             .await;
+            if state.vapid.is_some() {
+                let (state, user, n2) = (state.clone(), user.clone(), n.clone());
+                tokio::spawn(async move { crate::push::send(&state, app, &user, &n2, &describe(&n2)).await });
+            }
             Some(n)
         }
         Err(e) => {
@@ -149,7 +153,8 @@ pub async fn on_message(state: AppState, app: AppId, message: Message, recipient
     }
 }
 
-fn describe(n: &Notification) -> String {
+/// A notification as one line for people (push body, email digest).
+pub fn describe(n: &Notification) -> String {
     let who = n.actor_id.as_ref().map(|a| a.as_str().to_owned()).unwrap_or_else(|| "Someone".into());
     let text = n.data.get("text").and_then(Value::as_str).unwrap_or("");
     let quoted = if text.is_empty() { String::new() } else { format!(": \"{text}\"") };

@@ -143,6 +143,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(notifications::mark_read))
         .routes(routes!(notifications::preferences, notifications::set_preferences))
         .routes(routes!(notifications::subscribe, notifications::unsubscribe))
+        .routes(routes!(notifications::vapid_key))
         .routes(routes!(notifications::create_webhook, notifications::webhooks))
         .routes(routes!(notifications::delete_webhook))
         .routes(routes!(notifications::deliveries))

@@ -56,6 +56,8 @@ pub struct Inner {
     pub hooks: crate::webhooks::SharedHooks,
     /// Notification email (SMTP), when configured.
     pub mailer: Option<crate::notify::Mailer>,
+    /// Web push identity, when configured.
+    pub vapid: Option<crate::push::Vapid>,
 }
 
 impl AppState {
@@ -101,6 +103,11 @@ impl AppState {
                 config.webhook_retry_ms.max(1),
             ))),
             mailer: crate::notify::Mailer::from_config(config),
+            vapid: config.vapid_private_key.as_deref().and_then(|k| {
+                crate::push::Vapid::new(k, &config.vapid_subject)
+                    .inspect_err(|e| tracing::warn!(error = %e, "web push is off"))
+                    .ok()
+            }),
         }))
     }
 }

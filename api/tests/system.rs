@@ -89,6 +89,7 @@ async fn scenario(backend: Backend) {
         ("/v1/notifications/read", &["post"]),
         ("/v1/notifications/preferences", &["get", "put"]),
         ("/v1/push/subscriptions", &["post", "delete"]),
+        ("/v1/push/vapid-public-key", &["get"]),
         ("/v1/admin/webhooks", &["get", "post"]),
         ("/v1/admin/webhooks/{id}", &["delete"]),
         ("/v1/admin/webhooks/{id}/deliveries", &["get"]),
@@ -97,7 +98,7 @@ async fn scenario(backend: Backend) {
             assert!(paths.get(path).and_then(|p| p.get(*m)).is_some(), "OpenAPI lacks {m} {path}");
         }
     }
-    assert_eq!(paths.len(), 61, "every route is documented, and only those: {:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(paths.len(), 62, "every route is documented, and only those: {:?}", paths.keys().collect::<Vec<_>>());
     h.stop().await;
 }
 

@@ -82,7 +82,7 @@ pub async fn mark_read(
     user: EndUser,
     ApiJson(input): ApiJson<ReadInput>,
 ) -> Result<ApiJson<UnreadBody>, ApiError> {
-    if input.all == !input.ids.is_empty() || input.ids.len() > 500 {
+    if input.all != input.ids.is_empty() || input.ids.len() > 500 {
         return Err(ApiError::invalid("invalid_body", "give either `ids` (1 to 500) or `all: true`"));
     }
     let scope = state.store.app(user.app_id);
@@ -199,6 +199,24 @@ pub async fn subscribe(
     let sub = PushSubscription { endpoint: input.endpoint, p256dh: input.keys.p256dh, auth: input.keys.auth };
     state.store.app(user.app_id).add_push_subscription(&user.user_id, &sub).await?;
     Ok(ApiJson(json!({"subscribed": true})))
+}
+
+/// `{"public_key": …}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VapidKey {
+    /// The server's VAPID public key (base64url): `applicationServerKey` of `PushManager.subscribe`.
+    pub public_key: String,
+}
+
+/// The key browsers subscribe with (404 `push_not_configured` when web push is off).
+#[utoipa::path(
+    get, path = "/v1/push/vapid-public-key", tag = "notifications", security(("session_token" = [])),
+    responses((status = 200, body = VapidKey), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+pub async fn vapid_key(State(state): State<AppState>, _user: EndUser) -> Result<ApiJson<VapidKey>, ApiError> {
+    let vapid =
+        state.vapid.as_ref().ok_or_else(|| ApiError::not_found("push_not_configured", "web push is not configured"))?;
+    Ok(ApiJson(VapidKey { public_key: vapid.public_key.clone() }))
 }
 
 /// Input of `DELETE /v1/push/subscriptions`.
