@@ -298,6 +298,14 @@ impl CallConn {
                     let _ = tx.send((room, None));
                 });
                 tracing::info!(app_id = %user.app_id, user_id = %user.user_id, participant = %p, "call joined");
+                if state.hooks.call_joined(user.app_id, &i.room_id) {
+                    crate::webhooks::emit(
+                        state,
+                        user.app_id,
+                        "call.started",
+                        json!({"room_id": i.room_id, "started_by": user.user_id}),
+                    );
+                }
                 Ok(json!({
                     "participant_id": p.to_string(),
                     "ice_servers": state.ice.servers(user, unix_now()),
@@ -434,6 +442,9 @@ pub async fn meter(state: AppState, mut departures: mpsc::UnboundedReceiver<Depa
         metrics::counter!("caas_call_participant_ms_total", "media" => "video").increment(video as u64);
         if let Err(e) = state.store.app(app).add_call_usage(&day, audio, video).await {
             tracing::warn!(app_id = %app, error = %e, "cannot record call usage");
+        }
+        if state.hooks.call_left(app, &d.room.room) {
+            crate::webhooks::emit(&state, app, "call.ended", json!({"room_id": d.room.room, "last_user_id": d.user}));
         }
     }
 }

@@ -201,3 +201,48 @@ async fn signed_deliveries_are_retried_and_logged() {
     assert_eq!(s, 200);
     h.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_start_and_end_reach_webhooks() {
+    let (addr, got) = receiver().await;
+    let h = TestServer::start_with(Backend::Sqlite, |c| c.webhook_retry_ms = 50).await;
+    let app = h.create_app("Calls", &["127.0.0.1"], &[]).await;
+    let (s, created) = read(
+        h.admin(&app, Method::POST, "/v1/admin/webhooks")
+            .json(&json!({"url": format!("http://{addr}/hook"), "events": ["call.started", "call.ended"]}))
+            .send()
+            .await
+            .expect("post"),
+    )
+    .await;
+    assert_eq!(s, 200, "{created}");
+    let secret = created["secret"].as_str().expect("secret").to_owned();
+    let ann = h.session(&app, json!({"user_id": "ann"})).await;
+    let bob = h.session(&app, json!({"user_id": "bob"})).await;
+    let mut a = common::WsClient::connect(&h, &ann, None).await;
+    let mut b = common::WsClient::connect(&h, &bob, None).await;
+    a.frame().await;
+    b.frame().await;
+    a.ok("call.join", json!({"room_id": "standup"})).await;
+    b.ok("call.join", json!({"room_id": "standup"})).await;
+    a.ok("call.leave", json!({"room_id": "standup"})).await;
+    b.ok("call.leave", json!({"room_id": "standup"})).await;
+    // Each is delivered on its second attempt: four requests, one start and one end.
+    let all = until(&got, "call.started and call.ended", |a| a.len() >= 4).await;
+    let mut events = events_of(&all);
+    events.sort();
+    assert_eq!(events, ["call.ended", "call.ended", "call.started", "call.started"]);
+    for (headers, body) in &all {
+        verify(&secret, headers, body);
+        let v: Value = serde_json::from_str(body).expect("json");
+        assert_eq!(v["data"]["room_id"], "standup");
+        if v["type"] == "call.started" {
+            assert_eq!(v["data"]["started_by"], "ann");
+        } else {
+            assert_eq!(v["data"]["last_user_id"], "bob");
+        }
+    }
+    a.close().await;
+    b.close().await;
+    h.stop().await;
+}
