@@ -6,6 +6,7 @@
  */
 
 import { DEFAULT_RECONNECT } from './backoff.js';
+import { CalendarApi } from './calendar.js';
 import { CallsApi } from './calls.js';
 import { ContactsApi, ConversationsApi, MessagesApi, PresenceApi, TypingApi, UsersApi } from './chat.js';
 import type { CaasClientOptions, ConnectionState, RequestOptions } from './client-options.js';
@@ -16,7 +17,10 @@ import { DocsApi } from './docs.js';
 import { CaasError, type AuthError, type ConnectionError, type RequestError, type TimeoutError } from './errors.js';
 import { TypedEmitter, type ClientEvent, type ClientEventMap } from './events.js';
 import { FilesApi } from './files.js';
+import { NotificationsApi } from './notifications.js';
+import { FeedApi, ObjectsApi } from './objects.js';
 import { RestClient } from './rest.js';
+import { TasksApi } from './tasks.js';
 import { TokenSource } from './tokens.js';
 import type { FetchLike, XMLHttpRequestConstructor } from './transport.js';
 import type { JsonObject, OpName, Ops, SessionReady, User } from './types.js';
@@ -58,6 +62,16 @@ export class CaasClient extends TypedEmitter<ClientEventMap> {
   readonly docs: DocsApi;
   /** Live documents: a Yjs document synced over y-websocket, with awareness. */
   readonly collab: CollabApi;
+  /** Posts, stories and reels over REST: create (with media uploads), likes, comments, views, shares, close friends. */
+  readonly objects: ObjectsApi;
+  /** The feeds over REST: home, explore and the stories strip. */
+  readonly feed: FeedApi;
+  /** Notifications over REST: list, unread count, mark read, preferences, web push; live as `notification.new`. */
+  readonly notifications: NotificationsApi;
+  /** Calendar events over REST: create, RSVP, occurrences in a range, free/busy, `.ics` feed and import. */
+  readonly calendar: CalendarApi;
+  /** Tasks over REST: create (also from a message), list, board, change, comments, activity. */
+  readonly tasks: TasksApi;
   /** REST calls with the session token. */
   readonly rest: RestClient;
 
@@ -121,6 +135,11 @@ export class CaasClient extends TypedEmitter<ClientEventMap> {
       rest: this.rest,
     });
     this.docs = new DocsApi(this.rest);
+    this.objects = new ObjectsApi({ rest: this.rest, upload: (blob, opts) => this.files.upload(blob, opts) });
+    this.feed = new FeedApi(this.rest);
+    this.notifications = new NotificationsApi(this.rest);
+    this.calendar = new CalendarApi(this.rest, this.httpBase(), tokens);
+    this.tasks = new TasksApi(this.rest);
     this.collab = new CollabApi({ baseUrl: this.httpBase(), tokens, WebSocket: options.WebSocket });
   }
 

@@ -7,6 +7,7 @@
 // CallRoom: for the {@link} tags.
 import type { CallRoom } from './call-room.js';
 import type { CaasError } from './errors.js';
+import type { NotificationNewEvent } from './notifications.js';
 import type {
   CallOfferEvent,
   CallParticipantJoinedEvent,
@@ -102,6 +103,12 @@ export enum ClientEvent {
   CallTrackMuted = 'call.track_muted',
   /** The active speakers of a call changed (ephemeral). */
   CallSpeakers = 'call.speakers',
+  /**
+   * The user got a notification (a like, a comment, a follow, a mention…;
+   * ephemeral: not replayed on resume, so refresh the unread count on
+   * {@link ClientEvent.Connected}).
+   */
+  NotificationNew = 'notification.new',
 }
 
 /** Payload of {@link ClientEvent.Connected}. */
@@ -176,6 +183,7 @@ export interface ClientEventMap {
   [ClientEvent.CallTrackUnpublished]: [data: CallTrackUnpublishedEvent, frame: PushFrame];
   [ClientEvent.CallTrackMuted]: [data: CallTrackMutedEvent, frame: PushFrame];
   [ClientEvent.CallSpeakers]: [data: CallSpeakersEvent, frame: PushFrame];
+  [ClientEvent.NotificationNew]: [data: NotificationNewEvent, frame: PushFrame];
   /** Any other pushed event, by its name. */
   [event: string]: unknown[];
 }

@@ -46,6 +46,85 @@ export type { FileUrlOptions, FilesApiConfig, UploadOptions } from './files.js';
 
 export { DocsApi } from './docs.js';
 export type { CreateDocInput, DocKind, DocMeta, DocPage, DocRole, DocVersion, DocWithRole, ListDocsQuery } from './docs.js';
+export {
+  FeedApi,
+  OBJECT_KINDS,
+  ObjectErrorCode,
+  ObjectsApi,
+  VISIBILITIES,
+  objectRefOf,
+} from './objects.js';
+export type {
+  CaasObject,
+  CommentPage,
+  CreateObjectInput,
+  CreateObjectOptions,
+  ExploreFeedQuery,
+  ExploreSort,
+  HomeFeedQuery,
+  ListCommentsQuery,
+  ListObjectsQuery,
+  ObjectComment,
+  ObjectKind,
+  ObjectPage,
+  ObjectPayload,
+  ObjectRef,
+  ObjectStats,
+  ObjectViewer,
+  ObjectsApiConfig,
+  StoryRing,
+  Visibility,
+} from './objects.js';
+export {
+  NOTIFICATION_CATEGORIES,
+  NOTIFICATION_CHANNELS,
+  NotificationErrorCode,
+  NotificationsApi,
+  base64UrlBytes,
+  notificationText,
+} from './notifications.js';
+export type {
+  CaasNotification,
+  ListNotificationsQuery,
+  NotificationCategory,
+  NotificationChannel,
+  NotificationData,
+  NotificationNewEvent,
+  NotificationPage,
+  NotificationPreference,
+  PushRegistrationLike,
+  PushSubscriptionInput,
+  PushSubscriptionLike,
+} from './notifications.js';
+export { CalendarApi, CalendarErrorCode, wallClock } from './calendar.js';
+export type {
+  CalendarEvent,
+  CreateEventInput,
+  EventAttendee,
+  EventOccurrence,
+  EventPage,
+  EventPayload,
+  FreeBusy,
+  OccurrencesQuery,
+  OccurrencesResult,
+  Rsvp,
+  UpdateEventInput,
+} from './calendar.js';
+export { DEFAULT_TASK_STATUSES, TASK_PRIORITIES, TaskErrorCode, TasksApi, positionBetween } from './tasks.js';
+export type {
+  CreateTaskInput,
+  ListTasksQuery,
+  Task,
+  TaskActivity,
+  TaskBoard,
+  TaskComment,
+  TaskPage,
+  TaskPayload,
+  TaskPriority,
+  UpdateTaskInput,
+} from './tasks.js';
+export { Pager, pageOf } from './paging.js';
+export type { Page, PageFetcher } from './paging.js';
 export { CollabApi, CollabEvent, CollabSession } from './collab.js';
 export type { CollabApiConfig, CollabEventMap, CollabStatus, OpenDocOptions } from './collab.js';
 // The rich-text model of `<caas-doc>` (no Lit, no ProseMirror): the element itself is in `@caas/sdk/components`.

@@ -15,6 +15,10 @@ export type QueryParams = Record<string, string | number | boolean | undefined>;
 export interface RestRequestOptions {
   /** JSON body (serialized with `JSON.stringify`). */
   body?: unknown;
+  /** A text body sent as it is, with `contentType` (instead of `body`), e.g. an `.ics` file. */
+  text?: string;
+  /** Content type of `text` (default `text/plain; charset=utf-8`). */
+  contentType?: string;
   /** Query string parameters. */
   query?: QueryParams;
   /** Overrides the client's `requestTimeoutMs`. */
@@ -118,7 +122,10 @@ export class RestClient {
   private async send(method: string, url: string, token: string, options: RestRequestOptions): Promise<ResponseLike> {
     const headers: Record<string, string> = { Authorization: `Bearer ${token}`, Accept: 'application/json' };
     let body: string | undefined;
-    if (options.body !== undefined) {
+    if (options.text !== undefined) {
+      headers['Content-Type'] = options.contentType ?? 'text/plain; charset=utf-8';
+      body = options.text;
+    } else if (options.body !== undefined) {
       headers['Content-Type'] = 'application/json';
       body = JSON.stringify(options.body);
     }

@@ -11,6 +11,7 @@ import { html, nothing, type TemplateResult } from 'lit';
 import { ifDefined } from 'lit/directives/if-defined.js';
 
 import type { FilesApi } from '../files.js';
+import { objectRefOf, type ObjectRef } from '../objects.js';
 import type { Attachment, Message } from '../types.js';
 import type { PendingMessage } from './chat-window-state.js';
 import { attachmentKind, fitWithin, formatBytes, oneLine, reactionChips, repliesText, shortTime, type Receipt } from './logic.js';
@@ -34,6 +35,8 @@ export interface MessageView {
   reactions: readonly string[];
   /** File URLs of attachments. */
   files: FilesApi | undefined;
+  /** The card of an object shared into the chat (`payload.object`); without it, none shows. */
+  objectCard?: ((ref: ObjectRef) => TemplateResult) | undefined;
   /** Scrolls to the message of this id (a quote was clicked). */
   scrollToMessage(id: string): void;
   /** Starts replying to a message (with a quote); without it, there is no Reply button. */
@@ -81,6 +84,7 @@ export function renderMessage(view: MessageView, m: Message, tools = true): Temp
       <div class="sender ${own || !group ? 'visually-hidden' : ''}">${own ? 'You' : m.sender_id}:</div>
       ${m.reply_to !== undefined ? renderQuote(view, m.reply_to) : nothing}
       ${deleted ? nothing : renderAttachments(view.files, m.attachments)}
+      ${renderShared(view, m)}
       <div class="text" data-testid="message-text">${deleted ? 'This message was deleted' : m.text}</div>
       <div class="meta">
         <time datetime=${m.created_at} title=${new Date(m.created_at).toLocaleString()}>${shortTime(m.created_at)}</time>
@@ -92,6 +96,12 @@ export function renderMessage(view: MessageView, m: Message, tools = true): Temp
     ${m.reply_count > 0 && m.parent_id === undefined ? renderRepliesButton(view, m) : nothing}
     ${receipt && receipt.messageId === m.id ? renderReceipt(receipt, group) : nothing}
   </div>`;
+}
+
+/** The card of the object a message shares, if it shares one. */
+function renderShared(view: MessageView, m: Message): TemplateResult | typeof nothing {
+  const ref = objectRefOf(m);
+  return ref && view.objectCard ? view.objectCard(ref) : nothing;
 }
 
 /** "N replies" under a thread's root, which opens the thread panel (not in the panel itself). */

@@ -13,6 +13,7 @@ import type { CaasClient } from '../client.js';
 import { ClientEvent } from '../events.js';
 import type { Attachment, Conversation, FileMeta, Message } from '../types.js';
 import type { ActionErrorDetail } from './chat-list.js';
+import { ObjectPreviews } from './object-card.js';
 import {
   DEFAULT_REACTIONS,
   TypingTracker,
@@ -134,6 +135,8 @@ export abstract class ChatWindowState extends LitElement {
   declare protected threadEditing: Message | undefined;
 
   protected boundClient: CaasClient | undefined;
+  /** Previews of objects shared into the chat, fetched once each. */
+  protected readonly objectPreviews = new ObjectPreviews(() => this.requestUpdate());
   private unsubscribe: Array<() => void> = [];
   /** Bumped whenever another conversation opens: replies for an older one are dropped. */
   protected generation = 0;
@@ -281,6 +284,7 @@ export abstract class ChatWindowState extends LitElement {
     for (const off of this.unsubscribe) off();
     this.unsubscribe = [];
     this.boundClient = undefined;
+    this.objectPreviews.clear();
   }
 
   protected get me(): string | undefined {

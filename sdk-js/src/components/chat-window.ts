@@ -9,6 +9,7 @@ import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import type { Message } from '../types.js';
 import { renderMessage, renderPending, type MessageView } from './chat-window-messages.js';
 import { chatWindowStyles } from './chat-window-styles.js';
+import { objectCardStyles, renderObjectCard, type OpenObjectDetail } from './object-card.js';
 import { ChatWindowThread } from './chat-window-thread.js';
 import { conversationTitle, receiptFor, typingText, type Receipt } from './logic.js';
 import { baseStyles } from './styles.js';
@@ -45,7 +46,14 @@ import { baseStyles } from './styles.js';
  *   `message.deleted`, `message.pinned`, `reaction.added`, `reaction.removed`,
  *   `receipt.read`, `typing`, `member.added` and `member.removed`.
  *
+ * - A message that shares an object (`payload.object`, from
+ *   `POST /v1/objects/{id}/share`) shows a card: its kind and owner and, for
+ *   posts, the start of the text (fetched once with `GET /v1/objects/{id}`;
+ *   "This post is not available" when the reader may not see it). Choosing
+ *   the card fires `caas-open-object`.
+ *
  * @fires caas-error - `CustomEvent<ActionErrorDetail>` when an op fails (the window shows the error too).
+ * @fires caas-open-object - `CustomEvent<OpenObjectDetail>` when the card of a shared object is chosen.
  *
  * @csspart header - the title bar.
  * @csspart log - the scrolled message list.
@@ -55,7 +63,7 @@ import { baseStyles } from './styles.js';
  * @csspart thread-composer - the form at the bottom of the thread panel.
  */
 export class CaasChatWindow extends ChatWindowThread {
-  static override styles = [baseStyles, chatWindowStyles];
+  static override styles = [baseStyles, chatWindowStyles, objectCardStyles];
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -206,6 +214,20 @@ export class CaasChatWindow extends ChatWindowThread {
       removed: this.removed,
       reactions: this.reactions,
       files: this.boundClient?.files,
+      objectCard: (ref) =>
+        renderObjectCard(ref, this.objectPreviews.lookup(this.boundClient, ref), {
+          files: this.boundClient?.files,
+          me,
+          open: (r, object) =>
+            this.dispatchEvent(
+              new CustomEvent<OpenObjectDetail>('caas-open-object', {
+                detail: object ? { ref: r, object } : { ref: r },
+                bubbles: true,
+                composed: true,
+              }),
+            ),
+          retry: (r) => this.objectPreviews.retry(this.boundClient, r),
+        }),
       scrollToMessage: (id) => this.scrollToMessage(id),
       startReply: (m) => this.startReply(m),
       openThread: (m) => this.openThread(m),
@@ -223,5 +245,8 @@ export class CaasChatWindow extends ChatWindowThread {
 declare global {
   interface HTMLElementTagNameMap {
     'caas-chat-window': CaasChatWindow;
+  }
+  interface HTMLElementEventMap {
+    'caas-open-object': CustomEvent<OpenObjectDetail>;
   }
 }

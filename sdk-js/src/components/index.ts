@@ -2,8 +2,9 @@
  * `@caas/sdk/components`: chat and call UI web components built with Lit.
  *
  * Importing this entry registers `<caas-chat-list>`, `<caas-chat-window>`,
- * `<caas-call>`, `<caas-whiteboard>` and `<caas-doc>` (unless elements of those names are registered
- * already). The core client, `@caas/sdk`, does not load Lit. `<caas-doc>` loads
+ * `<caas-call>`, `<caas-whiteboard>`, `<caas-doc>`, `<caas-feed>`,
+ * `<caas-notifications>`, `<caas-calendar>` and `<caas-tasks>` (unless elements
+ * of those names are registered already). The core client, `@caas/sdk`, does not load Lit. `<caas-doc>` loads
  * ProseMirror and y-prosemirror only when it opens a document.
  *
  * ```ts
@@ -19,13 +20,89 @@
  * @packageDocumentation
  */
 
+import { CaasCalendar } from './calendar-view.js';
 import { CaasCall } from './call.js';
 import { CaasChatList } from './chat-list.js';
 import { CaasChatWindow } from './chat-window.js';
 import { CaasDoc } from './doc.js';
+import { CaasFeed } from './feed.js';
+import { CaasNotifications } from './notifications-bell.js';
+import { CaasTasks } from './tasks-view.js';
 import { CaasWhiteboard } from './whiteboard.js';
 
-export { CaasCall, CaasChatList, CaasChatWindow, CaasDoc, CaasWhiteboard };
+export { CaasCalendar, CaasCall, CaasChatList, CaasChatWindow, CaasDoc, CaasFeed, CaasNotifications, CaasTasks, CaasWhiteboard };
+export type { EventCreatedDetail, EventSelectDetail } from './calendar-view.js';
+export {
+  REPEAT_RULES,
+  addDays,
+  dayKey,
+  eventInputOf,
+  monthGrid,
+  newEventForm,
+  occurrenceTime,
+  occurrencesByDay,
+  parseDay,
+  rangeTitle,
+  shiftAnchor,
+  startOfWeek,
+  visibleRange,
+  weekDays,
+  weekPlacement,
+  weekdayNames,
+} from './calendar-logic.js';
+export type { CalendarView, EventForm, Repeat } from './calendar-logic.js';
+export type { TaskDeletedDetail, TaskDetail } from './tasks-view.js';
+export {
+  PRIORITY_LABELS,
+  doneStatus,
+  dueLabel,
+  groupByStatus,
+  isOverdue,
+  neighbourStatus,
+  placeTask,
+  positionFor,
+  statusLabel,
+} from './tasks-logic.js';
+export type { TaskColumn, TasksView } from './tasks-logic.js';
+export { isFeedMode } from './feed.js';
+export type {
+  FeedCommentDetail,
+  FeedDeleteDetail,
+  FeedLikeDetail,
+  FeedPostDetail,
+  FeedProfileDetail,
+  FeedStoryViewDetail,
+} from './feed.js';
+export {
+  COMPOSER_VISIBILITIES,
+  FEED_IMAGE_MAX,
+  FEED_MODES,
+  KIND_LABELS,
+  VISIBILITY_LABELS,
+  addStory,
+  commentsText,
+  composerProblem,
+  firstUnseen,
+  kindLabel,
+  likesText,
+  markStoryViewed,
+  mediaKind,
+  mergeComments,
+  mergeObjects,
+  objectExcerpt,
+  ofKinds,
+  prependObject,
+  replaceObject,
+  showsOwnObject,
+  sortRings,
+  withComments,
+  withLike,
+} from './feed-logic.js';
+export type { ComposerFile, FeedMode } from './feed-logic.js';
+export { addNotification, appendNotifications, badgeText, markedRead } from './notifications-bell.js';
+export type { NotificationClickDetail, UnreadDetail } from './notifications-bell.js';
+export { ObjectPreviews, cardFetches, renderObjectCard } from './object-card.js';
+export type { ObjectCardActions, ObjectPreview, OpenObjectDetail } from './object-card.js';
 export type { DocReadOnlyDetail, DocStatusDetail, DocSyncedDetail } from './doc.js';
 export {
   DOC_FRAGMENT,
@@ -94,6 +171,10 @@ export function defineCaasElements(registry: CustomElementRegistry = customEleme
   if (!registry.get('caas-call')) registry.define('caas-call', CaasCall);
   if (!registry.get('caas-whiteboard')) registry.define('caas-whiteboard', CaasWhiteboard);
   if (!registry.get('caas-doc')) registry.define('caas-doc', CaasDoc);
+  if (!registry.get('caas-feed')) registry.define('caas-feed', CaasFeed);
+  if (!registry.get('caas-notifications')) registry.define('caas-notifications', CaasNotifications);
+  if (!registry.get('caas-calendar')) registry.define('caas-calendar', CaasCalendar);
+  if (!registry.get('caas-tasks')) registry.define('caas-tasks', CaasTasks);
 }
 
 defineCaasElements();

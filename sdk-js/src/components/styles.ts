@@ -26,6 +26,11 @@
  * | `--caas-call-speaking` | `#2da44e` | `<caas-call>`: the outline of an active speaker's tile |
  * | `--caas-call-tile-min` | `220px` | `<caas-call>`: the narrowest tile before the grid wraps |
  * | `--caas-whiteboard-bg` | `#ffffff` | `<caas-whiteboard>`: the canvas |
+ * | `--caas-feed-max-width` | `640px` | `<caas-feed>`: the width of its column |
+ * | `--caas-story-ring` | a gradient | `<caas-feed>`: the ring of unseen stories |
+ * | `--caas-story-seen` | `var(--caas-border)` | `<caas-feed>`: the ring of seen stories |
+ * | `--caas-calendar-today` | `var(--caas-accent)` | `<caas-calendar>`: today's mark |
+ * | `--caas-calendar-event-bg` | the accent, light | `<caas-calendar>`: events |
  *
  * @packageDocumentation
  */
