@@ -179,6 +179,13 @@ async fn scenario(backend: Backend) {
     assert_eq!(b["object"]["stats"]["comments"], 2);
     let (s, _) = call(&h, &cat, Method::DELETE, &format!("/v1/objects/{p1}/comments/{c1}"), None).await;
     assert_eq!(s, 403, "only the author or the owner deletes a comment");
+    let (s, _) = call(&h, &bob, Method::DELETE, &format!("/v1/objects/{p1}/comments/{c1}"), None).await;
+    assert_eq!(s, 200);
+    let (_, top) = call(&h, &cat, Method::GET, &format!("/v1/objects/{p1}/comments"), None).await;
+    assert_eq!((top["comments"][0]["deleted"].clone(), top["comments"][0]["text"].clone()), (json!(true), json!("")));
+    assert_eq!(top["comments"][0]["reply_count"], 1, "replies stay");
+    let (_, b) = call(&h, &cat, Method::GET, &format!("/v1/objects/{p1}"), None).await;
+    assert_eq!(b["object"]["stats"]["comments"], 1);
 
     // Blocks hide everything, both ways.
     let (s, _) = call(&h, &ann, Method::POST, "/v1/users/bob/block", None).await;

@@ -19,6 +19,7 @@ CREATE TABLE objects (
     share_count     BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (app_id, id)
 );
+CREATE INDEX objects_by_time ON objects (app_id, created_at DESC, id DESC);
 CREATE INDEX objects_by_kind ON objects (app_id, kind, created_at DESC, id DESC);
 CREATE INDEX objects_by_owner ON objects (app_id, owner_id, kind, created_at DESC, id DESC);
 CREATE INDEX objects_by_conversation ON objects (app_id, conversation_id, created_at DESC) WHERE conversation_id IS NOT NULL;

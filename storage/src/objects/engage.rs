@@ -240,16 +240,27 @@ impl AppScope<'_> {
         if author != *by && object.owner_id != *by {
             return Err(StoreError::Forbidden("only its author or the object's owner may delete a comment".into()));
         }
+        let app = self.id();
         on_pool!(self.db(), |pool| {
-            sqlx::query(
+            let mut tx = pool.begin_write().await?;
+            let n = sqlx::query(
                 "UPDATE object_comments SET deleted_at = $3, text = '' \
                  WHERE app_id = $1 AND id = $2 AND deleted_at IS NULL",
             )
-            .bind(self.id())
+            .bind(&app)
             .bind(comment.to_string())
             .bind(now_ms())
-            .execute(pool)
-            .await?;
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n > 0 {
+                sqlx::query("UPDATE objects SET comment_count = comment_count - 1 WHERE app_id = $1 AND id = $2")
+                    .bind(&app)
+                    .bind(id.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
         });
         Ok(())
     }

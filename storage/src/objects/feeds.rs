@@ -40,14 +40,11 @@ pub struct StoryRing {
     pub all_seen: bool,
 }
 
-fn kinds_param(kinds: &[ObjectKind]) -> String {
-    // `,post,reel,`: matched with a LIKE on `,kind,`, one bind for any subset.
-    let mut s = String::from(",");
-    for k in kinds {
-        s.push_str(k.as_str());
-        s.push(',');
-    }
-    s
+/// Three kind names for `kind IN ($a, $b, $c)` (any subset, repeated to fill).
+fn kinds3(kinds: &[ObjectKind]) -> [&'static str; 3] {
+    let first = kinds.first().copied().unwrap_or(ObjectKind::Post).as_str();
+    let at = |i: usize| kinds.get(i).map(|k| k.as_str()).unwrap_or(first);
+    [first, at(1), at(2)]
 }
 
 impl AppScope<'_> {
@@ -66,19 +63,22 @@ impl AppScope<'_> {
                 "SELECT ",
                 object_columns!(2),
                 " FROM objects o WHERE o.app_id = $1 \
-                 AND (o.owner_id = $2 OR o.owner_id IN (SELECT f.followee FROM follows f WHERE f.app_id = $1 AND f.follower = $2)) \
-                 AND $4 LIKE '%,' || o.kind || ',%' \
-                 AND (o.created_at < $5 OR (o.created_at = $5 AND o.id < $6)) AND ",
+                 AND ((o.owner_id || '') = $2 OR (o.owner_id || '') IN \
+                      (SELECT f.followee FROM follows f WHERE f.app_id = $1 AND f.follower = $2)) \
+                 AND (o.kind || '') IN ($4, $8, $9) \
+                 AND o.created_at <= $5 AND (o.created_at < $5 OR o.id < $6) AND ",
                 visible!(2, 3),
                 " ORDER BY o.created_at DESC, o.id DESC LIMIT $7"
             ))
             .bind(self.id())
             .bind(viewer.as_str())
             .bind(now_ms())
-            .bind(kinds_param(kinds))
+            .bind(kinds3(kinds)[0])
             .bind(before_at)
             .bind(before_id)
             .bind(limit + 1)
+            .bind(kinds3(kinds)[1])
+            .bind(kinds3(kinds)[2])
             .fetch_all(pool)
             .await?
         });
@@ -101,19 +101,21 @@ impl AppScope<'_> {
                     sqlx::query_as(concat!(
                         "SELECT ",
                         object_columns!(2),
-                        " FROM objects o WHERE o.app_id = $1 AND o.visibility = 'public' \
-                         AND $4 LIKE '%,' || o.kind || ',%' \
-                         AND (o.created_at < $5 OR (o.created_at = $5 AND o.id < $6)) AND ",
+                        " FROM objects o WHERE o.app_id = $1 AND (o.visibility || '') = 'public' \
+                         AND (o.kind || '') IN ($4, $8, $9) \
+                         AND o.created_at <= $5 AND (o.created_at < $5 OR o.id < $6) AND ",
                         visible!(2, 3),
                         " ORDER BY o.created_at DESC, o.id DESC LIMIT $7"
                     ))
                     .bind(self.id())
                     .bind(viewer.as_str())
                     .bind(now_ms())
-                    .bind(kinds_param(kinds))
+                    .bind(kinds3(kinds)[0])
                     .bind(before_at)
                     .bind(before_id)
                     .bind(limit + 1)
+                    .bind(kinds3(kinds)[1])
+                    .bind(kinds3(kinds)[2])
                     .fetch_all(pool)
                     .await?
                 });
@@ -139,7 +141,7 @@ impl AppScope<'_> {
                         "SELECT ",
                         object_columns!(2),
                         " FROM objects o WHERE o.app_id = $1 AND o.visibility = 'public' \
-                         AND $4 LIKE '%,' || o.kind || ',%' \
+                         AND o.kind IN ($4, $9, $10) \
                          AND (o.like_count < $5 OR (o.like_count = $5 AND (o.created_at < $6 \
                               OR (o.created_at = $6 AND o.id < $7)))) AND ",
                         visible!(2, 3),
@@ -148,11 +150,13 @@ impl AppScope<'_> {
                     .bind(self.id())
                     .bind(viewer.as_str())
                     .bind(now_ms())
-                    .bind(kinds_param(kinds))
+                    .bind(kinds3(kinds)[0])
                     .bind(likes)
                     .bind(at)
                     .bind(id)
                     .bind(limit + 1)
+                    .bind(kinds3(kinds)[1])
+                    .bind(kinds3(kinds)[2])
                     .fetch_all(pool)
                     .await?
                 });

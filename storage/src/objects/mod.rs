@@ -472,30 +472,48 @@ impl AppScope<'_> {
         limit: i64,
     ) -> Result<ObjectPage> {
         let (before_at, before_id) = time_cursor(cursor)?;
+        // The leading condition picks the index: an equality on what is
+        // filtered, then newest first along it (the LIMIT stops the scan early).
+        macro_rules! list_sql {
+            ($lead:literal) => {
+                concat!(
+                    "SELECT ",
+                    object_columns!(2),
+                    " FROM objects o WHERE o.app_id = $1 AND ",
+                    $lead,
+                    " AND ($3 OR ",
+                    visible!(2, 4),
+                    ") AND ($5 = '' OR o.kind = $5) AND ($6 = '' OR o.owner_id = $6) \
+                     AND ($7 = '' OR o.conversation_id = $7) AND ($8 = '' OR o.visibility = $8) \
+                     AND o.created_at <= $9 AND (o.created_at < $9 OR o.id < $10) \
+                     ORDER BY o.created_at DESC, o.id DESC LIMIT $11"
+                )
+            };
+        }
+        let sql = if filter.owner.is_some() {
+            list_sql!("o.owner_id = $6")
+        } else if filter.conversation.is_some() {
+            list_sql!("o.conversation_id = $7")
+        } else if filter.kind.is_some() {
+            list_sql!("o.kind = $5")
+        } else {
+            list_sql!("o.app_id = $1")
+        };
         let rows: Vec<ObjectRow> = on_pool!(self.db(), |pool| {
-            sqlx::query_as(concat!(
-                "SELECT ",
-                object_columns!(2),
-                " FROM objects o WHERE o.app_id = $1 AND ($3 OR ",
-                visible!(2, 4),
-                ") AND ($5 = '' OR o.kind = $5) AND ($6 = '' OR o.owner_id = $6) \
-                 AND ($7 = '' OR o.conversation_id = $7) AND ($8 = '' OR o.visibility = $8) \
-                 AND (o.created_at < $9 OR (o.created_at = $9 AND o.id < $10)) \
-                 ORDER BY o.created_at DESC, o.id DESC LIMIT $11"
-            ))
-            .bind(self.id())
-            .bind(viewer.map(UserId::as_str).unwrap_or(""))
-            .bind(viewer.is_none())
-            .bind(now_ms())
-            .bind(filter.kind.map(ObjectKind::as_str).unwrap_or(""))
-            .bind(filter.owner.as_ref().map(UserId::as_str).unwrap_or(""))
-            .bind(filter.conversation.map(|c| c.to_string()).unwrap_or_default())
-            .bind(filter.visibility.map(Visibility::as_str).unwrap_or(""))
-            .bind(before_at)
-            .bind(before_id)
-            .bind(limit + 1)
-            .fetch_all(pool)
-            .await?
+            sqlx::query_as(sql)
+                .bind(self.id())
+                .bind(viewer.map(UserId::as_str).unwrap_or(""))
+                .bind(viewer.is_none())
+                .bind(now_ms())
+                .bind(filter.kind.map(ObjectKind::as_str).unwrap_or(""))
+                .bind(filter.owner.as_ref().map(UserId::as_str).unwrap_or(""))
+                .bind(filter.conversation.map(|c| c.to_string()).unwrap_or_default())
+                .bind(filter.visibility.map(Visibility::as_str).unwrap_or(""))
+                .bind(before_at)
+                .bind(before_id)
+                .bind(limit + 1)
+                .fetch_all(pool)
+                .await?
         });
         page(rows, limit)
     }
