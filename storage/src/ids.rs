@@ -91,6 +91,21 @@ uuid_id!(
     "version id"
 );
 uuid_id!(
+    /// A calendar event.
+    EventId,
+    "event id"
+);
+uuid_id!(
+    /// A task.
+    TaskId,
+    "task id"
+);
+uuid_id!(
+    /// A comment on a task.
+    CommentId,
+    "comment id"
+);
+uuid_id!(
     /// A session-token signing key (the JWT `kid`).
     KeyId,
     "key id"

@@ -11,6 +11,7 @@
 
 mod apps;
 pub mod blobs;
+pub mod calendar;
 mod calls;
 mod chat;
 mod docs;
@@ -18,7 +19,9 @@ mod error;
 mod files;
 pub mod ids;
 mod keys;
+mod reminders;
 mod social;
+pub mod tasks;
 mod users;
 
 use std::path::Path;
@@ -29,6 +32,10 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 pub use apps::{App, AppSettings, NewApp};
+pub use calendar::{
+    Attendee, BusyMap, CalEvent, EventInput, EventOccurrence, EventPage, NewEvent, Occurrence, OccurrencePage, Rsvp,
+    Schedule, ScheduleError,
+};
 pub use calls::CallUsageDay;
 pub use chat::{
     Conversation, ConversationKind, ConversationSettings, Event, HistoryPage, InboxEntry, InboxFilter, InboxPage,
@@ -37,9 +44,13 @@ pub use chat::{
 pub use docs::{DocKind, DocMeta, DocPage, DocRole, DocState, DocVersion, NewDoc};
 pub use error::StoreError;
 pub use files::{Attachment, FileMeta};
-pub use ids::{AppId, ConversationId, DocId, FileId, IdError, KeyId, MessageId, UserId, VersionId};
+pub use ids::{
+    AppId, CommentId, ConversationId, DocId, EventId, FileId, IdError, KeyId, MessageId, TaskId, UserId, VersionId,
+};
 pub use keys::{NewSigningKey, SigningKey, VerificationKey};
+pub use reminders::{DueReminder, ReminderKind};
 pub use social::{FoundUser, Graph, Relation};
+pub use tasks::{Board, NewTask, Priority, Task, TaskActivity, TaskComment, TaskFilter, TaskPage, TaskPatch};
 pub use users::{User, UserUpsert};
 
 /// Result alias of the storage layer.
