@@ -21,7 +21,9 @@ use crate::directory::Directory;
 use crate::error::ensure_error_shape;
 use crate::observe::{metrics_handle, observe};
 use crate::origin::cors;
-use crate::routes::{admin, admin_chat, conversations, docs, me, messages, system, users};
+use crate::routes::{
+    admin, admin_chat, calendar, calendar_views, conversations, docs, me, messages, system, tasks, users,
+};
 use crate::state::AppState;
 
 /// Why the server could not start.
@@ -125,6 +127,19 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(users::relate))
         .routes(routes!(conversations::get))
         .routes(routes!(conversations::send, conversations::history))
+        .routes(routes!(calendar::create, calendar::list))
+        .routes(routes!(calendar::get, calendar::patch, calendar::delete))
+        .routes(routes!(calendar::rsvp))
+        .routes(routes!(calendar_views::occurrences))
+        .routes(routes!(calendar_views::freebusy))
+        .routes(routes!(calendar_views::feed))
+        .routes(routes!(calendar_views::import))
+        .routes(routes!(tasks::create, tasks::list))
+        .routes(routes!(tasks::board))
+        .routes(routes!(tasks::get, tasks::patch, tasks::delete))
+        .routes(routes!(tasks::comment, tasks::comments))
+        .routes(routes!(tasks::activity))
+        .routes(routes!(tasks::get_statuses, tasks::put_statuses))
 }
 
 /// The OpenAPI document of every route.
