@@ -223,11 +223,11 @@ async fn scenario(backend: Backend) {
     let (_, l) = call(&h, &ann, Method::GET, &format!("/v1/tasks?conversation={conv}"), None).await;
     assert_eq!(l["tasks"].as_array().map(Vec::len), Some(3));
     let (_, l) = call(&h, &ann, Method::GET, "/v1/tasks?assignee=bob", None).await;
-    assert_eq!(ids(&l["tasks"]), [bug.clone()]);
+    assert_eq!(ids(&l["tasks"]), [bug.as_str()]);
     let (_, l) = call(&h, &ann, Method::GET, "/v1/tasks?status=doing", None).await;
-    assert_eq!(ids(&l["tasks"]), [docs.clone()]);
+    assert_eq!(ids(&l["tasks"]), [docs.as_str()]);
     let (_, l) = call(&h, &dave, Method::GET, "/v1/tasks", None).await;
-    assert_eq!(ids(&l["tasks"]), [private.clone()], "Dave sees only his own");
+    assert_eq!(ids(&l["tasks"]), [private.as_str()], "Dave sees only his own");
     let (_, p1) = call(&h, &ann, Method::GET, "/v1/tasks?limit=2", None).await;
     let cursor = p1["next_cursor"].as_str().expect("more").to_owned();
     let (_, p2) = call(&h, &ann, Method::GET, &format!("/v1/tasks?limit=2&cursor={cursor}"), None).await;

@@ -7,6 +7,9 @@
 use crate::calendar::{EventRow, event_columns, parse};
 use crate::{AppId, Result, Store, UserId, on_pool};
 
+/// `(app, id, title, due, creator)` of a task due in the window.
+type TaskDue = (String, String, String, i64, String);
+
 /// Most reminders one call returns.
 const MAX_REMINDERS: usize = 10_000;
 
@@ -54,7 +57,7 @@ impl Store {
         if to_ms <= from_ms {
             return Ok(Vec::new());
         }
-        let (events, tasks): (Vec<EventRow>, Vec<(String, String, String, i64, String)>) = on_pool!(&self.db, |pool| {
+        let (events, tasks): (Vec<EventRow>, Vec<TaskDue>) = on_pool!(&self.db, |pool| {
             let events = sqlx::query_as(concat!(
                 "SELECT ",
                 event_columns!(),

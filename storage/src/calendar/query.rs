@@ -82,7 +82,7 @@ impl AppScope<'_> {
             let event = Arc::new(event);
             all.extend(found.into_iter().map(|occurrence| EventOccurrence { event: Arc::clone(&event), occurrence }));
         }
-        all.sort_by(|a, b| (a.occurrence.start_ms, a.event.id).cmp(&(b.occurrence.start_ms, b.event.id)));
+        all.sort_by_key(|a| (a.occurrence.start_ms, a.event.id));
         if all.len() > limit {
             all.truncate(limit);
             truncated = true;

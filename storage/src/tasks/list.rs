@@ -79,41 +79,38 @@ impl AppScope<'_> {
     pub async fn task_board(&self, user: &UserId, conversation: ConversationId) -> Result<Board> {
         let app = self.id();
         let conv = conversation.to_string();
-        let (member, rows, assignees): (Option<(String,)>, Vec<TaskRow>, Vec<(String, String)>) =
-            on_pool!(self.db(), |pool| {
-                let member = sqlx::query_as(
-                    "SELECT role FROM members WHERE app_id = $1 AND conversation_id = $2 AND user_id = $3",
-                )
-                .bind(&app)
-                .bind(&conv)
-                .bind(user.as_str())
-                .fetch_optional(pool)
-                .await?;
-                if member.is_none() {
-                    return Err(StoreError::NotFound { what: "conversation" });
-                }
-                let rows = sqlx::query_as(concat!(
-                    "SELECT ",
-                    task_columns!(),
-                    " FROM tasks t WHERE t.app_id = $1 AND t.conversation_id = $2 \
+        let (rows, assignees): (Vec<TaskRow>, Vec<(String, String)>) = on_pool!(self.db(), |pool| {
+            let member: Option<(String,)> =
+                sqlx::query_as("SELECT role FROM members WHERE app_id = $1 AND conversation_id = $2 AND user_id = $3")
+                    .bind(&app)
+                    .bind(&conv)
+                    .bind(user.as_str())
+                    .fetch_optional(pool)
+                    .await?;
+            if member.is_none() {
+                return Err(StoreError::NotFound { what: "conversation" });
+            }
+            let rows = sqlx::query_as(concat!(
+                "SELECT ",
+                task_columns!(),
+                " FROM tasks t WHERE t.app_id = $1 AND t.conversation_id = $2 \
                      ORDER BY t.position, t.created_at, t.id LIMIT $3"
-                ))
-                .bind(&app)
-                .bind(&conv)
-                .bind(limits::BOARD as i64 + 1)
-                .fetch_all(pool)
-                .await?;
-                let assignees = sqlx::query_as(
-                    "SELECT a.task_id, a.user_id FROM task_assignees a JOIN tasks t ON t.app_id = a.app_id \
+            ))
+            .bind(&app)
+            .bind(&conv)
+            .bind(limits::BOARD as i64 + 1)
+            .fetch_all(pool)
+            .await?;
+            let assignees = sqlx::query_as(
+                "SELECT a.task_id, a.user_id FROM task_assignees a JOIN tasks t ON t.app_id = a.app_id \
                      AND t.id = a.task_id WHERE a.app_id = $1 AND t.conversation_id = $2",
-                )
-                .bind(&app)
-                .bind(&conv)
-                .fetch_all(pool)
-                .await?;
-                (member, rows, assignees)
-            });
-        debug_assert!(member.is_some());
+            )
+            .bind(&app)
+            .bind(&conv)
+            .fetch_all(pool)
+            .await?;
+            (rows, assignees)
+        });
         let truncated = rows.len() > limits::BOARD;
         let mut by_task: std::collections::HashMap<String, Vec<String>> = Default::default();
         for (task, user) in assignees {
