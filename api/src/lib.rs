@@ -11,6 +11,7 @@ pub mod demo;
 pub mod directory;
 pub mod error;
 pub mod files;
+pub mod ics;
 pub mod live;
 pub mod netacl;
 pub mod notify;

@@ -240,3 +240,39 @@ async fn send_digest(state: &AppState, mailer: &Mailer, d: caas_storage::DigestD
         tracing::warn!(app_id = %d.app_id, user_id = %d.user_id, error = %e, "cannot mark a digest sent");
     }
 }
+
+/// The reminder loop: every second, the node that takes the next window
+/// notifies the organizer and attendees of event occurrences, and the
+/// assignees of tasks, whose reminders fall in it.
+pub async fn reminders(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let window = match state.store.claim_job_window("reminders", caas_storage::now_ms()).await {
+            Ok(Some(w)) => w,
+            Ok(None) => continue,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot take a reminder window");
+                continue;
+            }
+        };
+        let due = match state.store.due_reminders(window.0, window.1).await {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read due reminders");
+                continue;
+            }
+        };
+        for r in due {
+            let data = json!({
+                "kind": r.kind.as_str(),
+                "object_id": r.object_id,
+                "title": r.title,
+                "text": r.title,
+                "occurs_at": crate::routes::rfc3339_ms(r.occurs_at),
+            });
+            notify(&state, r.app_id, &r.user_id, "reminder", None, None, data).await;
+        }
+    }
+}

@@ -21,7 +21,10 @@ use crate::directory::Directory;
 use crate::error::ensure_error_shape;
 use crate::observe::{metrics_handle, observe};
 use crate::origin::cors;
-use crate::routes::{admin, admin_chat, conversations, docs, me, messages, notifications, objects, system, users};
+use crate::routes::{
+    admin, admin_chat, calendar, calendar_views, conversations, docs, me, messages, notifications, objects, system,
+    tasks, users,
+};
 use crate::state::AppState;
 
 /// Why the server could not start.
@@ -147,6 +150,19 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(notifications::create_webhook, notifications::webhooks))
         .routes(routes!(notifications::delete_webhook))
         .routes(routes!(notifications::deliveries))
+        .routes(routes!(calendar::create, calendar::list))
+        .routes(routes!(calendar::get, calendar::patch, calendar::delete))
+        .routes(routes!(calendar::rsvp))
+        .routes(routes!(calendar_views::occurrences))
+        .routes(routes!(calendar_views::freebusy))
+        .routes(routes!(calendar_views::feed))
+        .routes(routes!(calendar_views::import))
+        .routes(routes!(tasks::create, tasks::list))
+        .routes(routes!(tasks::board))
+        .routes(routes!(tasks::get, tasks::patch, tasks::delete))
+        .routes(routes!(tasks::comment, tasks::comments))
+        .routes(routes!(tasks::activity))
+        .routes(routes!(tasks::get_statuses, tasks::put_statuses))
 }
 
 /// The OpenAPI document of every route.
@@ -223,6 +239,7 @@ impl Server {
             vec![directory.spawn_refresher(store, Duration::from_secs(config.directory_refresh_secs.max(1)))];
         background.push(tokio::spawn(crate::calls::meter(state.clone(), departures)));
         background.push(tokio::spawn(crate::webhooks::sender(state.clone())));
+        background.push(tokio::spawn(crate::notify::reminders(state.clone())));
         background.push(tokio::spawn(crate::notify::digests(
             state.clone(),
             Duration::from_secs(config.digest_every_secs.max(1)),

@@ -96,7 +96,17 @@ uuid_id!(
     "object id"
 );
 uuid_id!(
-    /// A comment on an object.
+    /// A calendar event.
+    EventId,
+    "event id"
+);
+uuid_id!(
+    /// A task.
+    TaskId,
+    "task id"
+);
+uuid_id!(
+    /// A comment (on an object or on a task).
     CommentId,
     "comment id"
 );

@@ -11,6 +11,7 @@
 
 mod apps;
 pub mod blobs;
+pub mod calendar;
 mod calls;
 mod chat;
 mod docs;
@@ -20,7 +21,9 @@ pub mod ids;
 mod keys;
 mod notifications;
 mod objects;
+mod reminders;
 mod social;
+pub mod tasks;
 mod users;
 mod webhooks;
 
@@ -32,6 +35,10 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 pub use apps::{App, AppSettings, NewApp};
+pub use calendar::{
+    Attendee, BusyMap, CalEvent, EventInput, EventOccurrence, EventPage, NewEvent, Occurrence, OccurrencePage, Rsvp,
+    Schedule, ScheduleError,
+};
 pub use calls::CallUsageDay;
 pub use chat::{
     Conversation, ConversationKind, ConversationSettings, Event, HistoryPage, InboxEntry, InboxFilter, InboxPage,
@@ -41,8 +48,8 @@ pub use docs::{DocKind, DocMeta, DocPage, DocRole, DocState, DocVersion, NewDoc}
 pub use error::StoreError;
 pub use files::{Attachment, FileMeta};
 pub use ids::{
-    AppId, CommentId, ConversationId, DeliveryId, DocId, FileId, IdError, KeyId, MessageId, NotificationId, ObjectId,
-    UserId, VersionId, WebhookId,
+    AppId, CommentId, ConversationId, DeliveryId, DocId, EventId, FileId, IdError, KeyId, MessageId, NotificationId,
+    ObjectId, TaskId, UserId, VersionId, WebhookId,
 };
 pub use keys::{NewSigningKey, SigningKey, VerificationKey};
 pub use notifications::{CATEGORIES, CHANNELS, DigestDue, Notification, NotificationPage, PushSubscription};
@@ -50,7 +57,9 @@ pub use objects::{
     Comment, CommentPage, ExploreSort, NewObject, Object, ObjectFilter, ObjectKind, ObjectPage, ObjectStats, StoryRing,
     Viewer, Visibility,
 };
+pub use reminders::{DueReminder, ReminderKind};
 pub use social::{FoundUser, Graph, Relation};
+pub use tasks::{Board, NewTask, Priority, Task, TaskActivity, TaskComment, TaskFilter, TaskPage, TaskPatch};
 pub use users::{User, UserUpsert};
 pub use webhooks::{Delivery, DueDelivery, MAX_ATTEMPTS, Webhook};
 

@@ -433,3 +433,30 @@ impl AppScope<'_> {
         parse("messages.sender_id", &sender)
     }
 }
+
+impl Store {
+    /// Takes the window `[from, now)` of the periodic job `name` (the first
+    /// call starts it at `now`): `None` if another node took it, or it is empty.
+    pub async fn claim_job_window(&self, name: &str, now: i64) -> Result<Option<(i64, i64)>> {
+        on_pool!(&self.db, |pool| {
+            sqlx::query("INSERT INTO job_marks (name, upto) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+                .bind(name)
+                .bind(now)
+                .execute(pool)
+                .await?;
+            let (from,): (i64,) =
+                sqlx::query_as("SELECT upto FROM job_marks WHERE name = $1").bind(name).fetch_one(pool).await?;
+            if from >= now {
+                return Ok(None);
+            }
+            let taken = sqlx::query("UPDATE job_marks SET upto = $2 WHERE name = $1 AND upto = $3")
+                .bind(name)
+                .bind(now)
+                .bind(from)
+                .execute(pool)
+                .await?
+                .rows_affected();
+            Ok((taken == 1).then_some((from, now)))
+        })
+    }
+}

@@ -148,7 +148,7 @@ impl AppScope<'_> {
                         .bind(id.as_str())
                         .fetch_all(&mut *tx)
                         .await?;
-                for sql in ERASE {
+                for sql in ERASE.into_iter().chain(crate::calendar::ERASE_USER).chain(crate::tasks::ERASE_USER) {
                     let q = sqlx::query(sql).bind(self.id()).bind(id.as_str());
                     // Only the tombstone statement uses the time.
                     let q = if sql.contains("$3") { q.bind(now) } else { q };

@@ -2,13 +2,17 @@
 
 pub mod admin;
 pub mod admin_chat;
+pub mod calendar;
+pub mod calendar_views;
 pub mod conversations;
 pub mod docs;
+pub mod input;
 pub mod me;
 pub mod messages;
 pub mod notifications;
 pub mod objects;
 pub mod system;
+pub mod tasks;
 pub mod users;
 
 use caas_storage::User;

@@ -139,3 +139,10 @@ CREATE TABLE object_files (
     PRIMARY KEY (app_id, file_id, object_id),
     FOREIGN KEY (app_id, object_id) REFERENCES objects (app_id, id) ON DELETE CASCADE
 );
+
+-- How far periodic jobs (reminders) have run: a node takes a window by moving
+-- the mark with a compare-and-swap, so each window runs once in a cluster.
+CREATE TABLE job_marks (
+    name TEXT PRIMARY KEY,
+    upto INTEGER NOT NULL
+);
