@@ -97,16 +97,30 @@ impl AppScope<'_> {
         match sort {
             ExploreSort::Recent => {
                 let (before_at, before_id) = time_cursor(cursor)?;
+                // Newest first along the time index. SQLite is kept from the
+                // kind and popularity indexes by wrapping those columns;
+                // PostgreSQL plans from its statistics and gets them plain.
+                macro_rules! recent_sql {
+                    ($visibility:literal, $kind:literal) => {
+                        concat!(
+                            "SELECT ",
+                            object_columns!(2),
+                            " FROM objects o WHERE o.app_id = $1 AND ",
+                            $visibility,
+                            " = 'public' AND ",
+                            $kind,
+                            " IN ($4, $8, $9) AND o.created_at <= $5 AND (o.created_at < $5 OR o.id < $6) AND ",
+                            visible!(2, 3),
+                            " ORDER BY o.created_at DESC, o.id DESC LIMIT $7"
+                        )
+                    };
+                }
+                let sql = match self.store.backend() {
+                    crate::Backend::Sqlite => recent_sql!("(o.visibility || '')", "(o.kind || '')"),
+                    crate::Backend::Postgres => recent_sql!("o.visibility", "o.kind"),
+                };
                 let rows: Vec<ObjectRow> = on_pool!(self.db(), |pool| {
-                    sqlx::query_as(concat!(
-                        "SELECT ",
-                        object_columns!(2),
-                        " FROM objects o WHERE o.app_id = $1 AND (o.visibility || '') = 'public' \
-                         AND (o.kind || '') IN ($4, $8, $9) \
-                         AND o.created_at <= $5 AND (o.created_at < $5 OR o.id < $6) AND ",
-                        visible!(2, 3),
-                        " ORDER BY o.created_at DESC, o.id DESC LIMIT $7"
-                    ))
+                    sqlx::query_as(sql)
                     .bind(self.id())
                     .bind(viewer.as_str())
                     .bind(now_ms())
