@@ -1,21 +1,28 @@
 #!/usr/bin/env bash
-# Collaboration fan-out: `caas-loadtest collab` against a release `caas serve`
-# and against the reference y-websocket server (`@y/websocket-server` 0.1.1,
-# installed in loadtest/ywsserver/ with `npm ci`), then the ratios.
+# Collaboration fan-out: `caas-loadtest collab` against a release `caas serve`,
+# against the reference y-websocket server (`@y/websocket-server` 0.1.1,
+# installed in loadtest/ywsserver/ with `npm ci`) and against Hocuspocus 4
+# (`@hocuspocus/server` 4.7.0, loadtest/hocuspocus/, `npm ci`; its own framing:
+# the document name before every message and an Auth message first), then the
+# ratios CAAS / each peer.
 #
 # D documents x C clients each; every client inserts a timestamp stamp into the
 # shared Y.Text at R updates/s over y-websocket, every other client of the
 # document times the update's arrival. CAAS runs on SQLite in a temp dir with
 # rate limits off (it stores every update before relaying it); the y-websocket
-# server keeps documents in memory only (no YPERSISTENCE). Server CPU (send
+# server keeps documents in memory only (no YPERSISTENCE), and so does
+# Hocuspocus (no extensions, default configuration). Server CPU (send
 # window + drain) and RSS come from /proc. The load generator runs on the same
 # machine and shares its cores.
 #
 # Usage: loadtest/collab.sh [docs] [clients-per-doc] [rate-per-client] [seconds]
 # Environment:
-#   COLLAB_OUT          a folder to keep caas.json and yws.json in
+#   COLLAB_OUT          a folder to keep caas.json, yws.json and hocuspocus.json in
 #   COLLAB_EXTRA        extra flags for caas-loadtest collab
 #   COLLAB_SKIP_BUILD   set: use the release binaries already in target/
+#   COLLAB_SKIP_HOCUSPOCUS  set: leave out the Hocuspocus leg
+#   HOCUSPOCUS_NODE     the node that runs Hocuspocus (default: `node` on PATH;
+#                       Hocuspocus 4 declares node >= 22 but runs on node 20)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DOCS=${1:-50}
@@ -24,12 +31,17 @@ RATE=${3:-5}
 SECS=${4:-20}
 PORT=18290
 YPORT=18291
+HPORT=18292
+HPNODE=${HOCUSPOCUS_NODE:-node}
 
 ulimit -n "$(ulimit -Hn)"
 [ -n "${COLLAB_SKIP_BUILD:-}" ] || cargo build --release -q -p caas-api -p caas-loadtest
 BIN=${CARGO_TARGET_DIR:-target}/release
 if [ ! -d loadtest/ywsserver/node_modules/@y/websocket-server ]; then
   (cd loadtest/ywsserver && npm ci --no-audit --no-fund --ignore-scripts >&2)
+fi
+if [ -z "${COLLAB_SKIP_HOCUSPOCUS:-}" ] && [ ! -d loadtest/hocuspocus/node_modules/@hocuspocus/server ]; then
+  (cd loadtest/hocuspocus && npm ci --no-audit --no-fund --ignore-scripts >&2)
 fi
 
 work=$(mktemp -d)
@@ -81,21 +93,43 @@ timeout $(( SECS + 400 )) "$BIN/caas-loadtest" collab --target yws --base "http:
   --label "@y/websocket-server 0.1.1 (node $(node --version), in memory)" "${extra[@]}" >"$work/yws.json"
 stop_server
 
+# --- Hocuspocus 4 ---
+peers=("$work/yws.json")
+if [ -z "${COLLAB_SKIP_HOCUSPOCUS:-}" ]; then
+  hpver=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["version"])' \
+    loadtest/hocuspocus/node_modules/@hocuspocus/server/package.json)
+  HOST=127.0.0.1 PORT=$HPORT "$HPNODE" loadtest/hocuspocus/server.mjs >&2 &
+  server=$!
+  wait_http "http://127.0.0.1:$HPORT/"
+  echo "== @hocuspocus/server $hpver collab: $DOCS docs x $CLIENTS clients x $RATE updates/s, $SECS s" >&2
+  timeout $(( SECS + 400 )) "$BIN/caas-loadtest" collab --target hocuspocus --base "http://127.0.0.1:$HPORT" \
+    --server-pid "$server" --docs "$DOCS" --clients "$CLIENTS" --rate "$RATE" --duration "$SECS" \
+    --label "@hocuspocus/server $hpver (node $("$HPNODE" --version), in memory)" "${extra[@]}" >"$work/hocuspocus.json"
+  stop_server
+  peers+=("$work/hocuspocus.json")
+fi
+
 echo "== caas"; cat "$work/caas.json"
 echo "== yws"; cat "$work/yws.json"
-python3 - "$work/caas.json" "$work/yws.json" <<'PY'
+if [ -z "${COLLAB_SKIP_HOCUSPOCUS:-}" ]; then echo "== hocuspocus"; cat "$work/hocuspocus.json"; fi
+python3 - "$work/caas.json" "${peers[@]}" <<'PY'
 import json, sys
-c, y = (json.load(open(p)) for p in sys.argv[1:3])
+c = json.load(open(sys.argv[1]))
+peers = [json.load(open(p)) for p in sys.argv[2:]]
+names = {"yws": "@y/websocket-server", "hocuspocus": "hocuspocus"}
 def ratio(a, b):
     return f"{a / b:.2f}" if a and b else "n/a"
-print("== ratios (caas / @y/websocket-server)")
-print(f"delivered updates/s: {c['delivered_per_sec']} / {y['delivered_per_sec']} = {ratio(c['delivered_per_sec'], y['delivered_per_sec'])}")
-cu, yu = c.get("server_cpu_us_per_delivery"), y.get("server_cpu_us_per_delivery")
-print(f"server CPU per delivered update (us): {cu} / {yu} = {ratio(cu, yu)}  (above 1: CAAS spends more CPU per delivery)")
-print(f"fan-out p50 / p99 (ms): caas {c['p50_ms']} / {c['p99_ms']}, yws {y['p50_ms']} / {y['p99_ms']}")
-print(f"server KiB per document after the run: caas {c.get('server_kib_per_doc_after')}, yws {y.get('server_kib_per_doc_after')}")
+for p in peers:
+    name = names.get(p["target"], p["target"])
+    print(f"== ratios (caas / {name})")
+    print(f"delivered updates/s: {c['delivered_per_sec']} / {p['delivered_per_sec']} = {ratio(c['delivered_per_sec'], p['delivered_per_sec'])}")
+    cu, pu = c.get("server_cpu_us_per_delivery"), p.get("server_cpu_us_per_delivery")
+    print(f"server CPU per delivered update (us): {cu} / {pu} = {ratio(cu, pu)}  (above 1: CAAS spends more CPU per delivery)")
+    print(f"fan-out p50 / p99 (ms): caas {c['p50_ms']} / {c['p99_ms']}, {name} {p['p50_ms']} / {p['p99_ms']}")
+    print(f"delivered: caas {c['deliveries']} of {c['expected_deliveries']}, {name} {p['deliveries']} of {p['expected_deliveries']}")
+    print(f"server KiB per document after the run: caas {c.get('server_kib_per_doc_after')}, {name} {p.get('server_kib_per_doc_after')}")
 PY
 if [ -n "${COLLAB_OUT:-}" ]; then
   mkdir -p "$COLLAB_OUT"
-  cp "$work/caas.json" "$work/yws.json" "$COLLAB_OUT/"
+  cp "$work/caas.json" "${peers[@]}" "$COLLAB_OUT/"
 fi

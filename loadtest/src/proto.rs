@@ -62,10 +62,10 @@ pub fn caas_frame(text: &str) -> Inbound {
     }
     if let Some(rest) = text.strip_prefix(r#"{"id":"#) {
         let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        if let (Ok(id), Some(after)) = (rest[..digits].parse::<u64>(), rest.get(digits..)) {
-            if after.starts_with(r#","ok":true"#) {
-                return Inbound::Ack { id };
-            }
+        if let (Ok(id), Some(after)) = (rest[..digits].parse::<u64>(), rest.get(digits..))
+            && after.starts_with(r#","ok":true"#)
+        {
+            return Inbound::Ack { id };
         }
     }
     caas_frame_slow(text)

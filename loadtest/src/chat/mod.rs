@@ -223,13 +223,13 @@ pub async fn chat(args: ChatArgs) -> Result<ChatReport, String> {
         return Err("--clients must be at least 1".into());
     }
     let g = if args.idle { 1 } else { args.group_size.clamp(1, n) };
-    if !args.idle && !(args.rate > 0.0) {
+    if !args.idle && (!args.rate.is_finite() || args.rate <= 0.0) {
         return Err("--rate must be positive".into());
     }
-    if let Some(limit) = std::fs::read_to_string("/proc/self/limits").ok().as_deref().and_then(proto::max_open_files) {
-        if n as u64 + 64 > limit {
-            return Err(format!("{n} clients need more open files than the limit of {limit}: raise `ulimit -n`"));
-        }
+    if let Some(limit) = std::fs::read_to_string("/proc/self/limits").ok().as_deref().and_then(proto::max_open_files)
+        && n as u64 + 64 > limit
+    {
+        return Err(format!("{n} clients need more open files than the limit of {limit}: raise `ulimit -n`"));
     }
     let hostport = args.base.trim_start_matches("http://").split('/').next().unwrap_or_default().to_owned();
     let shards = 16;

@@ -5,15 +5,16 @@
 //!
 //! Targets: CAAS (`/v1/collab/{doc_id}?token=`, one user per client, documents
 //! created with `POST /v1/docs` giving every user of the document the editor
-//! role) or a plain y-websocket server such as `@y/websocket-server`
-//! (`/{docname}`).
+//! role), a plain y-websocket server such as `@y/websocket-server`
+//! (`/{docname}`), or Hocuspocus 4 (`/`, the document named inside every frame
+//! after an Auth message: `hocuspocus.rs`). The client loop is in `client.rs`.
 //!
 //! Each client keeps its own yrs `Doc` to produce its updates (inserts at the end
 //! of its own view of the text) and answers the server's sync step 1; it does not
 //! integrate the others' updates (that would only cost the load generator): it
 //! scans update frames for the stamps (`stamp.rs`). The sender's own copy is
-//! never counted — `@y/websocket-server` echoes every update to its sender, CAAS
-//! does not; echoes are reported separately.
+//! never counted — `@y/websocket-server` and Hocuspocus echo every update to its
+//! sender, CAAS does not; echoes are reported separately.
 //!
 //! Phases: (CAAS) sessions and documents; connect every client and wait for the
 //! server's sync step 2; send for `--duration` seconds on a shared schedule;
@@ -26,20 +27,17 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
-use futures_util::{SinkExt, StreamExt};
 use hdrhistogram::Histogram;
 use serde::Serialize;
 use serde_json::{Value, json};
-use tokio::net::TcpStream;
 use tokio::sync::{Semaphore, watch};
-use tokio_tungstenite::tungstenite::Message as WsMessage;
-use yrs::sync::{Message, SyncMessage};
-use yrs::updates::encoder::Encode;
-use yrs::{Doc, ReadTxn, Text, Transact};
 
 use crate::proto;
 use crate::sfu::report::{cpu_seconds, round1, round3, status_kib};
 
+mod client;
+use client::{Wire, client};
+mod hocuspocus;
 pub mod stamp;
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Debug)]
@@ -49,6 +47,8 @@ pub enum Target {
     Caas,
     /// A plain y-websocket server (e.g. `@y/websocket-server`): `GET /{docname}`.
     Yws,
+    /// Hocuspocus 4 (`@hocuspocus/server`): `GET /`, its own framing and an Auth message (see `hocuspocus.rs`).
+    Hocuspocus,
 }
 
 #[derive(Args)]
@@ -220,25 +220,26 @@ pub async fn collab(args: CollabArgs) -> Result<CollabReport, String> {
     if nd == 0 || c < 2 {
         return Err("--docs must be at least 1 and --clients at least 2".into());
     }
-    if !(args.rate > 0.0) {
+    if !args.rate.is_finite() || args.rate <= 0.0 {
         return Err("--rate must be positive".into());
     }
     let n = nd * c;
-    if let Some(limit) = std::fs::read_to_string("/proc/self/limits").ok().as_deref().and_then(proto::max_open_files) {
-        if n as u64 + 64 > limit {
-            return Err(format!("{n} clients need more open files than the limit of {limit}: raise `ulimit -n`"));
-        }
+    if let Some(limit) = std::fs::read_to_string("/proc/self/limits").ok().as_deref().and_then(proto::max_open_files)
+        && n as u64 + 64 > limit
+    {
+        return Err(format!("{n} clients need more open files than the limit of {limit}: raise `ulimit -n`"));
     }
     let hostport = args.base.trim_start_matches("http://").split('/').next().unwrap_or_default().to_owned();
     let tag = match args.target {
         Target::Caas => "caas",
         Target::Yws => "yws",
+        Target::Hocuspocus => "hocuspocus",
     };
     let setup_start = Instant::now();
     let run = std::process::id();
 
     // Client i belongs to document i / c.
-    let urls: Vec<String> = match args.target {
+    let urls: Vec<(String, Wire)> = match args.target {
         Target::Caas => {
             let (Some(key), Some(secret)) = (args.api_key.as_deref(), args.api_secret.as_deref()) else {
                 return Err("--api-key and --api-secret are needed for --target caas".into());
@@ -249,9 +250,21 @@ pub async fn collab(args: CollabArgs) -> Result<CollabReport, String> {
                 (0..nd).map(|d| (tokens[d * c].clone(), users[d * c + 1..(d + 1) * c].to_vec())).collect();
             let ids = create_docs(&args.base, &owners).await?;
             eprintln!("[collab {tag}] {n} sessions and {nd} documents in {:.1}s", setup_start.elapsed().as_secs_f64());
-            (0..n).map(|i| format!("ws://{hostport}/v1/collab/{}?token={}", ids[i / c], tokens[i])).collect()
+            (0..n)
+                .map(|i| (format!("ws://{hostport}/v1/collab/{}?token={}", ids[i / c], tokens[i]), Wire::YWebsocket))
+                .collect()
         }
-        Target::Yws => (0..n).map(|i| format!("ws://{hostport}/{}{run}-doc{}", args.prefix, i / c)).collect(),
+        Target::Yws => {
+            (0..n).map(|i| (format!("ws://{hostport}/{}{run}-doc{}", args.prefix, i / c), Wire::YWebsocket)).collect()
+        }
+        // One WebSocket per client, each opening one document (as a HocuspocusProvider
+        // with its own socket); the server accepts any token (loadtest/hocuspocus/server.mjs).
+        Target::Hocuspocus => (0..n)
+            .map(|i| {
+                let doc = format!("{}{run}-doc{}", args.prefix, i / c);
+                (format!("ws://{hostport}/"), Wire::hocuspocus(&doc, format!("{}{run}-{i}", args.prefix)))
+            })
+            .collect(),
     };
 
     let hists = (0..16)
@@ -274,7 +287,7 @@ pub async fn collab(args: CollabArgs) -> Result<CollabReport, String> {
     let tasks: Vec<_> = urls
         .into_iter()
         .enumerate()
-        .map(|(i, url)| tokio::spawn(client(shared.clone(), i, url, phase_rx.clone())))
+        .map(|(i, (url, wire))| tokio::spawn(client(shared.clone(), i, url, wire, phase_rx.clone())))
         .collect();
     drop(phase_rx);
 
@@ -435,178 +448,6 @@ fn errors(k: &Counters) -> u64 {
         + k.bad_frames.load(Ordering::Relaxed)
         + k.denied.load(Ordering::Relaxed)
         + k.disconnects.load(Ordering::Relaxed)
-}
-
-type Ws = tokio_tungstenite::WebSocketStream<TcpStream>;
-
-async fn connect(sh: &Shared, url: &str) -> Result<Ws, String> {
-    let _permit = sh.gate.acquire().await.map_err(|e| e.to_string())?;
-    let stream = TcpStream::connect(sh.addr).await.map_err(|e| format!("connect: {e}"))?;
-    stream.set_nodelay(true).map_err(|e| e.to_string())?;
-    let (ws, _) = tokio::time::timeout(Duration::from_secs(30), tokio_tungstenite::client_async(url, stream))
-        .await
-        .map_err(|_| "upgrade timed out".to_string())?
-        .map_err(|e| format!("upgrade: {e}"))?;
-    Ok(ws)
-}
-
-/// What a frame from the server asks of the client.
-enum Frame {
-    /// Sync step 1: answer with our state.
-    Step1(yrs::StateVector),
-    Step2,
-    Update,
-    Denied,
-    Other,
-}
-
-fn classify(b: &[u8]) -> Result<Frame, String> {
-    use yrs::updates::decoder::Decode;
-    // Updates are by far the most frequent: only the two leading bytes are read.
-    match b {
-        [0, 2, ..] => Ok(Frame::Update),
-        [0, 1, ..] => Ok(Frame::Step2),
-        _ => match Message::decode_v1(b).map_err(|e| e.to_string())? {
-            Message::Sync(SyncMessage::SyncStep1(sv)) => Ok(Frame::Step1(sv)),
-            Message::Auth(Some(_)) => Ok(Frame::Denied),
-            _ => Ok(Frame::Other),
-        },
-    }
-}
-
-async fn client(sh: Arc<Shared>, i: usize, url: String, mut phase: watch::Receiver<Phase>) {
-    let k = &sh.counters;
-    let mut ws = match connect(&sh, &url).await {
-        Ok(ws) => ws,
-        Err(e) => {
-            k.connect_errors.fetch_add(1, Ordering::Relaxed);
-            sh.note(&format!("client {i}: {e}"));
-            return;
-        }
-    };
-    let doc = Doc::with_client_id(1_000_000 + i as u64);
-    let text = doc.get_or_insert_text("t");
-    let me = i as u32;
-    let hist = &sh.hists[i % sh.hists.len()];
-    let step1 = Message::Sync(SyncMessage::SyncStep1(doc.transact().state_vector())).encode_v1();
-    if ws.send(WsMessage::Binary(step1.into())).await.is_err() {
-        k.connect_errors.fetch_add(1, Ordering::Relaxed);
-        return;
-    }
-    let mut synced = false;
-    let mut sending: Option<(Instant, Instant)> = None;
-    let mut seq = 0u64;
-    let far = tokio::time::Instant::now() + Duration::from_secs(86_400);
-    loop {
-        let next_send = match sending {
-            Some((start, end)) => {
-                let at = start + proto::send_offset(i, seq, sh.clients_total, sh.total_rate);
-                if at >= end { None } else { Some(at) }
-            }
-            None => None,
-        };
-        tokio::select! {
-            changed = phase.changed() => {
-                if changed.is_err() { break; }
-                match *phase.borrow_and_update() {
-                    Phase::Send { start, end } => sending = Some((start, end)),
-                    Phase::Stop => break,
-                    Phase::Connect => {}
-                }
-            }
-            _ = tokio::time::sleep_until(next_send.map(Into::into).unwrap_or(far)) => {
-                if Instant::now() > next_send.unwrap_or_else(Instant::now) + Duration::from_millis(50) {
-                    k.late_sends.fetch_add(1, Ordering::Relaxed);
-                }
-                let update = {
-                    let mut txn = doc.transact_mut();
-                    let len = text.len(&txn);
-                    text.insert(&mut txn, len, &stamp::encode(me, sh.now_ns()));
-                    txn.encode_update_v1()
-                };
-                seq += 1;
-                let frame = Message::Sync(SyncMessage::Update(update)).encode_v1();
-                if let Err(e) = ws.send(WsMessage::Binary(frame.into())).await {
-                    k.send_failures.fetch_add(1, Ordering::Relaxed);
-                    sh.note(&format!("client {i}: send: {e}"));
-                    break;
-                }
-                k.sent.fetch_add(1, Ordering::Relaxed);
-            }
-            msg = ws.next() => {
-                let b = match msg {
-                    Some(Ok(WsMessage::Binary(b))) => b,
-                    Some(Ok(WsMessage::Close(f))) => {
-                        let code = f.map(|f| u16::from(f.code).to_string()).unwrap_or_else(|| "none".into());
-                        sh.note(&format!("client {i}: closed by the server ({code})"));
-                        if let Ok(mut m) = sh.close_codes.lock() { *m.entry(code).or_default() += 1; }
-                        k.disconnects.fetch_add(1, Ordering::Relaxed);
-                        break;
-                    }
-                    Some(Ok(_)) => continue,
-                    Some(Err(e)) => {
-                        sh.note(&format!("client {i}: {e}"));
-                        k.disconnects.fetch_add(1, Ordering::Relaxed);
-                        break;
-                    }
-                    None => {
-                        k.disconnects.fetch_add(1, Ordering::Relaxed);
-                        break;
-                    }
-                };
-                let now = sh.now_ns();
-                match classify(&b) {
-                    Ok(Frame::Update) => {
-                        let mut own = 0;
-                        let mut n = 0;
-                        if let Ok(mut h) = hist.lock() {
-                            for (from, sent_ns) in stamp::scan(&b) {
-                                // Only the other clients of this document can send here.
-                                if from == me {
-                                    own += 1;
-                                } else if (from as usize) / sh.per_doc == i / sh.per_doc {
-                                    n += 1;
-                                    let _ = h.record((now.saturating_sub(sent_ns) / 1000).max(1));
-                                }
-                            }
-                        }
-                        if own > 0 { k.echoes.fetch_add(own, Ordering::Relaxed); }
-                        if n > 0 {
-                            k.deliveries.fetch_add(n, Ordering::Relaxed);
-                            k.last_delivery_ns.fetch_max(now, Ordering::Relaxed);
-                        }
-                    }
-                    Ok(Frame::Step1(sv)) => {
-                        let diff = doc.transact().encode_state_as_update_v1(&sv);
-                        let reply = Message::Sync(SyncMessage::SyncStep2(diff)).encode_v1();
-                        if ws.send(WsMessage::Binary(reply.into())).await.is_err() {
-                            k.send_failures.fetch_add(1, Ordering::Relaxed);
-                            break;
-                        }
-                    }
-                    Ok(Frame::Step2) => {
-                        if !synced {
-                            synced = true;
-                            k.synced.fetch_add(1, Ordering::Relaxed);
-                        }
-                    }
-                    Ok(Frame::Denied) => {
-                        k.denied.fetch_add(1, Ordering::Relaxed);
-                        sh.note(&format!("client {i}: permission denied"));
-                    }
-                    Ok(Frame::Other) => {}
-                    Err(e) => {
-                        k.bad_frames.fetch_add(1, Ordering::Relaxed);
-                        sh.note(&format!("client {i}: bad frame: {e}"));
-                    }
-                }
-            }
-        }
-    }
-    if !synced {
-        k.connect_errors.fetch_add(1, Ordering::Relaxed);
-    }
-    let _ = ws.close(None).await;
 }
 
 fn print_table(r: &CollabReport) {

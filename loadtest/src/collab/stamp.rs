@@ -16,12 +16,12 @@ pub fn scan(bytes: &[u8]) -> Vec<(u32, u64)> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'@' {
-            if let Some((stamp, len)) = parse_at(&bytes[i + 1..]) {
-                out.push(stamp);
-                i += 1 + len;
-                continue;
-            }
+        if bytes[i] == b'@'
+            && let Some((stamp, len)) = parse_at(&bytes[i + 1..])
+        {
+            out.push(stamp);
+            i += 1 + len;
+            continue;
         }
         i += 1;
     }
