@@ -146,8 +146,10 @@ pub async fn on_message(state: AppState, app: AppId, message: Message, recipient
         if told.contains(other) {
             return;
         }
-        let direct = scope.conversation(conv, sender).await.is_ok_and(|c| c.kind == ConversationKind::Direct);
-        if direct && state.presence.status(app, other).await == caas_signaling::presence::Status::Offline {
+        // Presence first (memory or Redis): the conversation is read only for an offline recipient.
+        if state.presence.status(app, other).await == caas_signaling::presence::Status::Offline
+            && scope.conversation(conv, sender).await.is_ok_and(|c| c.kind == ConversationKind::Direct)
+        {
             notify(&state, app, other, "direct_message", Some(sender), Some(conv), data).await;
         }
     }

@@ -40,7 +40,8 @@ const KNOWN_FOR: Duration = Duration::from_secs(5);
 
 /// The sender's shared state.
 pub struct Hooks {
-    known: std::sync::Mutex<HashMap<AppId, (Instant, bool)>>,
+    /// Events each app's active endpoints want, remembered for a while.
+    known: std::sync::Mutex<HashMap<AppId, (Instant, Vec<String>)>>,
     /// Participants per call room on this node (a room lives on one node).
     calls: std::sync::Mutex<HashMap<(AppId, String), usize>>,
     wake: Notify,
@@ -64,15 +65,16 @@ impl Hooks {
         self.known.lock().unwrap_or_else(|e| e.into_inner()).remove(&app);
     }
 
-    fn maybe_has(&self, app: AppId) -> bool {
+    /// Whether `app` may want `event` (true when not known lately).
+    fn may_want(&self, app: AppId, event: &str) -> bool {
         match self.known.lock().unwrap_or_else(|e| e.into_inner()).get(&app) {
-            Some((at, has)) if at.elapsed() < KNOWN_FOR => *has,
+            Some((at, events)) if at.elapsed() < KNOWN_FOR => events.iter().any(|e| e == "*" || e == event),
             _ => true,
         }
     }
 
-    fn remember(&self, app: AppId, has: bool) {
-        self.known.lock().unwrap_or_else(|e| e.into_inner()).insert(app, (Instant::now(), has));
+    fn remember(&self, app: AppId, events: Vec<String>) {
+        self.known.lock().unwrap_or_else(|e| e.into_inner()).insert(app, (Instant::now(), events));
     }
 
     /// A participant joined `room`; true if it is the first (the call started).
@@ -122,7 +124,9 @@ pub fn signature(secret: &str, t: i64, body: &str) -> String {
 /// (the caller's request does not wait for it).
 pub fn emit(state: &AppState, app: AppId, event: &'static str, data: serde_json::Value) {
     let hooks = state.hooks.clone();
-    if !hooks.maybe_has(app) {
+    // Chat events pass here once per message: most apps want none of them,
+    // and that is known without touching the database.
+    if !hooks.may_want(app, event) {
         return;
     }
     let store = state.store.clone();
@@ -131,8 +135,9 @@ pub fn emit(state: &AppState, app: AppId, event: &'static str, data: serde_json:
             Ok(n) => {
                 if n > 0 {
                     hooks.wake.notify_one();
-                } else if store.app(app).webhooks().await.is_ok_and(|w| w.is_empty()) {
-                    hooks.remember(app, false);
+                } else if let Ok(all) = store.app(app).webhooks().await {
+                    let wanted = all.into_iter().filter(|w| w.active).flat_map(|w| w.events).collect();
+                    hooks.remember(app, wanted);
                 }
             }
             Err(e) => tracing::warn!(app_id = %app, event, error = %e, "cannot enqueue a webhook event"),

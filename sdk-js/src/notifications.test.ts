@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { CaasClient } from './client.js';
 import { ClientEvent } from './events.js';
@@ -118,8 +118,7 @@ describe('client.notifications', () => {
     c.on(ClientEvent.NotificationNew, (ev) => seen.push(ev));
     const n = notif('n9', 'comment', 'bob', { object_id: 'o1', kind: 'post', comment_id: 'k1', text: 'Nice!' });
     server.push('notification.new', { notification: n }, false);
-    await new Promise((r) => setTimeout(r, 10));
-    expect(seen).toEqual([{ notification: n }]);
+    await vi.waitFor(() => expect(seen).toEqual([{ notification: n }]), { timeout: 2000 });
   });
 });
 

@@ -158,9 +158,7 @@ macro_rules! doc_columns {
     };
 }
 
-fn parse<T: FromStr>(column: &'static str, v: &str) -> Result<T> {
-    v.parse().map_err(|_| StoreError::Corrupt { column, reason: format!("`{v}` does not parse") })
-}
+use crate::parse_column as parse;
 
 fn meta(row: DocRow, roles: Vec<(UserId, DocRole)>) -> Result<DocMeta> {
     Ok(DocMeta {

@@ -243,6 +243,25 @@ pub fn now_ms() -> i64 {
     (now.unix_timestamp_nanos() / 1_000_000) as i64
 }
 
+/// A stored column's value parsed into its type; a failure means the row is corrupt.
+pub(crate) fn parse_column<T: FromStr>(column: &'static str, v: &str) -> Result<T> {
+    v.parse().map_err(|_| StoreError::Corrupt { column, reason: format!("`{v}` does not parse") })
+}
+
+/// `(created_at, id)` of a page cursor `"<ms>_<id>"` given by a listing; the
+/// first page starts past every row.
+pub(crate) fn time_cursor(cursor: Option<&str>) -> Result<(i64, String)> {
+    match cursor {
+        None => Ok((i64::MAX, String::new())),
+        Some(c) => {
+            let bad =
+                || StoreError::Invalid { code: "invalid_cursor", message: "cursor is not one this server gave".into() };
+            let (at, id) = c.split_once('_').ok_or_else(bad)?;
+            Ok((at.parse().map_err(|_| bad())?, id.to_owned()))
+        }
+    }
+}
+
 pub(crate) fn json_list(column: &'static str, raw: &str) -> Result<Vec<String>> {
     serde_json::from_str(raw).map_err(|e| StoreError::Corrupt { column, reason: e.to_string() })
 }

@@ -67,9 +67,7 @@ pub struct DigestDue {
 
 type Row = (String, String, String, Option<String>, String, i64, Option<i64>);
 
-fn parse<T: std::str::FromStr>(column: &'static str, v: &str) -> Result<T> {
-    v.parse().map_err(|_| StoreError::Corrupt { column, reason: format!("`{v}` does not parse") })
-}
+use crate::parse_column as parse;
 
 fn notification(row: Row) -> Result<Notification> {
     Ok(Notification {
@@ -138,7 +136,7 @@ impl AppScope<'_> {
         cursor: Option<&str>,
         limit: i64,
     ) -> Result<NotificationPage> {
-        let (before_at, before_id) = crate::objects::time_cursor(cursor)?;
+        let (before_at, before_id) = crate::time_cursor(cursor)?;
         let rows: Vec<Row> = on_pool!(self.db(), |pool| {
             sqlx::query_as(
                 "SELECT id, user_id, category, actor_id, data, created_at, read_at FROM notifications \

@@ -78,9 +78,7 @@ pub struct DueDelivery {
     pub attempts: i64,
 }
 
-fn parse<T: std::str::FromStr>(column: &'static str, v: &str) -> Result<T> {
-    v.parse().map_err(|_| StoreError::Corrupt { column, reason: format!("`{v}` does not parse") })
-}
+use crate::parse_column as parse;
 
 type HookRow = (String, String, String, bool, i64);
 type DeliveryRow = (String, String, String, String, String, i64, Option<i64>, Option<String>, i64, i64, Option<i64>);
@@ -223,7 +221,7 @@ impl AppScope<'_> {
         cursor: Option<&str>,
         limit: i64,
     ) -> Result<(Vec<Delivery>, Option<String>)> {
-        let (before_at, before_id) = crate::objects::time_cursor(cursor)?;
+        let (before_at, before_id) = crate::time_cursor(cursor)?;
         let rows: Vec<DeliveryRow> = on_pool!(self.db(), |pool| {
             sqlx::query_as(
                 "SELECT id, webhook_id, event, payload, status, attempts, last_status, last_error, created_at, \

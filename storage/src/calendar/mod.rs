@@ -320,9 +320,7 @@ macro_rules! visible_to {
 }
 pub(crate) use visible_to;
 
-pub(crate) fn parse<T: FromStr>(column: &'static str, v: &str) -> Result<T> {
-    v.parse().map_err(|_| StoreError::Corrupt { column, reason: format!("`{v}` does not parse") })
-}
+pub(crate) use crate::parse_column as parse;
 
 impl EventRow {
     /// The schedule this row describes.

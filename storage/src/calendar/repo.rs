@@ -328,15 +328,4 @@ fn reminders_json(r: &[i64]) -> String {
     serde_json::to_string(r).unwrap_or_else(|_| "[]".to_owned())
 }
 
-/// `(created_at, id)` to page before; the first page starts past every row.
-pub(crate) fn parse_cursor(cursor: Option<&str>) -> Result<(i64, String)> {
-    match cursor {
-        None => Ok((i64::MAX, "\u{10ffff}".to_owned())),
-        Some(c) => {
-            let bad =
-                || StoreError::Invalid { code: "invalid_cursor", message: "cursor is not one this server gave".into() };
-            let (at, id) = c.split_once('_').ok_or_else(bad)?;
-            Ok((at.parse().map_err(|_| bad())?, id.to_owned()))
-        }
-    }
-}
+pub(crate) use crate::time_cursor as parse_cursor;

@@ -121,17 +121,17 @@ impl AppScope<'_> {
                 };
                 let rows: Vec<ObjectRow> = on_pool!(self.db(), |pool| {
                     sqlx::query_as(sql)
-                    .bind(self.id())
-                    .bind(viewer.as_str())
-                    .bind(now_ms())
-                    .bind(kinds3(kinds)[0])
-                    .bind(before_at)
-                    .bind(before_id)
-                    .bind(limit + 1)
-                    .bind(kinds3(kinds)[1])
-                    .bind(kinds3(kinds)[2])
-                    .fetch_all(pool)
-                    .await?
+                        .bind(self.id())
+                        .bind(viewer.as_str())
+                        .bind(now_ms())
+                        .bind(kinds3(kinds)[0])
+                        .bind(before_at)
+                        .bind(before_id)
+                        .bind(limit + 1)
+                        .bind(kinds3(kinds)[1])
+                        .bind(kinds3(kinds)[2])
+                        .fetch_all(pool)
+                        .await?
                 });
                 page(rows, limit)
             }

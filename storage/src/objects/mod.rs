@@ -235,9 +235,8 @@ pub struct ObjectFilter {
 pub(crate) type ObjectRow =
     (String, String, String, String, Option<String>, String, i64, i64, Option<i64>, i64, i64, i64, i64, bool, bool);
 
-pub(crate) fn parse<T: FromStr>(column: &'static str, v: &str) -> Result<T> {
-    v.parse().map_err(|_| StoreError::Corrupt { column, reason: format!("`{v}` does not parse") })
-}
+pub(crate) use crate::parse_column as parse;
+pub(crate) use crate::time_cursor;
 
 pub(crate) fn object(row: ObjectRow) -> Result<Object> {
     Ok(Object {
@@ -255,19 +254,6 @@ pub(crate) fn object(row: ObjectRow) -> Result<Object> {
         liked: row.13,
         viewed: row.14,
     })
-}
-
-/// `(created_at, id)` of a time cursor `"<ms>_<id>"`.
-pub(crate) fn time_cursor(cursor: Option<&str>) -> Result<(i64, String)> {
-    match cursor {
-        None => Ok((i64::MAX, String::new())),
-        Some(c) => {
-            let bad =
-                || StoreError::Invalid { code: "invalid_cursor", message: "cursor is not one this server gave".into() };
-            let (at, id) = c.split_once('_').ok_or_else(bad)?;
-            Ok((at.parse().map_err(|_| bad())?, id.to_owned()))
-        }
-    }
 }
 
 /// The page and its next cursor from `limit + 1` rows.
