@@ -118,6 +118,7 @@ pub async fn authenticate(state: &AppState, token: &str, origin: Option<&str>) -
     let now = Instant::now();
     state.app_limiter.check(&claims.app, now).map_err(ApiError::rate_limited)?;
     state.user_limiter.check(&(claims.app, claims.sub.clone()), now).map_err(ApiError::rate_limited)?;
+    state.meter.active(claims.app, &claims.sub);
     Ok(EndUser { app_id: claims.app, user_id: claims.sub, grants: claims.grants })
 }
 

@@ -443,6 +443,11 @@ pub async fn meter(state: AppState, mut departures: mpsc::UnboundedReceiver<Depa
         if let Err(e) = state.store.app(app).add_call_usage(&day, audio, video).await {
             tracing::warn!(app_id = %app, error = %e, "cannot record call usage");
         }
+        if let Ok(user) = d.user.parse::<caas_storage::UserId>()
+            && let Err(e) = state.store.app(app).add_user_call(&user, audio + video).await
+        {
+            tracing::warn!(app_id = %app, error = %e, "cannot record the user's call");
+        }
         if state.hooks.call_left(app, &d.room.room) {
             crate::webhooks::emit(&state, app, "call.ended", json!({"room_id": d.room.room, "last_user_id": d.user}));
         }

@@ -210,6 +210,7 @@ pub async fn send_message(
     };
     let (message, event) = scope.send_message(conv, &user.user_id, &new).await?;
     if let Some((event, recipients)) = event {
+        state.meter.message(user.app_id, conv, &user.user_id);
         publish(&state.bus, user.app_id, &event, &recipients).await;
         crate::webhooks::on_event(state, user.app_id, &event);
         tokio::spawn(crate::notify::on_message(state.clone(), user.app_id, message.clone(), recipients.to_vec()));

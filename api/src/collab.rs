@@ -570,6 +570,8 @@ async fn session(state: AppState, app: AppId, user: UserId, doc: DocId, role: Ro
     drop(tx);
     let (mut sink, mut stream) = socket.split();
     let (_counted, mut stopping) = state.sessions.enter();
+    let _metered = state.meter.connect(app);
+    state.meter.active(app, &user);
     // Like y-websocket's server: ping quiet peers, close dead ones.
     let mut hb = caas_signaling::heartbeat::Heartbeat::new(
         std::time::Instant::now(),

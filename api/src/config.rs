@@ -129,6 +129,19 @@ pub struct ServeArgs {
     /// First webhook retry delay in milliseconds; each retry doubles it (capped at an hour).
     #[arg(long, env = "CAAS_WEBHOOK_RETRY_MS", default_value_t = 5000)]
     pub webhook_retry_ms: u64,
+    /// Plans, included quotas and overage prices (JSON, see `billing/plans.json`);
+    /// unset: the built-in free, pro and enterprise plans.
+    #[arg(long, env = "CAAS_PLANS_FILE")]
+    pub plans_file: Option<PathBuf>,
+    /// How often usage meters are written to the database, in milliseconds.
+    #[arg(long, env = "CAAS_METER_FLUSH_MS", default_value_t = 5000)]
+    pub meter_flush_ms: u64,
+    /// Console cookies carry `Secure` (set this when the console is served over HTTPS).
+    #[arg(long, env = "CAAS_CONSOLE_SECURE_COOKIES", default_value_t = false)]
+    pub console_secure_cookies: bool,
+    /// Console sign-in attempts allowed per minute from one client IP (0: unlimited).
+    #[arg(long, env = "CAAS_CONSOLE_LOGIN_PER_MIN", default_value_t = 10.0)]
+    pub console_login_per_min: f64,
 }
 
 impl ServeArgs {
@@ -156,6 +169,12 @@ impl ServeArgs {
     /// The per-user rate, or `None` when unlimited.
     pub fn user_rate(&self) -> Option<Rate> {
         rate(self.rate_limit_user)
+    }
+
+    /// The console's sign-in rate per client IP, or `None` when unlimited.
+    pub fn login_rate(&self) -> Option<Rate> {
+        let per_min = self.console_login_per_min;
+        (per_min > 0.0 && per_min.is_finite()).then_some(Rate { per_sec: per_min / 60.0, burst: per_min.max(1.0) })
     }
 
     /// The request timeout.

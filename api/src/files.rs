@@ -187,6 +187,7 @@ async fn serve(
     }
     let got = state.blobs.get(&blob_path(app, id, thumb)).await.map_err(ApiError::internal)?;
     let len = got.meta.size;
+    state.meter.egress(app, len);
     let stream = got.into_stream().map(|r| r.map_err(std::io::Error::other));
     let mut res = Body::from_stream(stream).into_response();
     let h = res.headers_mut();

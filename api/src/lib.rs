@@ -3,16 +3,19 @@
 //! The `caas` binary (`src/main.rs`) serves it and manages apps from the command line.
 
 pub mod auth;
+pub mod billing;
 pub mod calls;
 pub mod chat;
 pub mod collab;
 pub mod config;
+pub mod console;
 pub mod demo;
 pub mod directory;
 pub mod error;
 pub mod files;
 pub mod ics;
 pub mod live;
+pub mod metering;
 pub mod netacl;
 pub mod notify;
 pub mod observe;

@@ -22,8 +22,8 @@ use crate::error::ensure_error_shape;
 use crate::observe::{metrics_handle, observe};
 use crate::origin::cors;
 use crate::routes::{
-    admin, admin_chat, calendar, calendar_views, conversations, docs, me, messages, notifications, objects, system,
-    tasks, users,
+    admin, admin_chat, billing, calendar, calendar_views, conversations, docs, me, messages, notifications, objects,
+    system, tasks, users,
 };
 use crate::state::AppState;
 
@@ -48,6 +48,14 @@ pub enum BootError {
     /// Dev mode could not set up its demo app.
     #[error("cannot set up the demo app: {0}")]
     Demo(String),
+    /// `CAAS_PLANS_FILE` could not be read or is not a valid plans file.
+    #[error("cannot load plans from {path}: {reason}")]
+    Plans {
+        /// The file.
+        path: String,
+        /// What was wrong.
+        reason: String,
+    },
     /// The listener could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -110,6 +118,12 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(docs::create_version, docs::versions))
         .routes(routes!(docs::restore))
         .routes(routes!(crate::calls::usage))
+        .routes(routes!(billing::usage))
+        .routes(routes!(billing::billing))
+        .routes(routes!(billing::invoices))
+        .routes(routes!(billing::invoice))
+        .routes(routes!(billing::insights))
+        .routes(routes!(billing::audit_log))
         .routes(routes!(conversations::create, conversations::list))
         .routes(routes!(conversations::read))
         .routes(routes!(conversations::settings))
@@ -221,6 +235,7 @@ impl Server {
             config.rtc_workers.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
         let sfu = caas_sfu::driver::SfuHandle::start(config.rtc_udp_addr, config.rtc_public_ip, workers, departures_tx)
             .await?;
+        let plans = load_plans(config)?;
         let openapi_json = serde_json::to_string(&openapi()).unwrap_or_else(|_| "{}".to_owned());
         let state = AppState::new(
             config,
@@ -234,11 +249,17 @@ impl Server {
             demo_app,
             blobs,
             sfu,
+            plans,
         );
         let mut background =
             vec![directory.spawn_refresher(store, Duration::from_secs(config.directory_refresh_secs.max(1)))];
         background.push(tokio::spawn(crate::calls::meter(state.clone(), departures)));
         background.push(tokio::spawn(crate::webhooks::sender(state.clone())));
+        background.push(tokio::spawn(crate::metering::flush_loop(
+            state.clone(),
+            Duration::from_millis(config.meter_flush_ms.max(10)),
+        )));
+        background.push(tokio::spawn(crate::billing::invoice_loop(state.clone())));
         background.push(tokio::spawn(crate::notify::reminders(state.clone())));
         background.push(tokio::spawn(crate::notify::digests(
             state.clone(),
@@ -304,9 +325,19 @@ impl Server {
         for task in background {
             task.abort();
         }
+        crate::metering::flush(&state).await;
         state.store.close().await;
         result
     }
+}
+
+fn load_plans(config: &ServeArgs) -> Result<caas_billing::Plans, BootError> {
+    let Some(path) = &config.plans_file else {
+        return Ok(caas_billing::Plans::builtin());
+    };
+    let fail = |reason: String| BootError::Plans { path: path.display().to_string(), reason };
+    let text = std::fs::read_to_string(path).map_err(|e| fail(e.to_string()))?;
+    caas_billing::Plans::from_json(&text).map_err(|e| fail(e.to_string()))
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.

@@ -58,6 +58,14 @@ pub struct Inner {
     pub mailer: Option<crate::notify::Mailer>,
     /// Web push identity, when configured.
     pub vapid: Option<crate::push::Vapid>,
+    /// Usage meters of this node.
+    pub meter: Arc<crate::metering::Meter>,
+    /// Plans, quotas and prices.
+    pub plans: Arc<caas_billing::Plans>,
+    /// Console sign-in attempts per client IP.
+    pub login_limiter: RateLimiter<std::net::IpAddr>,
+    /// Console cookies carry `Secure`.
+    pub secure_cookies: bool,
 }
 
 impl AppState {
@@ -74,6 +82,7 @@ impl AppState {
         demo_app: Option<caas_storage::AppId>,
         blobs: std::sync::Arc<dyn object_store::ObjectStore>,
         sfu: caas_sfu::driver::SfuHandle,
+        plans: caas_billing::Plans,
     ) -> Self {
         let hub = caas_signaling::driver::HubHandle::spawn(&bus, crate::live::StoreSource(store.clone()));
         AppState(Arc::new(Inner {
@@ -108,6 +117,10 @@ impl AppState {
                     .inspect_err(|e| tracing::warn!(error = %e, "web push is off"))
                     .ok()
             }),
+            meter: Arc::new(crate::metering::Meter::default()),
+            plans: Arc::new(plans),
+            login_limiter: RateLimiter::new(config.login_rate()),
+            secure_cookies: config.console_secure_cookies,
         }))
     }
 }

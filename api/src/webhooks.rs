@@ -29,6 +29,7 @@ pub const EVENTS: &[&str] = &[
     "event.created",
     "task.updated",
     "user.blocked",
+    "billing.invoice_ready",
 ];
 
 /// How long a leased delivery stays with one sender.

@@ -174,6 +174,9 @@ async fn session(state: AppState, user: EndUser, cursor: Option<i64>, socket: We
     }
     let mut conn_state = ConnState { typing: Typing::new(TYPING_EVERY, TYPING_TTL), calls: None };
     let (_counted, mut stopping) = state.sessions.enter();
+    let _metered = state.meter.connect(user.app_id);
+    // Bytes sent, handed to the meter once a second rather than per frame.
+    let mut egress: u64 = 0;
     let outcome = async {
         let me = state.store.app(user.app_id).get_user(&user.user_id).await.map_err(|e| e.to_string())?;
         let Some(me) = me else {
@@ -227,6 +230,7 @@ async fn session(state: AppState, user: EndUser, cursor: Option<i64>, socket: We
                             // Boxed: an op's future is large and short-lived; kept inline it would
                             // make every idle connection's session future carry its size.
                             let reply = Box::pin(handle_frame(&state, &user, &mut conn_state, &text)).await;
+                            egress += reply.len() as u64;
                             sink.send(Message::Text(reply.into())).await.map_err(|e| e.to_string())?;
                         }
                         Message::Binary(_) => {
@@ -238,7 +242,10 @@ async fn session(state: AppState, user: EndUser, cursor: Option<i64>, socket: We
                     }
                 }
                 frame = sub.frames.recv() => match frame {
-                    Some(frame) => sink.send(Message::Text(Utf8Bytes::from(&*frame))).await.map_err(|e| e.to_string())?,
+                    Some(frame) => {
+                        egress += frame.len() as u64;
+                        sink.send(Message::Text(Utf8Bytes::from(&*frame))).await.map_err(|e| e.to_string())?
+                    }
                     None => {
                         let _ = sink.send(close(4008, "slow_consumer: reconnect with your last cursor")).await;
                         return Ok(());
@@ -254,6 +261,9 @@ async fn session(state: AppState, user: EndUser, cursor: Option<i64>, socket: We
                     return Ok(());
                 }
                 _ = sweep.tick() => {
+                    if egress > 0 {
+                        state.meter.egress(user.app_id, std::mem::take(&mut egress));
+                    }
                     for conv in conn_state.typing.expire(Instant::now()) {
                         typing_changed(&state, &user, conv, false).await;
                     }

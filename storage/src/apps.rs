@@ -2,8 +2,9 @@
 
 use sqlx::FromRow;
 
+use crate::console::NewAudit;
 use crate::keys::{INSERT_KEY, NewSigningKey};
-use crate::{AppId, AppScope, BeginWrite, Result, Store, StoreError, json_list, now_ms, on_pool, to_json_list};
+use crate::{AppId, AppScope, BeginWrite, Result, Store, StoreError, TeamId, json_list, now_ms, on_pool, to_json_list};
 
 /// A client app as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,6 +95,12 @@ macro_rules! app_columns {
 impl Store {
     /// Creates an app and its first signing key in one transaction.
     pub async fn create_app(&self, new: NewApp) -> Result<App> {
+        self.create_team_app(new, None).await
+    }
+
+    /// Creates an app, its first signing key and (with a team) its ownership and an
+    /// audit entry, in one transaction.
+    pub async fn create_team_app(&self, new: NewApp, team: Option<(TeamId, NewAudit<'_>)>) -> Result<App> {
         let id = AppId::generate();
         let now = now_ms();
         let sql = concat!(
@@ -116,6 +123,17 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?;
             crate::keys::bind_key!(sqlx::query(INSERT_KEY), id, &new.signing_key, now).execute(&mut *tx).await?;
+            if let Some((team, audit)) = &team {
+                sqlx::query("INSERT INTO app_teams (app_id, team_id) VALUES ($1, $2)")
+                    .bind(id.to_string())
+                    .bind(team.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                let audit = NewAudit { app_id: Some(id), ..audit.clone() };
+                crate::console::bind_audit!(sqlx::query(crate::console::INSERT_AUDIT), audit, now)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             tx.commit().await?;
             row
         });

@@ -126,6 +126,16 @@ uuid_id!(
     "delivery id"
 );
 uuid_id!(
+    /// A developer account of the client console.
+    AccountId,
+    "account id"
+);
+uuid_id!(
+    /// A team of developer accounts that owns client apps.
+    TeamId,
+    "team id"
+);
+uuid_id!(
     /// A session-token signing key (the JWT `kid`).
     KeyId,
     "key id"

@@ -14,6 +14,7 @@ pub mod blobs;
 pub mod calendar;
 mod calls;
 mod chat;
+mod console;
 mod docs;
 mod error;
 mod files;
@@ -24,6 +25,7 @@ mod objects;
 mod reminders;
 mod social;
 pub mod tasks;
+mod usage;
 mod users;
 mod webhooks;
 
@@ -44,12 +46,13 @@ pub use chat::{
     Conversation, ConversationKind, ConversationSettings, Event, HistoryPage, InboxEntry, InboxFilter, InboxPage,
     LastMessage, Member, MemberChange, Members, Message, MessageChange, NewConversation, NewMessage, Reactions, Role,
 };
+pub use console::{Account, AuditEntry, ConsoleSession, NewAudit, TeamMember, TeamMembership, TeamRole};
 pub use docs::{DocKind, DocMeta, DocPage, DocRole, DocState, DocVersion, NewDoc};
 pub use error::StoreError;
 pub use files::{Attachment, FileMeta};
 pub use ids::{
-    AppId, CommentId, ConversationId, DeliveryId, DocId, EventId, FileId, IdError, KeyId, MessageId, NotificationId,
-    ObjectId, TaskId, UserId, VersionId, WebhookId,
+    AccountId, AppId, CommentId, ConversationId, DeliveryId, DocId, EventId, FileId, IdError, KeyId, MessageId,
+    NotificationId, ObjectId, TaskId, TeamId, UserId, VersionId, WebhookId,
 };
 pub use keys::{NewSigningKey, SigningKey, VerificationKey};
 pub use notifications::{CATEGORIES, CHANNELS, DigestDue, Notification, NotificationPage, PushSubscription};
@@ -60,6 +63,7 @@ pub use objects::{
 pub use reminders::{DueReminder, ReminderKind};
 pub use social::{FoundUser, Graph, Relation};
 pub use tasks::{Board, NewTask, Priority, Task, TaskActivity, TaskComment, TaskFilter, TaskPage, TaskPatch};
+pub use usage::{ConversationVolume, DayCounters, StoredInvoice, UsageBatch, UsageDay, UsageTotals, UserInsights};
 pub use users::{User, UserUpsert};
 pub use webhooks::{Delivery, DueDelivery, MAX_ATTEMPTS, Webhook};
 

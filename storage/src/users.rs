@@ -114,7 +114,7 @@ impl AppScope<'_> {
     /// Returns the ids of the deleted files (their bytes are the caller's to
     /// remove from the blob store), or `None` if there was no such user.
     pub async fn delete_user(&self, id: &UserId) -> Result<Option<Vec<crate::FileId>>> {
-        const ERASE: [&str; 12] = [
+        const ERASE: [&str; 13] = [
             "DELETE FROM message_edits WHERE app_id = $1 AND message_id IN (SELECT id FROM messages WHERE app_id = $1 AND sender_id = $2)",
             "UPDATE messages SET text = '', payload = NULL, attachments = '[]', mentions = '[]', deleted_at = COALESCE(deleted_at, $3) \
              WHERE app_id = $1 AND sender_id = $2",
@@ -128,6 +128,7 @@ impl AppScope<'_> {
             "DELETE FROM file_shares WHERE app_id = $1 AND file_id IN (SELECT id FROM files WHERE app_id = $1 AND uploader_id = $2)",
             "DELETE FROM files WHERE app_id = $1 AND uploader_id = $2",
             "DELETE FROM events WHERE app_id = $1 AND target_user = $2",
+            "DELETE FROM user_stats WHERE app_id = $1 AND user_id = $2",
         ];
         let now = now_ms();
         let outcome: Option<Vec<String>> = on_pool!(self.db(), |pool| {

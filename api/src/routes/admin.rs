@@ -187,6 +187,7 @@ fn parse_user_id(raw: &str) -> Result<UserId, ApiError> {
         (status = 200, description = "Session created", body = SessionResponse),
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 401, description = "Wrong or missing credentials (`unauthorized`)", body = ErrorBody),
+        (status = 402, description = "A new user over the hard MAU quota of the app's plan (`quota_exceeded`)", body = ErrorBody),
         (status = 403, description = "Caller IP not in the allowlist (`ip_not_allowed`)", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 422, description = "Invalid field", body = ErrorBody),
@@ -216,6 +217,7 @@ pub async fn issue_session(
         ));
     }
     let scope = state.store.app(app);
+    crate::billing::admit_session(state, app, &req.user_id).await?;
     let key = scope
         .active_signing_key()
         .await?

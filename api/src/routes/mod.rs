@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod admin_chat;
+pub mod billing;
 pub mod calendar;
 pub mod calendar_views;
 pub mod conversations;
