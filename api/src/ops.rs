@@ -42,6 +42,18 @@ pub fn normalize_origins<S: AsRef<str>>(items: &[S]) -> Result<Vec<String>, ApiE
 /// Creates an app with a fresh key, secret and signing key. With no IPs given the
 /// admin API is reachable from loopback only.
 pub async fn create_app(store: &Store, name: &str, ips: &[String], origins: &[String]) -> Result<Created, ApiError> {
+    create_team_app(store, name, ips, origins, None).await
+}
+
+/// Creates an app as [`create_app`] does; with a team, the team owns it and the
+/// audit entry is written in the same transaction.
+pub async fn create_team_app(
+    store: &Store,
+    name: &str,
+    ips: &[String],
+    origins: &[String],
+    team: Option<(caas_storage::TeamId, caas_storage::NewAudit<'_>)>,
+) -> Result<Created, ApiError> {
     let allowed_ips = if ips.is_empty() { normalize_ips(&DEFAULT_ALLOWED_IPS)? } else { normalize_ips(ips)? };
     let api_secret = new_api_secret();
     let new = NewApp {
@@ -52,7 +64,7 @@ pub async fn create_app(store: &Store, name: &str, ips: &[String], origins: &[St
         allowed_origins: normalize_origins(origins)?,
         signing_key: generate_key().map_err(ApiError::internal)?,
     };
-    let app = store.create_app(new).await?;
+    let app = store.create_team_app(new, team).await?;
     Ok(Created { app, api_secret })
 }
 

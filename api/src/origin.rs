@@ -134,7 +134,10 @@ pub async fn cors(State(state): State<AppState>, req: Request, next: Next) -> Re
     let Some(origin) = request_origin(req.headers()).map(str::to_owned) else {
         return next.run(req).await;
     };
-    let known = !req.uri().path().starts_with("/v1/admin/") && state.directory.origin_known(&origin);
+    // The admin API and the console are never called cross-origin by a browser.
+    let path = req.uri().path();
+    let known =
+        !path.starts_with("/v1/admin/") && !path.starts_with("/console") && state.directory.origin_known(&origin);
     let preflight =
         req.method() == Method::OPTIONS && req.headers().contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
     if preflight {

@@ -190,6 +190,7 @@ pub fn router(config: &ServeArgs, state: AppState) -> Router {
     if config.demo {
         routes = routes.merge(crate::demo::routes(config));
     }
+    routes = routes.merge(crate::console::routes());
     routes
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout()))

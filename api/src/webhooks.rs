@@ -32,6 +32,30 @@ pub const EVENTS: &[&str] = &[
     "billing.invoice_ready",
 ];
 
+/// Checks and adds a webhook endpoint; returns it and its signing secret (shown once).
+pub async fn add(
+    state: &AppState,
+    app: caas_storage::AppId,
+    url: &str,
+    events: &[String],
+) -> Result<(caas_storage::Webhook, String), crate::error::ApiError> {
+    use crate::error::ApiError;
+    let parsed = reqwest::Url::parse(url).map_err(|_| ApiError::invalid("invalid_url", "url must be absolute"))?;
+    if !matches!(parsed.scheme(), "https" | "http") || url.len() > 2000 {
+        return Err(ApiError::invalid("invalid_url", "url must be http(s) and at most 2000 characters"));
+    }
+    if events.is_empty() || events.iter().any(|e| e != "*" && !EVENTS.contains(&e.as_str())) {
+        return Err(ApiError::invalid(
+            "invalid_events",
+            format!("events must be `*` or some of: {}", EVENTS.join(", ")),
+        ));
+    }
+    let secret = new_secret();
+    let webhook = state.store.app(app).create_webhook(url, events, &secret).await?;
+    state.hooks.changed(app);
+    Ok((webhook, secret))
+}
+
 /// How long a leased delivery stays with one sender.
 const LEASE_MS: i64 = 60_000;
 /// Longest wait between two retries.

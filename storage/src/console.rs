@@ -215,7 +215,8 @@ impl Store {
         let id = AccountId::generate();
         let team = TeamId::generate();
         let now = now_ms();
-        let res: Result<()> = on_pool!(&self.db, |pool| {
+        // The body is an async block so that a unique violation comes back here as a value.
+        let res: Result<()> = on_pool!(&self.db, |pool| async {
             let mut tx = pool.begin_write().await?;
             sqlx::query(
                 "INSERT INTO accounts (id, email, name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
@@ -251,7 +252,8 @@ impl Store {
             bind_audit!(sqlx::query(INSERT_AUDIT), audit, now).execute(&mut *tx).await?;
             tx.commit().await?;
             Ok(())
-        });
+        }
+        .await);
         match res {
             Err(e) if e.is_unique_violation() => Err(StoreError::Invalid {
                 code: "email_taken",

@@ -274,21 +274,7 @@ pub async fn create_webhook(
     auth: AdminAuth,
     ApiJson(input): ApiJson<CreateWebhook>,
 ) -> Result<ApiJson<WebhookCreated>, ApiError> {
-    let url = reqwest::Url::parse(&input.url).map_err(|_| ApiError::invalid("invalid_url", "url must be absolute"))?;
-    if !matches!(url.scheme(), "https" | "http") || input.url.len() > 2000 {
-        return Err(ApiError::invalid("invalid_url", "url must be http(s) and at most 2000 characters"));
-    }
-    if input.events.is_empty()
-        || input.events.iter().any(|e| e != "*" && !crate::webhooks::EVENTS.contains(&e.as_str()))
-    {
-        return Err(ApiError::invalid(
-            "invalid_events",
-            format!("events must be `*` or some of: {}", crate::webhooks::EVENTS.join(", ")),
-        ));
-    }
-    let secret = crate::webhooks::new_secret();
-    let webhook = state.store.app(auth.app.id).create_webhook(&input.url, &input.events, &secret).await?;
-    state.hooks.changed(auth.app.id);
+    let (webhook, secret) = crate::webhooks::add(&state, auth.app.id, &input.url, &input.events).await?;
     Ok(ApiJson(WebhookCreated { webhook, secret }))
 }
 
