@@ -95,6 +95,7 @@ impl FromRequestParts<AppState> for AdminAuth {
             }
         }
         state.app_limiter.check(&app.id, Instant::now()).map_err(ApiError::rate_limited)?;
+        crate::observe::record_caller(&app.id, None);
         Ok(AdminAuth { app })
     }
 }
@@ -119,6 +120,7 @@ pub async fn authenticate(state: &AppState, token: &str, origin: Option<&str>) -
     state.app_limiter.check(&claims.app, now).map_err(ApiError::rate_limited)?;
     state.user_limiter.check(&(claims.app, claims.sub.clone()), now).map_err(ApiError::rate_limited)?;
     state.meter.active(claims.app, &claims.sub);
+    crate::observe::record_caller(&claims.app, Some(&claims.sub));
     Ok(EndUser { app_id: claims.app, user_id: claims.sub, grants: claims.grants })
 }
 

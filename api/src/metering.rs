@@ -171,6 +171,14 @@ pub async fn flush_loop(state: AppState, every: Duration) {
     loop {
         tick.tick().await;
         flush(&state).await;
+        let start = std::time::Instant::now();
+        match state.store.ping().await {
+            Ok(()) => {
+                metrics::histogram!("caas_db_query_seconds", "query" => "ping").record(start.elapsed().as_secs_f64())
+            }
+            Err(e) => tracing::warn!(error = %e, "database ping failed"),
+        }
+        metrics::gauge!("caas_ws_sessions_open").set(state.sessions.open() as f64);
         if last_sample.is_none_or(|t| t.elapsed() >= Duration::from_secs(600)) {
             last_sample = Some(tokio::time::Instant::now());
             let start = std::time::Instant::now();

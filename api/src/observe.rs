@@ -31,13 +31,43 @@ pub fn metrics_handle() -> PrometheusHandle {
         .clone()
 }
 
-/// Middleware: records metrics and logs one line per request.
+/// The request id header: taken from the caller when it looks sane, else made up; echoed in the response.
+pub const REQUEST_ID: &str = "x-request-id";
+
+fn request_id(req: &Request) -> String {
+    req.headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().simple().to_string())
+}
+
+/// Middleware: gives the request an id and a span (`request_id`, and `app_id`,
+/// `user_id` once authentication knows them, for every log line inside it),
+/// records metrics and logs one line per request.
 pub async fn observe(req: Request, next: Next) -> Response {
+    use tracing::Instrument;
     let start = Instant::now();
     let method = req.method().as_str().to_owned();
     let route =
         req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "unmatched".to_owned());
-    let res = next.run(req).await;
+    let id = request_id(&req);
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %method,
+        route = %route,
+        app_id = tracing::field::Empty,
+        user_id = tracing::field::Empty,
+    );
+    let mut res = next.run(req).instrument(span.clone()).await;
+    if let Ok(v) = axum::http::HeaderValue::from_str(&id) {
+        res.headers_mut().insert(REQUEST_ID, v);
+    }
+    let _entered = span.enter();
     let elapsed = start.elapsed();
     let status = res.status().as_u16();
     let labels = [("method", method.clone()), ("route", route.clone()), ("status", status.to_string())];
@@ -51,5 +81,15 @@ pub async fn observe(req: Request, next: Next) -> Response {
     } else {
         tracing::info!(%method, %route, status, latency_ms, "request");
     }
+    drop(_entered);
     res
+}
+
+/// Records who is calling in the current request's span (and so in its log lines).
+pub fn record_caller(app_id: &dyn std::fmt::Display, user_id: Option<&dyn std::fmt::Display>) {
+    let span = tracing::Span::current();
+    span.record("app_id", tracing::field::display(app_id));
+    if let Some(user) = user_id {
+        span.record("user_id", tracing::field::display(user));
+    }
 }

@@ -106,3 +106,19 @@ pub async fn update_settings(
 fn app_not_found(app: AppId) -> ApiError {
     ApiError::not_found("app_not_found", format!("no app with id {app}"))
 }
+
+/// Writes an audit entry about an app (under its team, if a team owns it).
+/// The change it records is already made: a failure to audit is logged, not returned.
+pub async fn audit_app(store: &Store, app: AppId, actor: &str, action: &str, detail: serde_json::Value) {
+    let team = match store.app_team(app).await {
+        Ok(team) => team,
+        Err(e) => {
+            tracing::warn!(app_id = %app, error = %e, "cannot find the app's team for the audit log");
+            None
+        }
+    };
+    let entry = caas_storage::NewAudit { team_id: team, app_id: Some(app), actor, action, detail };
+    if let Err(e) = store.audit(entry).await {
+        tracing::warn!(app_id = %app, action, error = %e, "cannot write the audit log");
+    }
+}

@@ -27,8 +27,8 @@ pub struct Chart {
 
 const W: f64 = 640.0;
 const H: f64 = 180.0;
-const LEFT: f64 = 56.0;
-const BOTTOM: f64 = 22.0;
+const LEFT: f64 = 72.0;
+const BOTTOM: f64 = 26.0;
 const TOP: f64 = 10.0;
 
 /// A "nice" upper bound for the axis: 1, 2 or 5 times a power of ten.
@@ -51,9 +51,17 @@ fn nice_max(max: u64) -> u64 {
     }
 }
 
-/// Plain number format.
+/// A number with thousands separated by commas.
 pub fn count(v: u64) -> String {
-    v.to_string()
+    let digits = v.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Draws a bar chart with its heading and total.
@@ -72,7 +80,16 @@ pub fn bar_chart(chart: &Chart) -> Markup {
             svg viewBox={ "0 0 " (W) " " (H) } role="img" aria-label=(chart.title) {
                 line x1=(LEFT) y1=(TOP) x2=(LEFT) y2=(H - BOTTOM) class="axis" {}
                 line x1=(LEFT) y1=(H - BOTTOM) x2=(W) y2=(H - BOTTOM) class="axis" {}
-                text x=(LEFT - 6.0) y=(TOP + 4.0) text-anchor="end" class="tick" { ((chart.format)(top)) }
+                @for k in 1..=4u32 {
+                    @let y = H - BOTTOM - plot_h * f64::from(k) / 4.0;
+                    line x1=(LEFT) y1=(format!("{y:.1}")) x2=(W) y2=(format!("{y:.1}")) class="grid" {}
+                }
+                @if max > 0 {
+                    text x=(LEFT - 6.0) y=(TOP + 5.0) text-anchor="end" class="tick" { ((chart.format)(top)) }
+                }
+                @if max > 0 && top % 2 == 0 {
+                    text x=(LEFT - 6.0) y=(format!("{:.1}", TOP + plot_h / 2.0 + 5.0)) text-anchor="end" class="tick" { ((chart.format)(top / 2)) }
+                }
                 text x=(LEFT - 6.0) y=(H - BOTTOM) text-anchor="end" class="tick" { "0" }
                 @for (i, p) in chart.points.iter().enumerate() {
                     @let h = (p.value as f64 / top as f64) * plot_h;
@@ -82,7 +99,7 @@ pub fn bar_chart(chart: &Chart) -> Markup {
                         title { (p.label) ": " ((chart.format)(p.value)) }
                     }
                     @if i % label_every == 0 {
-                        text x=(format!("{:.1}", x + bar_w / 2.0)) y=(H - 6.0) text-anchor="middle" class="tick" {
+                        text x=(format!("{:.1}", x + bar_w / 2.0)) y=(H - 5.0) text-anchor="middle" class="tick" {
                             (p.label.get(5..).unwrap_or(&p.label))
                         }
                     }
@@ -95,6 +112,14 @@ pub fn bar_chart(chart: &Chart) -> Markup {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_are_grouped() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(1000), "1,000");
+        assert_eq!(count(1234567), "1,234,567");
+    }
 
     #[test]
     fn axis_bounds_are_round() {
@@ -121,8 +146,8 @@ mod tests {
         assert!(svg.contains(r#"data-total="40""#));
         assert!(svg.contains(r#"data-value="40""#));
         assert!(svg.contains("Messages &lt;per&gt; day"));
-        // The tallest bar fills the plot (40 of a 50 axis = 0.8 of 148 px).
-        assert!(svg.contains(r#"height="118.4""#), "{svg}");
+        // The tallest bar is 40 of a 50 axis: 0.8 of the 144 px plot.
+        assert!(svg.contains(r#"height="115.2""#), "{svg}");
         // SVG elements are closed explicitly, as foreign content needs.
         assert!(svg.contains("</rect>"));
     }

@@ -16,6 +16,8 @@ pub use maud::Markup;
 
 /// The console's stylesheet, served at `/console/assets/console.css`.
 pub const CSS: &str = include_str!("../assets/console.css");
+/// The console's icon, served at `/console/assets/favicon.svg`.
+pub const FAVICON: &str = include_str!("../assets/favicon.svg");
 /// The console's script (copy buttons, confirmations), served at `/console/assets/console.js`.
 pub const JS: &str = include_str!("../assets/console.js");
 

@@ -310,6 +310,8 @@ async fn worker(
 ) {
     let mut signals: HashMap<ParticipantId, mpsc::UnboundedSender<Signal>> = HashMap::new();
     let destination = local;
+    let mut report = tokio::time::interval(std::time::Duration::from_secs(1));
+    let mut reported = Reported::default();
     loop {
         let deadline = sfu.poll_timeout().map(tokio::time::Instant::from_std);
         tokio::select! {
@@ -348,6 +350,7 @@ async fn worker(
             _ = sleep_until(deadline) => {
                 sfu.handle_timeout(Instant::now());
             }
+            _ = report.tick() => reported.report(&sfu),
         }
         while let Some(out) = sfu.poll_output() {
             match out {
@@ -366,6 +369,37 @@ async fn worker(
                 }
             }
         }
+    }
+}
+
+/// What a worker last told the metrics recorder; each report adds the difference,
+/// so that the workers' figures sum in one series.
+#[derive(Default)]
+struct Reported {
+    counters: crate::engine::SfuCounters,
+    rooms: usize,
+    participants: usize,
+    tracks: usize,
+}
+
+impl Reported {
+    fn report(&mut self, sfu: &Sfu) {
+        let c = sfu.counters();
+        metrics::counter!("caas_sfu_packets_in_total").increment(c.packets_in - self.counters.packets_in);
+        metrics::counter!("caas_sfu_bytes_in_total").increment(c.bytes_in - self.counters.bytes_in);
+        metrics::counter!("caas_sfu_packets_forwarded_total")
+            .increment(c.packets_forwarded - self.counters.packets_forwarded);
+        metrics::counter!("caas_sfu_bytes_forwarded_total")
+            .increment(c.bytes_forwarded - self.counters.bytes_forwarded);
+        metrics::counter!("caas_sfu_video_gaps_total").increment(c.video_gaps - self.counters.video_gaps);
+        self.counters = c;
+        let gauge = |name: &'static str, now: usize, before: &mut usize| {
+            metrics::gauge!(name).increment(now as f64 - *before as f64);
+            *before = now;
+        };
+        gauge("caas_sfu_rooms", sfu.room_count(), &mut self.rooms);
+        gauge("caas_sfu_participants", sfu.participant_count(), &mut self.participants);
+        gauge("caas_sfu_tracks", sfu.track_count(), &mut self.tracks);
     }
 }
 

@@ -111,6 +111,22 @@ pub struct Sfu {
     pub(crate) dirty: Vec<ParticipantId>,
     pub(crate) next_offer: u64,
     pub(crate) next_tick: Option<Instant>,
+    pub(crate) counters: SfuCounters,
+}
+
+/// Running totals of the media the engine handled, for metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SfuCounters {
+    /// Media packets received from publishers.
+    pub packets_in: u64,
+    /// Their payload bytes.
+    pub bytes_in: u64,
+    /// Packets written to subscribers.
+    pub packets_forwarded: u64,
+    /// Their payload bytes.
+    pub bytes_forwarded: u64,
+    /// Video packets that arrived after a gap retransmissions did not fill (loss seen by the SFU).
+    pub video_gaps: u64,
 }
 
 /// Simulcast rids sorted lowest layer first when they use the usual names.
@@ -132,6 +148,7 @@ impl Sfu {
     /// An engine with no rooms.
     pub fn new(config: SfuConfig) -> Sfu {
         Sfu {
+            counters: SfuCounters::default(),
             config,
             rooms: HashMap::new(),
             peers: HashMap::new(),
@@ -152,6 +169,16 @@ impl Sfu {
     /// Number of participants.
     pub fn participant_count(&self) -> usize {
         self.peers.len()
+    }
+
+    /// Totals of the media handled so far.
+    pub fn counters(&self) -> SfuCounters {
+        self.counters
+    }
+
+    /// Tracks published in all rooms.
+    pub fn track_count(&self) -> usize {
+        self.peers.values().map(|p| p.tracks_in.len()).sum()
     }
 
     /// Number of rooms.

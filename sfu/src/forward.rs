@@ -83,6 +83,8 @@ impl Sfu {
             return;
         };
         track.layer_bytes[layer.min(2)] += data.data.len() as u64;
+        self.counters.packets_in += 1;
+        self.counters.bytes_in += data.data.len() as u64;
         let first_of_layer = track.layer_seen[layer.min(2)].replace(now).is_none() && track.rids.len() > 1;
         if track.muted {
             return;
@@ -103,6 +105,7 @@ impl Sfu {
             }
         }
         if !data.contiguous && kind == MediaKind::Video {
+            self.counters.video_gaps += 1;
             // A gap the publisher's retransmissions did not fill: ask for a fresh start.
             let rid = data.rid;
             if let Some(track) = self.peers.get_mut(&p).and_then(|peer| peer.tracks_in.get_mut(&data.mid)) {
@@ -159,6 +162,8 @@ impl Sfu {
                 tracing::debug!(participant = %s, error = %e, "forwarding failed");
                 continue;
             }
+            self.counters.packets_forwarded += 1;
+            self.counters.bytes_forwarded += data.data.len() as u64;
             self.dirty.push(s);
         }
     }

@@ -374,7 +374,7 @@ impl AppScope<'_> {
         check_day(to)?;
         let rows: Vec<(String, Option<String>, i64)> = on_pool!(self.db(), |pool| {
             sqlx::query_as(
-                "SELECT u.conversation_id, c.name, SUM(u.messages) AS n FROM conversation_usage u \
+                "SELECT u.conversation_id, c.name, CAST(SUM(u.messages) AS BIGINT) AS n FROM conversation_usage u \
                  LEFT JOIN conversations c ON c.app_id = u.app_id AND c.id = u.conversation_id \
                  WHERE u.app_id = $1 AND u.day >= $2 AND u.day <= $3 \
                  GROUP BY u.conversation_id, c.name ORDER BY n DESC, u.conversation_id LIMIT $4",

@@ -385,8 +385,8 @@ pub async fn usage(State(state): State<AppState>, c: Console, Path(id): Path<Str
         to,
         charts,
         totals: vec![
-            ("Monthly active users", totals.mau.to_string()),
-            ("Messages", totals.messages.to_string()),
+            ("Active users", count(u64::try_from(totals.mau).unwrap_or(0))),
+            ("Messages", count(n(totals.messages))),
             ("Peak connections", totals.peak_connections.to_string()),
             ("Call minutes", (minutes(totals.audio_ms) + minutes(totals.video_ms)).to_string()),
             ("Storage", caas_console::bytes(n(totals.storage_bytes))),

@@ -47,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .route("/console/", get(home))
         .route("/console/assets/console.css", get(css))
         .route("/console/assets/console.js", get(js))
+        .route("/console/assets/favicon.svg", get(favicon))
         .route("/console/login", get(auth::login_page).post(auth::login))
         .route("/console/signup", get(auth::signup_page).post(auth::signup))
         .route("/console/logout", post(auth::logout))
@@ -84,6 +85,10 @@ async fn css() -> impl IntoResponse {
 
 async fn js() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], caas_console::JS)
+}
+
+async fn favicon() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "max-age=86400")], caas_console::FAVICON)
 }
 
 /// Refuses a form post whose `Origin` is another site (a browser always sends it on POST).

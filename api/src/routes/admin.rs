@@ -377,6 +377,10 @@ pub async fn patch_app(
     )
     .await?;
     state.directory.reload(&state.store).await?;
+    let detail = serde_json::json!({
+        "name": req.name, "allowed_ips": req.allowed_ips, "allowed_origins": req.allowed_origins,
+    });
+    ops::audit_app(&state.store, auth.app.id, "admin_api", "app.settings_changed", detail).await;
     Ok(ApiJson(app.into()))
 }
 
@@ -391,6 +395,7 @@ pub async fn patch_app(
 pub async fn rotate_secret(State(state): State<AppState>, auth: AdminAuth) -> Result<ApiJson<SecretBody>, ApiError> {
     let api_secret = ops::rotate_secret(&state.store, auth.app.id).await?;
     tracing::info!(app_id = %auth.app.id, "api secret rotated");
+    ops::audit_app(&state.store, auth.app.id, "admin_api", "app.secret_rotated", serde_json::json!({})).await;
     Ok(ApiJson(SecretBody { app_id: auth.app.id.to_string(), api_key: auth.app.api_key, api_secret }))
 }
 
@@ -412,5 +417,7 @@ pub async fn rotate_signing_key(
     let kid = ops::rotate_signing_key(&state.store, auth.app.id, q.revoke_previous).await?;
     state.directory.reload(&state.store).await?;
     tracing::info!(app_id = %auth.app.id, kid = %kid, revoke_previous = q.revoke_previous, "signing key rotated");
+    let detail = serde_json::json!({"kid": kid.to_string(), "revoke_previous": q.revoke_previous});
+    ops::audit_app(&state.store, auth.app.id, "admin_api", "app.signing_key_rotated", detail).await;
     Ok(ApiJson(KeyBody { kid: kid.to_string() }))
 }

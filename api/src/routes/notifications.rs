@@ -275,6 +275,8 @@ pub async fn create_webhook(
     ApiJson(input): ApiJson<CreateWebhook>,
 ) -> Result<ApiJson<WebhookCreated>, ApiError> {
     let (webhook, secret) = crate::webhooks::add(&state, auth.app.id, &input.url, &input.events).await?;
+    let detail = json!({"url": webhook.url, "events": webhook.events});
+    crate::ops::audit_app(&state.store, auth.app.id, "admin_api", "app.webhook_added", detail).await;
     Ok(ApiJson(WebhookCreated { webhook, secret }))
 }
 
@@ -311,6 +313,8 @@ pub async fn delete_webhook(
 ) -> Result<ApiJson<Value>, ApiError> {
     state.store.app(auth.app.id).delete_webhook(webhook_id(&id)?).await?;
     state.hooks.changed(auth.app.id);
+    crate::ops::audit_app(&state.store, auth.app.id, "admin_api", "app.webhook_removed", json!({"webhook_id": id}))
+        .await;
     Ok(ApiJson(json!({"deleted": true})))
 }
 

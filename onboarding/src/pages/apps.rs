@@ -147,14 +147,14 @@ pub(crate) fn tabs(id: &str, name: &str, active: &str) -> Markup {
     }
 }
 
-fn list_form(v: &AppView, action: &str, field: &str, label: &str, items: &[String], hint: &str) -> Markup {
+fn list_form(v: &AppView, action: &str, label: &str, items: &[String], hint: &str) -> Markup {
     html! {
         form.stack method="post" action={ "/console/apps/" (v.id) "/" (action) } {
             input type="hidden" name="csrf" value=(v.csrf);
             label { (label) span.muted { " — " (hint) }
-                textarea name=(field) rows="3" disabled[!v.can_edit] { (items.join("\n")) }
+                textarea name=(action) rows="3" disabled[!v.can_edit] { (items.join("\n")) }
             }
-            @if v.can_edit { button type="submit" { "Save " (label.to_lowercase()) } }
+            @if v.can_edit { button type="submit" { "Save " (label) } }
         }
     }
 }
@@ -175,9 +175,9 @@ pub fn app(v: &AppView) -> Markup {
                 }
             }
             h2 { "Allowlists" }
-            (list_form(v, "ips", "ips", "Server IPs", &v.allowed_ips,
+            (list_form(v, "ips", "Server IPs", &v.allowed_ips,
                 "IPs or CIDRs that may call the admin API, one per line (new apps start with loopback)"))
-            (list_form(v, "origins", "origins", "Web origins", &v.allowed_origins,
+            (list_form(v, "origins", "Web origins", &v.allowed_origins,
                 "origins your web app runs on, one per line, e.g. https://app.example.com or https://*.example.com"))
             h2 { "Webhooks" }
             @if let Some(secret) = &v.new_webhook_secret {

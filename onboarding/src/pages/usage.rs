@@ -84,7 +84,7 @@ pub struct BillingView {
 fn quantity(metric: caas_billing::Metric, v: u64) -> String {
     match metric {
         caas_billing::Metric::StorageBytes | caas_billing::Metric::EgressBytes => crate::bytes(v),
-        _ => v.to_string(),
+        _ => crate::charts::count(v),
     }
 }
 
