@@ -61,36 +61,38 @@ pub fn month_usage(t: &UsageTotals) -> MonthUsage {
 
 /// Checks the plan's MAU quota before a session is issued to `user`, and marks
 /// the user active today. Users already active this month always pass; a new
-/// one over a hard quota is refused with 402 `quota_exceeded`.
+/// one over a hard quota is refused with 402 `quota_exceeded`. On plans without a
+/// hard MAU quota this costs one read (the app's plan) and no write.
 pub async fn admit_session(state: &AppState, app: AppId, user: &UserId) -> Result<(), ApiError> {
     let day = today();
     let scope = state.store.app(app);
     let plan = plan_of(state, app).await?;
-    if let Some(limit) = plan.included(caas_billing::Metric::Mau) {
-        let (first, _) = month_range(month_of(&day)).ok_or_else(|| ApiError::internal("bad clock"))?;
-        if !scope.active_since(user, &first).await? {
-            let mau = u64::try_from(scope.active_users(&first, &day).await?).unwrap_or(0);
-            match caas_billing::admit_new_user(plan, mau) {
-                Admission::Allowed => {}
-                Admission::OverQuota => {
-                    tracing::info!(app_id = %app, plan = %plan.id, mau, limit, "over the MAU quota (soft): billed as overage");
-                }
-                Admission::Refused => {
-                    tracing::info!(app_id = %app, plan = %plan.id, mau, limit, "new session refused: MAU quota reached");
-                    metrics::counter!("caas_quota_refusals_total", "metric" => "mau").increment(1);
-                    return Err(ApiError::new(
-                        axum::http::StatusCode::PAYMENT_REQUIRED,
-                        "quota_exceeded",
-                        format!(
-                            "this app's {} plan includes {limit} monthly active users and all are used; \
-                             users already active this month can still sign in — upgrade the plan for more",
-                            plan.name
-                        ),
-                    ));
-                }
-            }
+    let hard_limit =
+        plan.included(caas_billing::Metric::Mau).filter(|_| plan.enforcement == caas_billing::Enforcement::Hard);
+    let Some(limit) = hard_limit else {
+        // Nothing to refuse: the user is counted active through the batched meters.
+        state.meter.active(app, user);
+        state.meter.session(app);
+        return Ok(());
+    };
+    let (first, _) = month_range(month_of(&day)).ok_or_else(|| ApiError::internal("bad clock"))?;
+    if !scope.active_since(user, &first).await? {
+        let mau = u64::try_from(scope.active_users(&first, &day).await?).unwrap_or(0);
+        if caas_billing::admit_new_user(plan, mau) == Admission::Refused {
+            tracing::info!(app_id = %app, plan = %plan.id, mau, limit, "new session refused: MAU quota reached");
+            metrics::counter!("caas_quota_refusals_total", "metric" => "mau").increment(1);
+            return Err(ApiError::new(
+                axum::http::StatusCode::PAYMENT_REQUIRED,
+                "quota_exceeded",
+                format!(
+                    "this app's {} plan includes {limit} monthly active users and all are used; \
+                     users already active this month can still sign in — upgrade the plan for more",
+                    plan.name
+                ),
+            ));
         }
     }
+    // Written at once (not batched): the next session's quota check counts this user.
     scope.mark_active(user, &day).await?;
     state.meter.already_active(app, user);
     state.meter.session(app);

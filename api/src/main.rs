@@ -165,18 +165,23 @@ async fn app_command(db: &DbArgs, command: AppCommand) -> Result<(), String> {
         }
         AppCommand::RotateSecret { app_id } => {
             let secret = ops::rotate_secret(&store, app_id).await.map_err(msg)?;
+            ops::audit_app(&store, app_id, "cli", "app.secret_rotated", json!({})).await;
             println!("{}", json!({"app_id": app_id.to_string(), "api_secret": secret}));
         }
         AppCommand::RotateKey { app_id, revoke_previous } => {
             let kid = ops::rotate_signing_key(&store, app_id, revoke_previous).await.map_err(msg)?;
+            let detail = json!({"kid": kid.to_string(), "revoke_previous": revoke_previous});
+            ops::audit_app(&store, app_id, "cli", "app.signing_key_rotated", detail).await;
             println!("{}", json!({"app_id": app_id.to_string(), "kid": kid.to_string()}));
         }
         AppCommand::SetIps { app_id, cidrs } => {
             let app = ops::update_settings(&store, app_id, None, Some(&cidrs), None).await.map_err(msg)?;
+            ops::audit_app(&store, app_id, "cli", "app.ips_changed", json!({"to": app.allowed_ips})).await;
             println!("{}", show(app));
         }
         AppCommand::SetOrigins { app_id, origins } => {
             let app = ops::update_settings(&store, app_id, None, None, Some(&origins)).await.map_err(msg)?;
+            ops::audit_app(&store, app_id, "cli", "app.origins_changed", json!({"to": app.allowed_origins})).await;
             println!("{}", show(app));
         }
     }

@@ -63,6 +63,7 @@ pub async fn usage(
     Query(q): Query<RangeQuery>,
 ) -> Result<ApiJson<UsageBody>, ApiError> {
     let (from, to) = default_range(&q);
+    crate::metering::flush(&state).await;
     let scope = state.store.app(auth.app.id);
     let days = scope.usage_days(&from, &to).await?;
     let totals = scope.usage_totals(&from, &to).await?;
@@ -92,6 +93,8 @@ pub struct BillingBody {
     responses((status = 200, body = BillingBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
 )]
 pub async fn billing(State(state): State<AppState>, auth: AdminAuth) -> Result<ApiJson<BillingBody>, ApiError> {
+    // This node's pending meters first, so the figures include the last seconds.
+    crate::metering::flush(&state).await;
     Ok(ApiJson(billing_of(&state, auth.app.id).await?))
 }
 

@@ -448,6 +448,8 @@ impl Cluster {
 pub struct CaasProcess {
     pub child: std::process::Child,
     pub addr: SocketAddr,
+    /// Every log line after `caas listening`, as written.
+    pub logs: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl CaasProcess {
@@ -474,8 +476,14 @@ impl CaasProcess {
             }
         };
         // Keep draining the logs so the process never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines.map_while(Result::ok) {});
-        CaasProcess { child, addr }
+        let logs = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = logs.clone();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                kept.lock().expect("logs").push(line);
+            }
+        });
+        CaasProcess { child, addr, logs }
     }
 
     pub fn url(&self, path: &str) -> String {
