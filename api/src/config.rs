@@ -139,6 +139,10 @@ pub struct ServeArgs {
     /// Console cookies carry `Secure` (set this when the console is served over HTTPS).
     #[arg(long, env = "CAAS_CONSOLE_SECURE_COOKIES", default_value_t = false)]
     pub console_secure_cookies: bool,
+    /// OpenTelemetry traces: the OTLP/HTTP traces URL of a collector (e.g.
+    /// `http://127.0.0.1:4318/v1/traces`); unset: no traces are exported.
+    #[arg(long, env = "CAAS_OTLP_ENDPOINT")]
+    pub otlp_endpoint: Option<String>,
     /// Console sign-in attempts allowed per minute from one client IP (0: unlimited).
     #[arg(long, env = "CAAS_CONSOLE_LOGIN_PER_MIN", default_value_t = 10.0)]
     pub console_login_per_min: f64,

@@ -21,6 +21,7 @@ pub mod notify;
 pub mod observe;
 pub mod ops;
 pub mod origin;
+pub mod otlp;
 pub mod presence;
 pub mod push;
 pub mod ratelimit;

@@ -81,15 +81,19 @@ enum AppCommand {
     },
 }
 
-fn init_logs(format: LogFormat, filter: &str) {
+fn init_logs(format: LogFormat, filter: &str, otlp: Option<&caas_api::otlp::Otlp>) {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|e| {
         eprintln!("invalid CAAS_LOG filter `{filter}` ({e}); using `info`");
         tracing_subscriber::EnvFilter::new("info")
     });
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let traces = otlp.map(|o| tracing_opentelemetry::layer().with_tracer(o.tracer.clone()));
+    let registry = tracing_subscriber::registry().with(filter).with(traces);
+    let logs = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
     match format {
-        LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).init(),
-        LogFormat::Text => builder.init(),
+        LogFormat::Json => registry.with(logs.json().with_current_span(true).with_span_list(false)).init(),
+        LogFormat::Text => registry.with(logs).init(),
     }
 }
 
@@ -100,7 +104,7 @@ async fn main() -> ExitCode {
         None => serve(ServeArgs::defaults()).await,
         Some(Command::Serve(args)) => serve(*args).await,
         Some(Command::App { db, command }) => {
-            init_logs(LogFormat::Text, "warn");
+            init_logs(LogFormat::Text, "warn", None);
             match app_command(&db, command).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(message) => {
@@ -113,7 +117,22 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(config: ServeArgs) -> ExitCode {
-    init_logs(config.log_format, &config.log);
+    let otlp = match config.otlp_endpoint.as_deref().map(caas_api::otlp::Otlp::new).transpose() {
+        Ok(otlp) => otlp,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    init_logs(config.log_format, &config.log, otlp.as_ref());
+    let code = serve_logged(config).await;
+    if let Some(otlp) = otlp {
+        otlp.shutdown();
+    }
+    code
+}
+
+async fn serve_logged(config: ServeArgs) -> ExitCode {
     let server = match Server::bind(&config).await {
         Ok(s) => s,
         Err(e) => {
