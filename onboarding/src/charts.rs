@@ -100,7 +100,7 @@ pub fn bar_chart(chart: &Chart) -> Markup {
                     }
                     @if i % label_every == 0 {
                         text x=(format!("{:.1}", x + bar_w / 2.0)) y=(H - 5.0) text-anchor="middle" class="tick" {
-                            (p.label.get(5..).unwrap_or(&p.label))
+                            (if p.label.len() == 10 { p.label.get(5..).unwrap_or(&p.label) } else { &p.label })
                         }
                     }
                 }

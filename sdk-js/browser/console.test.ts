@@ -28,7 +28,7 @@ const WAIT_MS = 15_000;
 /** Messages ann sends. */
 const MESSAGES = 3;
 /** The usage charts, one per metric. */
-const METRICS = ['messages', 'dau', 'connections', 'audio', 'video', 'sessions', 'storage', 'egress'];
+const METRICS = ['messages', 'dau', 'mau', 'connections', 'audio', 'video', 'sessions', 'storage', 'egress'];
 
 let server: DemoServer | undefined;
 let browser: Browser | undefined;
@@ -199,6 +199,8 @@ describe('the client console in Chromium', () => {
     const barValues = await messagesChart.locator('rect.bar').evaluateAll((bars) => bars.map((b) => Number(b.getAttribute('data-value'))));
     expect(barValues.reduce((a, b) => a + b, 0)).toBe(MESSAGES);
     expect(await page.locator('#chart-dau').getAttribute('data-total')).toBe('2');
+    // This month's bar of the monthly chart counts both users.
+    expect(await page.locator('#chart-mau rect.bar').last().getAttribute('data-value')).toBe('2');
     expect(Number(await page.locator('#chart-sessions').getAttribute('data-total'))).toBeGreaterThanOrEqual(2);
     const general = page.locator('#top-conversations tbody tr', { hasText: 'General' });
     await shows(general);

@@ -368,9 +368,26 @@ pub async fn usage(State(state): State<AppState>, c: Console, Path(id): Path<Str
             .collect(),
     };
     let minutes = |ms: i64| (ms + 59_999) / 60_000;
+    // Monthly active users of this month and the five before it.
+    let mut months = vec![crate::billing::month_of(&to).to_owned()];
+    while months.len() < 6 {
+        match months.last().and_then(|m| crate::billing::previous_month(m)) {
+            Some(prev) => months.push(prev),
+            None => break,
+        }
+    }
+    months.reverse();
+    let mut mau_points = Vec::with_capacity(months.len());
+    for m in &months {
+        let (first, last) =
+            crate::billing::month_range(m).ok_or_else(|| crate::error::ApiError::internal("bad month"))?;
+        mau_points.push(Point { label: m.clone(), value: n(scope.active_users(&first, &last).await?) });
+    }
+    let mau_now = mau_points.last().map(|p| p.value).unwrap_or(0);
     let charts = vec![
         series("messages", "Messages per day", count, &|u| u.messages),
         series("dau", "Daily active users", count, &|u| u.dau),
+        Chart { id: "mau", title: "Monthly active users".to_owned(), format: count, points: mau_points },
         series("connections", "Peak concurrent connections", count, &|u| u.peak_connections),
         series("audio", "Audio participant-minutes", count, &|u| minutes(u.audio_ms)),
         series("video", "Video participant-minutes", count, &|u| minutes(u.video_ms)),
@@ -385,7 +402,8 @@ pub async fn usage(State(state): State<AppState>, c: Console, Path(id): Path<Str
         to,
         charts,
         totals: vec![
-            ("Active users", count(u64::try_from(totals.mau).unwrap_or(0))),
+            ("MAU this month", count(mau_now)),
+            ("Users, 30 days", count(u64::try_from(totals.mau).unwrap_or(0))),
             ("Messages", count(n(totals.messages))),
             ("Peak connections", totals.peak_connections.to_string()),
             ("Call minutes", (minutes(totals.audio_ms) + minutes(totals.video_ms)).to_string()),
