@@ -191,6 +191,24 @@ macro_rules! bind_audit {
 }
 pub(crate) use bind_audit;
 
+/// Inserts a team and its owner inside the transaction `$tx`.
+macro_rules! insert_owned_team {
+    ($tx:ident, $team:expr, $name:expr, $owner:expr, $now:expr) => {
+        sqlx::query("INSERT INTO teams (id, name, created_at) VALUES ($1, $2, $3)")
+            .bind($team.to_string())
+            .bind($name)
+            .bind($now)
+            .execute(&mut *$tx)
+            .await?;
+        sqlx::query("INSERT INTO team_members (team_id, account_id, role, created_at) VALUES ($1, $2, 'owner', $3)")
+            .bind($team.to_string())
+            .bind($owner.to_string())
+            .bind($now)
+            .execute(&mut *$tx)
+            .await?;
+    };
+}
+
 macro_rules! audit_select {
     () => {
         "SELECT id, team_id, app_id, actor, action, detail, at FROM audit_log WHERE "
@@ -228,20 +246,7 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            sqlx::query("INSERT INTO teams (id, name, created_at) VALUES ($1, $2, $3)")
-                .bind(team.to_string())
-                .bind(team_name)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(
-                "INSERT INTO team_members (team_id, account_id, role, created_at) VALUES ($1, $2, 'owner', $3)",
-            )
-            .bind(team.to_string())
-            .bind(id.to_string())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            insert_owned_team!(tx, team, team_name, id, now);
             let audit = NewAudit {
                 team_id: Some(team),
                 app_id: None,
@@ -557,20 +562,7 @@ impl Store {
         let now = now_ms();
         on_pool!(&self.db, |pool| {
             let mut tx = pool.begin_write().await?;
-            sqlx::query("INSERT INTO teams (id, name, created_at) VALUES ($1, $2, $3)")
-                .bind(team.to_string())
-                .bind(name)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query(
-                "INSERT INTO team_members (team_id, account_id, role, created_at) VALUES ($1, $2, 'owner', $3)",
-            )
-            .bind(team.to_string())
-            .bind(account.id.to_string())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            insert_owned_team!(tx, team, name, account.id, now);
             tx.commit().await?;
         });
         Ok(team)

@@ -12,24 +12,14 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::auth::CsrfForm;
-use super::{Console, Failure, Page, flash_of};
+use super::{Console, DoneQuery, Failure, Page, day_of, flash_of};
 use crate::state::AppState;
-
-/// `?done=` after a redirect.
-#[derive(Debug, Deserialize)]
-pub struct DoneQuery {
-    done: Option<String>,
-}
 
 /// The create-app form.
 #[derive(Debug, Deserialize)]
 pub struct CreateForm {
     csrf: String,
     name: String,
-}
-
-fn day_of(ms: i64) -> String {
-    crate::routes::rfc3339_ms(ms).get(..10).unwrap_or_default().to_owned()
 }
 
 async fn plan_name(state: &AppState, app: &App) -> Result<String, Failure> {
@@ -132,6 +122,14 @@ async fn view(
     })
 }
 
+/// The settings page again, with the refused input's error and status.
+async fn refused(state: &AppState, c: &Console, app: &App, e: crate::error::ApiError) -> Page {
+    let v = view(state, c, app, None).await?;
+    let mut res = c.page(&app.name, Section::Apps, Some(Flash::Error(e.message)), caas_console::pages::app(&v));
+    *res.status_mut() = e.status;
+    Ok(res)
+}
+
 /// `GET /console/apps/{id}`.
 pub async fn settings(
     State(state): State<AppState>,
@@ -221,12 +219,7 @@ async fn save_list(
             audit(state, c, &app, what, detail).await?;
             Ok(Redirect::to(&format!("/console/apps/{}?done={done}", app.id)).into_response())
         }
-        Err(e) if e.status.is_client_error() => {
-            let v = view(state, c, &app, None).await?;
-            let mut res = c.page(&app.name, Section::Apps, Some(Flash::Error(e.message)), caas_console::pages::app(&v));
-            *res.status_mut() = e.status;
-            Ok(res)
-        }
+        Err(e) if e.status.is_client_error() => refused(state, c, &app, e).await,
         Err(e) => Err(e.into()),
     }
 }
@@ -276,12 +269,7 @@ pub async fn add_webhook(
             let v = view(&state, &c, &app, Some(secret)).await?;
             Ok(c.page(&app.name, Section::Apps, Some(Flash::Ok("Webhook added.".into())), caas_console::pages::app(&v)))
         }
-        Err(e) if e.status.is_client_error() => {
-            let v = view(&state, &c, &app, None).await?;
-            let mut res = c.page(&app.name, Section::Apps, Some(Flash::Error(e.message)), caas_console::pages::app(&v));
-            *res.status_mut() = e.status;
-            Ok(res)
-        }
+        Err(e) if e.status.is_client_error() => refused(&state, &c, &app, e).await,
         Err(e) => Err(e.into()),
     }
 }

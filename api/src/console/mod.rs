@@ -341,6 +341,17 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// `?done=` after a redirect (see [`flash_of`]).
+#[derive(Debug, serde::Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+/// The UTC day (`YYYY-MM-DD`) of a time in ms.
+fn day_of(ms: i64) -> String {
+    crate::routes::rfc3339_ms(ms).get(..10).unwrap_or_default().to_owned()
+}
+
 /// A flash message from the `done` query parameter set by a redirect after a post.
 fn flash_of(done: Option<&str>) -> Option<Flash> {
     let text = match done? {

@@ -12,21 +12,13 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::auth::CsrfForm;
-use super::{Console, Failure, Page, flash_of, page_response, random_token, session_of, sha256, urlencode};
+use super::{
+    Console, DoneQuery, Failure, Page, day_of, flash_of, page_response, random_token, session_of, sha256, urlencode,
+};
 use crate::state::AppState;
 
 /// How long an invitation link works.
 const INVITE_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
-
-/// `?done=` after a redirect.
-#[derive(Debug, Deserialize)]
-pub struct DoneQuery {
-    done: Option<String>,
-}
-
-fn day_of(ms: i64) -> String {
-    crate::routes::rfc3339_ms(ms).get(..10).unwrap_or_default().to_owned()
-}
 
 async fn members(state: &AppState, c: &Console) -> Result<Vec<MemberRow>, Failure> {
     Ok(state
