@@ -38,9 +38,44 @@ pub fn previous_month(month: &str) -> Option<String> {
     Some(format!("{:04}-{:02}", prev.year(), u8::from(prev.month())))
 }
 
+/// How long a node trusts its memory of an app's plan (a change on another node
+/// shows within this; a change on this node at once).
+const PLAN_TTL: Duration = Duration::from_secs(5);
+
+/// Apps' chosen plan ids, remembered for [`PLAN_TTL`]: every session needs its app's plan.
+#[derive(Default)]
+pub struct PlanCache(std::sync::Mutex<std::collections::HashMap<AppId, (Option<String>, std::time::Instant)>>);
+
+impl PlanCache {
+    fn get(&self, app: AppId) -> Option<Option<String>> {
+        let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(&app).filter(|(_, at)| at.elapsed() < PLAN_TTL).map(|(id, _)| id.clone())
+    }
+
+    fn put(&self, app: AppId, id: Option<String>) {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() > 100_000 {
+            map.retain(|_, (_, at)| at.elapsed() < PLAN_TTL);
+        }
+        map.insert(app, (id, std::time::Instant::now()));
+    }
+
+    /// Forgets an app's plan after this node changed it.
+    pub fn forget(&self, app: AppId) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).remove(&app);
+    }
+}
+
 /// The plan an app is on (the configured default unless one was chosen).
 pub async fn plan_of<'a>(state: &'a AppState, app: AppId) -> Result<&'a Plan, ApiError> {
-    let id = state.store.app_plan(app).await?;
+    let id = match state.plan_cache.get(app) {
+        Some(id) => id,
+        None => {
+            let id = state.store.app_plan(app).await?;
+            state.plan_cache.put(app, id.clone());
+            id
+        }
+    };
     Ok(id.as_deref().and_then(|id| state.plans.get(id)).unwrap_or_else(|| state.plans.default_plan()))
 }
 

@@ -5,7 +5,7 @@
 //! nothing on them waits for the database. Peaks of concurrent connections are
 //! this node's; in a cluster each node records its own and the day keeps the highest.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -18,13 +18,17 @@ pub fn today() -> String {
     time::OffsetDateTime::now_utc().date().to_string()
 }
 
+/// How often a user's last activity is written at most.
+pub const LAST_ACTIVE_EVERY_MS: i64 = 60_000;
+
 #[derive(Default)]
 struct Pending {
     /// The day the counters below belong to.
     day: String,
     counters: HashMap<AppId, DayCounters>,
-    /// Users already recorded as active on `day` (so each is written once a day).
-    seen: HashSet<(AppId, UserId)>,
+    /// Users already recorded as active on `day` (so each is written once a day),
+    /// with when their last activity was last queued for writing (ms).
+    seen: HashMap<(AppId, UserId), i64>,
     active: Vec<(AppId, UserId)>,
     conversations: HashMap<(AppId, ConversationId), i64>,
     /// Messages sent and last activity (ms) per user since the last flush.
@@ -65,28 +69,37 @@ impl Meter {
         metrics::counter!("caas_messages_total").increment(1);
     }
 
-    /// The user made a request or opened a connection.
+    /// The user made a request or opened a connection. A user's last activity is
+    /// written at most every [`LAST_ACTIVE_EVERY_MS`], so a busy user costs one
+    /// hash lookup per request and the database one row per user and interval.
     pub fn active(&self, app: AppId, user: &UserId) {
         let now = caas_storage::now_ms();
         self.with(|p| {
             let key = (app, user.clone());
-            match p.users.get_mut(&key) {
-                Some(u) => u.1 = now,
-                None => {
-                    p.users.insert(key.clone(), (0, now));
+            let queue = match p.seen.get_mut(&key) {
+                Some(written) if now - *written < LAST_ACTIVE_EVERY_MS => false,
+                Some(written) => {
+                    *written = now;
+                    true
                 }
-            }
-            if !p.seen.contains(&key) {
-                p.seen.insert(key.clone());
-                p.active.push(key);
+                None => {
+                    p.seen.insert(key.clone(), now);
+                    p.active.push(key.clone());
+                    true
+                }
+            };
+            if queue {
+                p.users.entry(key).or_default().1 = now;
             }
         });
     }
 
     /// Records that the user is active today without writing it again (the caller wrote it).
     pub fn already_active(&self, app: AppId, user: &UserId) {
+        let now = caas_storage::now_ms();
         self.with(|p| {
-            p.seen.insert((app, user.clone()));
+            p.seen.insert((app, user.clone()), now);
+            p.users.entry((app, user.clone())).or_default().1 = now;
         });
     }
 
@@ -191,21 +204,31 @@ pub async fn flush_loop(state: AppState, every: Duration) {
     }
 }
 
-/// Writes what was counted since the last flush.
+/// Rows per write transaction of a flush.
+const FLUSH_ROWS: usize = 256;
+
+/// Writes what was counted since the last flush, in short transactions.
 pub async fn flush(state: &AppState) {
     let batch = state.meter.take();
     if batch.is_empty() {
         return;
     }
     let start = std::time::Instant::now();
-    match state.store.flush_usage(&batch).await {
-        Ok(()) => {
-            metrics::histogram!("caas_db_query_seconds", "query" => "flush_usage").record(start.elapsed().as_secs_f64())
+    let mut lost = 0;
+    for part in batch.split(FLUSH_ROWS) {
+        if lost > 0 {
+            lost += 1;
+            continue;
         }
-        Err(e) => {
-            metrics::counter!("caas_meter_flush_failures_total").increment(1);
-            tracing::warn!(error = %e, days = batch.days.len(), "cannot write usage meters; this batch is lost");
+        if let Err(e) = state.store.flush_usage(&part).await {
+            lost += 1;
+            tracing::warn!(error = %e, "cannot write usage meters; the rest of this flush is dropped");
         }
+    }
+    if lost > 0 {
+        metrics::counter!("caas_meter_flush_failures_total").increment(1);
+    } else {
+        metrics::histogram!("caas_db_query_seconds", "query" => "flush_usage").record(start.elapsed().as_secs_f64());
     }
 }
 

@@ -62,6 +62,8 @@ pub struct Inner {
     pub meter: Arc<crate::metering::Meter>,
     /// Plans, quotas and prices.
     pub plans: Arc<caas_billing::Plans>,
+    /// Apps' plans, remembered for a few seconds.
+    pub plan_cache: crate::billing::PlanCache,
     /// Console sign-in attempts per client IP.
     pub login_limiter: RateLimiter<std::net::IpAddr>,
     /// Console cookies carry `Secure`.
@@ -119,6 +121,7 @@ impl AppState {
             }),
             meter: Arc::new(crate::metering::Meter::default()),
             plans: Arc::new(plans),
+            plan_cache: crate::billing::PlanCache::default(),
             login_limiter: RateLimiter::new(config.login_rate()),
             secure_cookies: config.console_secure_cookies,
         }))

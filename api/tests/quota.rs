@@ -73,6 +73,8 @@ async fn run(backend: Backend) {
         )
         .await
         .expect("plan");
+    // As the console does after a change on this node (other nodes see it within seconds).
+    h.state.plan_cache.forget(a.id);
     h.session(&a, json!({"user_id": "cat"})).await;
     let (_, billing) = read(h.admin(&a, Method::GET, "/v1/admin/billing").send().await.unwrap()).await;
     let lines = billing["draft_invoice"]["lines"].as_array().expect("lines");

@@ -35,6 +35,23 @@ pub struct UsageBatch {
 }
 
 impl UsageBatch {
+    /// Splits into batches of at most `max_rows` rows, so that each write
+    /// transaction is short (on SQLite, other writers wait for it).
+    pub fn split(mut self, max_rows: usize) -> Vec<UsageBatch> {
+        let max_rows = max_rows.max(1);
+        let mut out = Vec::new();
+        while !self.is_empty() {
+            let mut part = UsageBatch::default();
+            let mut room = max_rows;
+            part.days = take_rows(&mut self.days, &mut room);
+            part.active = take_rows(&mut self.active, &mut room);
+            part.conversations = take_rows(&mut self.conversations, &mut room);
+            part.users = take_rows(&mut self.users, &mut room);
+            out.push(part);
+        }
+        out
+    }
+
     /// Whether there is nothing to write.
     pub fn is_empty(&self) -> bool {
         self.days.is_empty() && self.active.is_empty() && self.conversations.is_empty() && self.users.is_empty()
@@ -139,6 +156,12 @@ pub(crate) fn check_day(day: &str) -> Result<()> {
         true => Ok(()),
         false => Err(StoreError::Invalid { code: "invalid_day", message: format!("`{day}` is not YYYY-MM-DD") }),
     }
+}
+
+fn take_rows<T>(from: &mut Vec<T>, room: &mut usize) -> Vec<T> {
+    let n = from.len().min(*room);
+    *room -= n;
+    from.drain(..n).collect()
 }
 
 fn day_entry(days: &mut std::collections::BTreeMap<String, UsageDay>, day: String) -> &mut UsageDay {
@@ -488,5 +511,35 @@ impl AppScope<'_> {
             .fetch_optional(pool)
             .await?
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_split_into_bounded_parts_keeping_every_row() {
+        let app = AppId::generate();
+        let user: UserId = "u".parse().unwrap();
+        let batch = UsageBatch {
+            days: vec![(app, "2026-11-27".into(), DayCounters::default()); 3],
+            active: vec![(app, "2026-11-27".into(), user.clone()); 5],
+            conversations: vec![],
+            users: vec![(app, user, 1, 2); 4],
+        };
+        let parts = batch.split(5);
+        assert_eq!(parts.len(), 3);
+        let rows = |b: &UsageBatch| b.days.len() + b.active.len() + b.conversations.len() + b.users.len();
+        assert!(parts.iter().all(|p| rows(p) <= 5));
+        assert_eq!(parts.iter().map(rows).sum::<usize>(), 12);
+        assert_eq!(parts.iter().map(|p| p.active.len()).sum::<usize>(), 5);
+        assert!(UsageBatch::default().split(5).is_empty());
+    }
+
+    #[test]
+    fn days_are_checked() {
+        assert!(check_day("2026-11-27").is_ok());
+        assert!(check_day("2026-11-2x").is_err());
     }
 }

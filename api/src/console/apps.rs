@@ -83,6 +83,7 @@ pub async fn create(State(state): State<AppState>, c: Console, Form(f): Form<Cre
         detail: json!({"plan": signup.id}),
     };
     state.store.set_app_plan(created.app.id, &signup.id, audit).await?;
+    state.plan_cache.forget(created.app.id);
     state.directory.reload(&state.store).await?;
     tracing::info!(app_id = %created.app.id, team_id = %c.team_id(), "app created in the console");
     let shown = Created {
@@ -324,6 +325,7 @@ pub async fn set_plan(
         detail: json!({"from": from, "to": plan.id}),
     };
     state.store.set_app_plan(app.id, &plan.id, audit).await?;
+    state.plan_cache.forget(app.id);
     Ok(Redirect::to(&format!("/console/apps/{}?done=plan", app.id)).into_response())
 }
 
