@@ -443,6 +443,7 @@ pub async fn meter(state: AppState, mut departures: mpsc::UnboundedReceiver<Depa
         if let Err(e) = state.store.app(app).add_call_usage(&day, audio, video).await {
             tracing::warn!(app_id = %app, error = %e, "cannot record call usage");
         }
+        state.meter.egress(app, d.usage.bytes_out);
         if let Ok(user) = d.user.parse::<caas_storage::UserId>()
             && let Err(e) = state.store.app(app).add_user_call(&user, audio + video).await
         {

@@ -244,6 +244,7 @@ impl Sfu {
             video_now: false,
             audio_ms: 0,
             video_ms: 0,
+            bytes_out: 0,
         };
         // The newcomer receives what the others publish.
         if peer.perms.can_subscribe {
@@ -491,7 +492,7 @@ impl Sfu {
             participant: p,
             room: (*room_key).clone(),
             user: peer.user,
-            usage: Usage { audio_ms: peer.audio_ms, video_ms: peer.video_ms },
+            usage: Usage { audio_ms: peer.audio_ms, video_ms: peer.video_ms, bytes_out: peer.bytes_out },
             reason,
         });
     }

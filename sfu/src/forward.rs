@@ -164,6 +164,10 @@ impl Sfu {
             }
             self.counters.packets_forwarded += 1;
             self.counters.bytes_forwarded += data.data.len() as u64;
+            if sp.connected {
+                // What str0m queues for a peer whose ICE never completed never leaves: not egress.
+                sp.bytes_out += data.data.len() as u64;
+            }
             self.dirty.push(s);
         }
     }

@@ -159,6 +159,8 @@ pub(crate) struct Peer {
     pub video_now: bool,
     pub audio_ms: u64,
     pub video_ms: u64,
+    /// Media payload bytes forwarded to this participant.
+    pub bytes_out: u64,
 }
 
 impl Peer {

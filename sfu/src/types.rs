@@ -130,6 +130,8 @@ pub struct Usage {
     pub audio_ms: u64,
     /// Milliseconds in the call while video was sent or received.
     pub video_ms: u64,
+    /// Media payload bytes forwarded to this participant (egress).
+    pub bytes_out: u64,
 }
 
 /// Why an operation was refused.

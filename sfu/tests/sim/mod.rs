@@ -40,6 +40,8 @@ pub struct World {
     pub captured: Vec<(SocketAddr, Vec<u8>)>,
     /// Participants the engine let go, with the reason.
     pub departures: Vec<(ParticipantId, &'static str)>,
+    /// Their metered usage.
+    pub usages: Vec<(ParticipantId, caas_sfu::Usage)>,
 }
 
 pub fn frame(key: bool, layer: u8, n: u32) -> Vec<u8> {
@@ -66,6 +68,7 @@ impl World {
             peers: Vec::new(),
             captured: Vec::new(),
             departures: Vec::new(),
+            usages: Vec::new(),
         }
     }
 
@@ -190,7 +193,10 @@ impl World {
                             peer.signals.push((event, data));
                         }
                     }
-                    SfuOutput::Left { participant, reason, .. } => self.departures.push((participant, reason)),
+                    SfuOutput::Left { participant, reason, usage, .. } => {
+                        self.departures.push((participant, reason));
+                        self.usages.push((participant, usage));
+                    }
                 }
             }
             if !moved {
