@@ -314,9 +314,11 @@ async fn run(backend: Backend) {
     assert_eq!(carol.get(path).await.location.as_deref().map(|l| l.starts_with("/console/signup?next=")), Some(true));
     let mut carol = sign_up(&h, "carol@example.com", "Carol Co").await;
     let page = carol.get(path).await;
+    assert!(page.body.contains("Join Acme"), "the link names the team");
     let r = carol.post(path, &[("csrf", &csrf(&page.body))]).await;
     assert_eq!(r.location.as_deref(), Some("/console/team?done=joined"));
     assert_eq!(carol.post(path, &[("csrf", &csrf(&page.body))]).await.status, 410, "a link works once");
+    assert_eq!(carol.get(path).await.status, 410, "a used link says so");
     let apps = carol.get("/console/apps").await.body;
     assert!(apps.contains("Initech Messenger") && !apps.contains("Create app"), "viewer: reads, no create form");
     let carol_csrf = csrf(&apps);

@@ -150,6 +150,14 @@ impl Sfu {
                 };
             }
             let time = incoming.wrapping_add(out.time_offset);
+            if kind == MediaKind::Video
+                && !switched
+                && out.last_time.is_some_and(|last| last != time && last.wrapping_sub(time) < u64::MAX / 2)
+            {
+                // A frame completed late (its retransmission came after newer frames):
+                // the subscriber's decoder is past it, and it would arrive out of order.
+                continue;
+            }
             out.last_time = Some(time);
             let Some(writer) = sp.rtc.writer(mid) else {
                 continue;
@@ -162,11 +170,11 @@ impl Sfu {
                 tracing::debug!(participant = %s, error = %e, "forwarding failed");
                 continue;
             }
-            self.counters.packets_forwarded += 1;
-            self.counters.bytes_forwarded += data.data.len() as u64;
             if sp.connected {
                 // What str0m queues for a peer whose ICE never completed never leaves: not egress.
                 sp.bytes_out += data.data.len() as u64;
+                self.counters.packets_forwarded += 1;
+                self.counters.bytes_forwarded += data.data.len() as u64;
             }
             self.dirty.push(s);
         }

@@ -505,6 +505,21 @@ impl Store {
         Ok(())
     }
 
+    /// The team an unused, unexpired invitation leads to, and its name.
+    pub async fn invite_team(&self, token_hash: &[u8]) -> Result<Option<(TeamId, String)>> {
+        let row: Option<(String, String)> = on_pool!(&self.db, |pool| {
+            sqlx::query_as(
+                "SELECT t.id, t.name FROM team_invites i JOIN teams t ON t.id = i.team_id \
+                 WHERE i.token_hash = $1 AND i.used_at IS NULL AND i.expires_at > $2",
+            )
+            .bind(token_hash)
+            .bind(now_ms())
+            .fetch_optional(pool)
+            .await?
+        });
+        row.map(|(id, name)| Ok((parse_column("teams.id", &id)?, name))).transpose()
+    }
+
     /// Uses an invitation: the account joins the team with the invited role (an
     /// existing member keeps their role). Returns the team and its name, or `None`
     /// if the link is unknown, used or expired.

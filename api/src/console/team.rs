@@ -159,8 +159,11 @@ pub async fn invite_page(State(state): State<AppState>, headers: HeaderMap, Path
     let Some((session, _)) = session_of(&state, &headers).await else {
         return Ok(Redirect::to(&format!("/console/signup?next={}", urlencode(&here))).into_response());
     };
+    let Some((_, team_name)) = state.store.invite_team(&sha256(&token)).await? else {
+        return Err(Failure::new(StatusCode::GONE, "This invitation link was used already or has expired."));
+    };
     let frame = caas_console::Frame { title: "Invitation".into(), user: None, flash: None };
-    let body = caas_console::pages::invite("the team", &token, &session.csrf);
+    let body = caas_console::pages::invite(&team_name, &token, &session.csrf);
     Ok(page_response(StatusCode::OK, caas_console::document(&frame, body)))
 }
 

@@ -244,7 +244,10 @@ pub async fn publish_to_two(loss: f64) -> (usize, usize, usize, u32) {
     let (mut sent_video, mut sent_audio) = (0u32, 0u32);
     let mut key_requests_seen = 0;
     let frames = 150u32;
-    while sent_video < frames {
+    // A few frames more than are waited for: a loss in the last frames is only
+    // seen (and NACKed) when later packets arrive, so the stream must go on.
+    const TAIL: u32 = 15;
+    while sent_video < frames + TAIL {
         let elapsed = start.elapsed();
         while sent_audio < frames * 5 / 3 && elapsed >= Duration::from_millis(20) * sent_audio {
             let mut opus = vec![0xfc];
