@@ -28,7 +28,7 @@ struct Pending {
     counters: HashMap<AppId, DayCounters>,
     /// Users already recorded as active on `day` (so each is written once a day),
     /// with when their last activity was last queued for writing (ms).
-    seen: HashMap<(AppId, UserId), i64>,
+    seen: HashMap<AppId, HashMap<UserId, i64>>,
     active: Vec<(AppId, UserId)>,
     conversations: HashMap<(AppId, ConversationId), i64>,
     /// Messages sent and last activity (ms) per user since the last flush.
@@ -75,22 +75,17 @@ impl Meter {
     pub fn active(&self, app: AppId, user: &UserId) {
         let now = caas_storage::now_ms();
         self.with(|p| {
-            let key = (app, user.clone());
-            let queue = match p.seen.get_mut(&key) {
-                Some(written) if now - *written < LAST_ACTIVE_EVERY_MS => false,
-                Some(written) => {
-                    *written = now;
-                    true
-                }
+            // The common case (seen a moment ago) looks up without copying the id.
+            let seen = p.seen.entry(app).or_default();
+            match seen.get_mut(user) {
+                Some(written) if now - *written < LAST_ACTIVE_EVERY_MS => return,
+                Some(written) => *written = now,
                 None => {
-                    p.seen.insert(key.clone(), now);
-                    p.active.push(key.clone());
-                    true
+                    seen.insert(user.clone(), now);
+                    p.active.push((app, user.clone()));
                 }
-            };
-            if queue {
-                p.users.entry(key).or_default().1 = now;
             }
+            p.users.entry((app, user.clone())).or_default().1 = now;
         });
     }
 
@@ -98,7 +93,7 @@ impl Meter {
     pub fn already_active(&self, app: AppId, user: &UserId) {
         let now = caas_storage::now_ms();
         self.with(|p| {
-            p.seen.insert((app, user.clone()), now);
+            p.seen.entry(app).or_default().insert(user.clone(), now);
             p.users.entry((app, user.clone())).or_default().1 = now;
         });
     }

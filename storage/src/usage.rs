@@ -102,6 +102,24 @@ pub struct UsageTotals {
     pub egress_bytes: i64,
 }
 
+impl UsageTotals {
+    /// The totals of `days` (sums; the highest peak and storage sample), with the
+    /// range's distinct active users `mau` (not derivable from daily counts).
+    pub fn of(days: &[UsageDay], mau: i64) -> UsageTotals {
+        let mut t = UsageTotals { mau, ..Default::default() };
+        for d in days {
+            t.messages += d.messages;
+            t.sessions += d.sessions;
+            t.peak_connections = t.peak_connections.max(d.peak_connections);
+            t.audio_ms += d.audio_ms;
+            t.video_ms += d.video_ms;
+            t.storage_bytes = t.storage_bytes.max(d.storage_bytes);
+            t.egress_bytes += d.egress_bytes;
+        }
+        t
+    }
+}
+
 /// A conversation and how many messages it carried.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ConversationVolume {
@@ -378,17 +396,7 @@ impl AppScope<'_> {
     /// Totals between two days (inclusive): sums, the highest peaks and the distinct active users.
     pub async fn usage_totals(&self, from: &str, to: &str) -> Result<UsageTotals> {
         let days = self.usage_days(from, to).await?;
-        let mut t = UsageTotals { mau: self.active_users(from, to).await?, ..Default::default() };
-        for d in days {
-            t.messages += d.messages;
-            t.sessions += d.sessions;
-            t.peak_connections = t.peak_connections.max(d.peak_connections);
-            t.audio_ms += d.audio_ms;
-            t.video_ms += d.video_ms;
-            t.storage_bytes = t.storage_bytes.max(d.storage_bytes);
-            t.egress_bytes += d.egress_bytes;
-        }
-        Ok(t)
+        Ok(UsageTotals::of(&days, self.active_users(from, to).await?))
     }
 
     /// The busiest conversations between two days, by messages.

@@ -338,7 +338,7 @@ pub async fn usage(State(state): State<AppState>, c: Console, Path(id): Path<Str
     let (from, to) = crate::routes::billing::default_range(&q);
     let scope = state.store.app(app.id);
     let days = scope.usage_days(&from, &to).await?;
-    let totals = scope.usage_totals(&from, &to).await?;
+    let totals = caas_storage::UsageTotals::of(&days, scope.active_users(&from, &to).await?);
     let top = scope.top_conversations(&from, &to, 10).await?;
     // Every day of the range gets a bar, zero where nothing was metered.
     let start = time::Date::parse(&from, time::macros::format_description!("[year]-[month]-[day]"))

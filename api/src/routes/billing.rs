@@ -66,7 +66,7 @@ pub async fn usage(
     crate::metering::flush(&state).await;
     let scope = state.store.app(auth.app.id);
     let days = scope.usage_days(&from, &to).await?;
-    let totals = scope.usage_totals(&from, &to).await?;
+    let totals = UsageTotals::of(&days, scope.active_users(&from, &to).await?);
     let top_conversations = scope.top_conversations(&from, &to, 10).await?;
     Ok(ApiJson(UsageBody { from, to, days, totals, top_conversations }))
 }
