@@ -170,8 +170,11 @@ async fn notifications_from_chat_contacts_and_feeds() {
     assert_eq!(live["data"]["notification"]["category"], "contact_request");
 
     // Follows, likes and comments notify the owner.
+    // Each is recorded off the request path, so the test waits for one before the next
+    // (their order is then the order of the actions, newest first).
     let (s, _) = call(&h, &bob, Method::POST, "/v1/users/ann/follow", None).await;
     assert_eq!(s, 200);
+    until(&h, &ann, "the follow", |l| l.len() == 1).await;
     let (s, o) = call(
         &h,
         &ann,
@@ -183,6 +186,7 @@ async fn notifications_from_chat_contacts_and_feeds() {
     assert_eq!(s, 200, "{o}");
     let post = o["object"]["id"].as_str().expect("id").to_owned();
     call(&h, &bob, Method::PUT, &format!("/v1/objects/{post}/like"), None).await;
+    until(&h, &ann, "the like", |l| l.len() == 2).await;
     call(&h, &cat, Method::POST, &format!("/v1/objects/{post}/comments"), Some(json!({"text": "wow"}))).await;
     let list = until(&h, &ann, "follow, like and comment", |l| l.len() == 3).await;
     assert_eq!(categories(&list), ["comment", "like", "follow"]);
