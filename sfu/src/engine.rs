@@ -604,6 +604,7 @@ pub(crate) fn new_out(kind: MediaKind) -> TrackOut {
         layers: LayerSwitch::default(),
         time_offset: 0,
         last_time: None,
+        last_wallclock: None,
     }
 }
 

@@ -166,7 +166,12 @@ impl Sfu {
                 continue;
             };
             let media_time = str0m::media::MediaTime::new(time, clock);
-            if let Err(e) = writer.write(pt, data.network_time, media_time, data.data.clone()) {
+            // A frame's network time is its first packet's arrival: one repaired entirely by
+            // retransmission can carry a later time than the frame after it. str0m sends
+            // queued frames in wall-clock order, so keep the clock from going back.
+            let wallclock = out.last_wallclock.map_or(data.network_time, |w| w.max(data.network_time));
+            out.last_wallclock = Some(wallclock);
+            if let Err(e) = writer.write(pt, wallclock, media_time, data.data.clone()) {
                 tracing::debug!(participant = %s, error = %e, "forwarding failed");
                 continue;
             }

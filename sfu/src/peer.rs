@@ -120,6 +120,10 @@ pub(crate) struct TrackOut {
     pub time_offset: u64,
     /// Last RTP time written, in the track's clock.
     pub last_time: Option<u64>,
+    /// Wall-clock time given with the last frame written. str0m queues frames to
+    /// packetize by this time, so it must never go back or frames would leave out
+    /// of the order they were written in.
+    pub last_wallclock: Option<std::time::Instant>,
 }
 
 /// One participant.

@@ -167,7 +167,19 @@ impl Client {
                     let _ = self.socket.send_to(&t.contents, t.destination);
                 }
                 Output::Event(Event::Connected) => self.connected = true,
-                Output::Event(Event::MediaData(d)) => self.received.push(d),
+                Output::Event(Event::MediaData(d)) => {
+                    // Like a browser's decoder: a video frame that cannot be decoded (a gap
+                    // before it, or no keyframe yet) makes the receiver ask for a keyframe.
+                    let video = d.params.spec().codec.is_video();
+                    let decodable = d.is_keyframe()
+                        || d.contiguous && self.received.iter().any(|r| r.mid == d.mid && r.is_keyframe());
+                    if video && !decodable {
+                        if let Some(mut w) = self.rtc.writer(d.mid) {
+                            let _ = w.request_keyframe(d.rid, KeyframeRequestKind::Pli);
+                        }
+                    }
+                    self.received.push(d);
+                }
                 Output::Event(Event::KeyframeRequest(_)) => self.keyframe_requests += 1,
                 Output::Event(_) => {}
             }
@@ -210,6 +222,21 @@ pub async fn run_until(
 /// Whether frame data is a keyframe request kind (silences an unused import on some paths).
 pub fn _kinds() -> [KeyframeRequestKind; 2] {
     [KeyframeRequestKind::Pli, KeyframeRequestKind::Fir]
+}
+
+/// The received video frames as `number[key] pt seqs time contiguous`, for a failure message.
+fn trace(video: &[&MediaData]) -> String {
+    video
+        .iter()
+        .take(10)
+        .map(|d| {
+            let head = if d.is_keyframe() { 10 } else { 3 };
+            let n = d.data.get(head..head + 4).map_or(u32::MAX, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+            let key = if d.is_keyframe() { "k" } else { "" };
+            format!("{n}{key} pt{} {:?} t{} c{}", d.pt, d.seq_range, d.time.numer(), d.contiguous)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Alice publishes 150 VP8 frames (3000 bytes each, 30 fps) and Opus packets
@@ -292,14 +319,19 @@ pub async fn publish_to_two(loss: f64) -> (usize, usize, usize, u32) {
         let first_key = video.iter().position(|d| d.is_keyframe()).expect("a keyframe arrived");
         let mut expected: Option<u32> = None;
         let mut missing = 0;
-        for d in &video[first_key..] {
+        for (i, d) in video[first_key..].iter().enumerate() {
             let key = d.is_keyframe();
             let head = if key { 10 } else { 3 };
             assert_eq!(d.data[..head], vp8_frame(key, &[])[..], "{}: frame header intact", c.name);
             let n = u32::from_be_bytes(d.data[head..head + 4].try_into().expect("4 bytes"));
             assert_eq!(&d.data[head..], &body(n, 3000)[..], "{}: frame {n} intact", c.name);
             if let Some(e) = expected {
-                assert!(n >= e, "{}: frame {n} after {e}: out of order", c.name);
+                assert!(
+                    n >= e,
+                    "{}: frame {n} after {e}: out of order; received: {}",
+                    c.name,
+                    trace(&video[(first_key + i).saturating_sub(6)..])
+                );
                 missing += (n - e) as usize;
             }
             expected = Some(n + 1);

@@ -42,6 +42,13 @@ pub struct World {
     pub departures: Vec<(ParticipantId, &'static str)>,
     /// Their metered usage.
     pub usages: Vec<(ParticipantId, caas_sfu::Usage)>,
+    /// While set, RTP datagrams (not RTCP, STUN or DTLS) from this address are lost.
+    pub lose_rtp_from: Option<SocketAddr>,
+}
+
+/// Whether a datagram is RTP (RFC 7983 demultiplexing; RTCP payload types 192–223).
+pub fn is_rtp(d: &[u8]) -> bool {
+    d.len() > 1 && (128..192).contains(&d[0]) && !(192..=223).contains(&d[1])
 }
 
 pub fn frame(key: bool, layer: u8, n: u32) -> Vec<u8> {
@@ -69,6 +76,7 @@ impl World {
             captured: Vec::new(),
             departures: Vec::new(),
             usages: Vec::new(),
+            lose_rtp_from: None,
         }
     }
 
@@ -151,6 +159,9 @@ impl World {
                                 self.captured.remove(0);
                             }
                             self.captured.push((peer.addr, t.contents.to_vec()));
+                            if self.lose_rtp_from == Some(peer.addr) && is_rtp(&t.contents) {
+                                continue;
+                            }
                             self.sfu.handle_receive(now, peer.addr, t.destination, &t.contents);
                         }
                         Output::Event(Event::Connected) => peer.connected = true,
