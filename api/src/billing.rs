@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use caas_billing::{Admission, Invoice, MonthUsage, Plan};
-use caas_storage::{AppId, UsageTotals, UserId};
+use caas_storage::{ActiveAdmission, AppId, UsageTotals, UserId};
 use serde_json::json;
 use time::{Date, Month};
 
@@ -111,24 +111,22 @@ pub async fn admit_session(state: &AppState, app: AppId, user: &UserId) -> Resul
         return Ok(());
     };
     let (first, _) = month_range(month_of(&day)).ok_or_else(|| ApiError::internal("bad clock"))?;
-    if !scope.active_since(user, &first).await? {
-        let mau = u64::try_from(scope.active_users(&first, &day).await?).unwrap_or(0);
-        if caas_billing::admit_new_user(plan, mau) == Admission::Refused {
-            tracing::info!(app_id = %app, plan = %plan.id, mau, limit, "new session refused: MAU quota reached");
-            metrics::counter!("caas_quota_refusals_total", "metric" => "mau").increment(1);
-            return Err(ApiError::new(
-                axum::http::StatusCode::PAYMENT_REQUIRED,
-                "quota_exceeded",
-                format!(
-                    "this app's {} plan includes {limit} monthly active users and all are used; \
-                     users already active this month can still sign in — upgrade the plan for more",
-                    plan.name
-                ),
-            ));
-        }
+    // The check and the mark are one transaction serialized per app (not batched):
+    // two new users racing for the last place cannot both get it.
+    if let ActiveAdmission::Full(mau) = scope.admit_active(user, &first, &day, limit).await? {
+        debug_assert_eq!(caas_billing::admit_new_user(plan, mau), Admission::Refused);
+        tracing::info!(app_id = %app, plan = %plan.id, mau, limit, "new session refused: MAU quota reached");
+        metrics::counter!("caas_quota_refusals_total", "metric" => "mau").increment(1);
+        return Err(ApiError::new(
+            axum::http::StatusCode::PAYMENT_REQUIRED,
+            "quota_exceeded",
+            format!(
+                "this app's {} plan includes {limit} monthly active users and all are used; \
+                 users already active this month can still sign in — upgrade the plan for more",
+                plan.name
+            ),
+        ));
     }
-    // Written at once (not batched): the next session's quota check counts this user.
-    scope.mark_active(user, &day).await?;
     state.meter.already_active(app, user);
     state.meter.session(app);
     Ok(())

@@ -63,7 +63,9 @@ pub use objects::{
 pub use reminders::{DueReminder, ReminderKind};
 pub use social::{FoundUser, Graph, Relation};
 pub use tasks::{Board, NewTask, Priority, Task, TaskActivity, TaskComment, TaskFilter, TaskPage, TaskPatch};
-pub use usage::{ConversationVolume, DayCounters, StoredInvoice, UsageBatch, UsageDay, UsageTotals, UserInsights};
+pub use usage::{
+    ActiveAdmission, ConversationVolume, DayCounters, StoredInvoice, UsageBatch, UsageDay, UsageTotals, UserInsights,
+};
 pub use users::{User, UserUpsert};
 pub use webhooks::{Delivery, DueDelivery, MAX_ATTEMPTS, Webhook};
 
