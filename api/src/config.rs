@@ -111,6 +111,11 @@ pub struct ServeArgs {
     /// `user:password@` if needed (unset: no email).
     #[arg(long, env = "CAAS_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
+    /// The server's public address as browsers reach it (`https://chat.example.com`),
+    /// for links sent by email (console password reset). Never taken from a
+    /// request's Host header, which the sender of the request chooses.
+    #[arg(long, env = "CAAS_PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// Sender of notification emails.
     #[arg(long, env = "CAAS_EMAIL_FROM", default_value = "CAAS <notifications@localhost>")]
     pub email_from: String,

@@ -49,6 +49,18 @@ impl Mailer {
         };
         Some(Mailer { transport, from })
     }
+
+    /// Sends a plain-text email to one address.
+    pub async fn send_text(&self, to: lettre::Address, subject: &str, body: String) -> Result<(), String> {
+        let email = lettre::Message::builder()
+            .from(self.from.clone())
+            .to(lettre::message::Mailbox::new(None, to))
+            .subject(subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(body)
+            .map_err(|e| e.to_string())?;
+        self.transport.send(email).await.map(|_| ()).map_err(|e| e.to_string())
+    }
 }
 
 fn excerpt(text: &str) -> String {

@@ -68,6 +68,8 @@ pub struct Inner {
     pub login_limiter: RateLimiter<std::net::IpAddr>,
     /// Console cookies carry `Secure`.
     pub secure_cookies: bool,
+    /// `CAAS_PUBLIC_URL` without a trailing slash: the base of emailed links.
+    pub public_url: Option<String>,
 }
 
 impl AppState {
@@ -124,6 +126,7 @@ impl AppState {
             plan_cache: crate::billing::PlanCache::default(),
             login_limiter: RateLimiter::new(config.login_rate()),
             secure_cookies: config.console_secure_cookies,
+            public_url: config.public_url.as_deref().map(|u| u.trim_end_matches('/').to_owned()),
         }))
     }
 }

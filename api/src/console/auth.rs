@@ -61,7 +61,7 @@ fn pre_token(headers: &HeaderMap) -> (String, bool) {
     }
 }
 
-fn auth_page(
+pub(super) fn auth_page(
     state: &AppState,
     headers: &HeaderMap,
     status: StatusCode,
@@ -91,7 +91,7 @@ pub async fn signup_page(State(state): State<AppState>, headers: HeaderMap, Quer
 }
 
 /// The double-submit check of the sign-in forms: the form's token equals the cookie's.
-fn check_pre(headers: &HeaderMap, token: &str) -> Result<(), Failure> {
+pub(super) fn check_pre(headers: &HeaderMap, token: &str) -> Result<(), Failure> {
     match cookie(headers, PRE_COOKIE) {
         Some(c) if same(c, token) => Ok(()),
         _ => Err(Failure::new(
@@ -114,7 +114,7 @@ fn dummy_hash() -> &'static str {
     })
 }
 
-async fn hash_password(password: String) -> Result<String, Failure> {
+pub(super) async fn hash_password(password: String) -> Result<String, Failure> {
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
         argon2().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
@@ -156,7 +156,7 @@ async fn start_session(
     Ok(res)
 }
 
-fn normalize_email(raw: &str) -> Option<String> {
+pub(super) fn normalize_email(raw: &str) -> Option<String> {
     let email = raw.trim().to_lowercase();
     let (local, domain) = email.split_once('@')?;
     let ok = !local.is_empty()
@@ -199,6 +199,27 @@ pub async fn signup(State(state): State<AppState>, headers: HeaderMap, Form(f): 
     start_session(&state, &headers, &account, Some(team_id), &next).await
 }
 
+/// The per-IP limit of sign-in attempts (also spent by password reset requests):
+/// `Some(429 page)` when this client is over it.
+pub(super) fn rate_limited(
+    state: &AppState,
+    extensions: &axum::http::Extensions,
+    headers: &HeaderMap,
+) -> Option<Response> {
+    let ip = client_ip(extensions.get::<ConnectInfo<SocketAddr>>(), headers, state)?;
+    let wait = state.login_limiter.check(&ip, Instant::now()).err()?;
+    tracing::info!(client_ip = %ip, "console sign-in rate limited");
+    let mut res = Failure::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        format!("Too many sign-in attempts. Try again in {} seconds.", wait.as_secs().max(1)),
+    )
+    .into_response();
+    if let Ok(v) = wait.as_secs().max(1).to_string().parse() {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    Some(res)
+}
+
 /// `POST /console/login`.
 pub async fn login(
     State(state): State<AppState>,
@@ -208,18 +229,7 @@ pub async fn login(
 ) -> Page {
     check_pre(&headers, &f.csrf)?;
     let next = safe_next(f.next.as_deref());
-    if let Some(ip) = client_ip(extensions.get::<ConnectInfo<SocketAddr>>(), &headers, &state)
-        && let Err(wait) = state.login_limiter.check(&ip, Instant::now())
-    {
-        tracing::info!(client_ip = %ip, "console sign-in rate limited");
-        let mut res = Failure::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            format!("Too many sign-in attempts. Try again in {} seconds.", wait.as_secs().max(1)),
-        )
-        .into_response();
-        if let Ok(v) = wait.as_secs().max(1).to_string().parse() {
-            res.headers_mut().insert(header::RETRY_AFTER, v);
-        }
+    if let Some(res) = rate_limited(&state, &extensions, &headers) {
         return Ok(res);
     }
     let email = normalize_email(&f.email).unwrap_or_default();

@@ -11,6 +11,7 @@
 
 mod apps;
 mod auth;
+mod reset;
 mod team;
 
 use std::net::{IpAddr, SocketAddr};
@@ -50,6 +51,9 @@ pub fn routes() -> Router<AppState> {
         .route("/console/assets/favicon.svg", get(favicon))
         .route("/console/login", get(auth::login_page).post(auth::login))
         .route("/console/signup", get(auth::signup_page).post(auth::signup))
+        .route("/console/forgot", get(reset::forgot_page).post(reset::forgot))
+        .route("/console/reset/{token}", get(reset::reset_page))
+        .route("/console/reset", post(reset::reset))
         .route("/console/logout", post(auth::logout))
         .route("/console/team/switch", post(team::switch))
         .route("/console/apps", get(apps::list).post(apps::create))
@@ -115,7 +119,7 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+    pub(super) fn new(status: StatusCode, message: impl Into<String>) -> Self {
         Failure { status, message: message.into() }
     }
 

@@ -2,6 +2,9 @@
 //! port, backed by a fresh SQLite file or a fresh PostgreSQL schema.
 #![allow(dead_code)]
 
+pub mod browser;
+pub mod smtp;
+
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU32, Ordering};
 

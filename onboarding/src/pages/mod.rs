@@ -23,6 +23,7 @@ pub fn login(csrf: &str, next: &str, email: &str) -> Markup {
                 button type="submit" { "Log in" }
             }
             p.muted { "New here? " a href={ "/console/signup?next=" (next) } { "Create an account" } }
+            p.muted { a href="/console/forgot" { "Forgot your password?" } }
         }
     }
 }
@@ -44,6 +45,39 @@ pub fn signup(csrf: &str, next: &str, email: &str, name: &str, team: &str) -> Ma
                 button type="submit" { "Create account" }
             }
             p.muted { "Already have an account? " a href={ "/console/login?next=" (next) } { "Log in" } }
+        }
+    }
+}
+
+/// Asks for the email of an account to send a password reset link to.
+pub fn forgot(csrf: &str, email: &str) -> Markup {
+    html! {
+        section.card.narrow {
+            h1 { "Reset your password" }
+            p.muted { "We email you a link to choose a new password. It works once, for one hour." }
+            form method="post" action="/console/forgot" {
+                input type="hidden" name="csrf" value=(csrf);
+                label { "Email" input type="email" name="email" value=(email) required autocomplete="username"; }
+                button type="submit" { "Send the link" }
+            }
+            p.muted { a href="/console/login" { "Back to log in" } }
+        }
+    }
+}
+
+/// Chooses a new password with the token of an emailed link.
+pub fn reset(csrf: &str, token: &str) -> Markup {
+    html! {
+        section.card.narrow {
+            h1 { "Choose a new password" }
+            p.muted { "You will be signed out everywhere; then log in with the new password." }
+            form method="post" action="/console/reset" {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="token" value=(token);
+                label { "New password " span.muted { "(at least 10 characters)" }
+                    input type="password" name="password" required minlength="10" autocomplete="new-password"; }
+                button type="submit" { "Set the password" }
+            }
         }
     }
 }

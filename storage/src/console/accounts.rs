@@ -152,4 +152,64 @@ impl Store {
         });
         Ok(())
     }
+
+    /// Stores a password reset link for the account (`token_hash` = SHA-256 of
+    /// the token); the account's earlier links stop working.
+    pub async fn create_password_reset(&self, account: AccountId, token_hash: &[u8], expires_at: i64) -> Result<()> {
+        on_pool!(&self.db, |pool| {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query("DELETE FROM password_resets WHERE account_id = $1")
+                .bind(account.to_string())
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO password_resets (token_hash, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(token_hash)
+            .bind(account.to_string())
+            .bind(now_ms())
+            .bind(expires_at)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Uses a password reset link: in one transaction the link is spent, the
+    /// password replaced and every console session of the account ended.
+    /// `None` (nothing changed) if the link is unknown, used or expired.
+    pub async fn reset_password(&self, token_hash: &[u8], password_hash: &str) -> Result<Option<AccountId>> {
+        let now = now_ms();
+        let account: Option<String> = on_pool!(&self.db, |pool| {
+            let mut tx = pool.begin_write().await?;
+            let row: Option<(String, i64)> =
+                sqlx::query_as("DELETE FROM password_resets WHERE token_hash = $1 RETURNING account_id, expires_at")
+                    .bind(token_hash)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            match row {
+                Some((account, expires_at)) if expires_at > now => {
+                    sqlx::query("UPDATE accounts SET password_hash = $2 WHERE id = $1")
+                        .bind(&account)
+                        .bind(password_hash)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query("DELETE FROM console_sessions WHERE account_id = $1")
+                        .bind(&account)
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    Some(account)
+                }
+                // An expired link is spent too (the delete is kept).
+                Some(_) => {
+                    tx.commit().await?;
+                    None
+                }
+                None => None,
+            }
+        });
+        account.map(|a| parse_column("password_resets.account_id", &a)).transpose()
+    }
 }

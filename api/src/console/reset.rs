@@ -1,0 +1,147 @@
+//! Password reset by email: a link with a one-use token (stored as its SHA-256)
+//! that works for an hour, sent to the account's address over SMTP. Asking
+//! answers the same whether the address has an account or not; using the link
+//! replaces the password and ends every console session of the account.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::auth::{auth_page, check_pre, hash_password, normalize_email, rate_limited};
+use super::{Failure, Page, page_response, random_token, sha256};
+use crate::state::AppState;
+
+/// How long a reset link works.
+const RESET_TTL_MS: i64 = 3_600_000;
+
+/// The form asking for a link.
+#[derive(Debug, Deserialize)]
+pub struct ForgotForm {
+    csrf: String,
+    email: String,
+}
+
+/// The form choosing the new password.
+#[derive(Debug, Deserialize)]
+pub struct ResetForm {
+    csrf: String,
+    token: String,
+    password: String,
+}
+
+/// Where links point: `CAAS_PUBLIC_URL`, and only if email is set up too.
+fn reset_base(state: &AppState) -> Option<&str> {
+    state.mailer.as_ref()?;
+    state.public_url.as_deref()
+}
+
+fn message(status: StatusCode, title: &str, text: &str, link: (&str, &str)) -> Response {
+    let frame = caas_console::Frame { title: title.to_owned(), user: None, flash: None };
+    page_response(status, caas_console::document(&frame, caas_console::pages::message(title, text, link)))
+}
+
+/// `GET /console/forgot`.
+pub async fn forgot_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    auth_page(&state, &headers, StatusCode::OK, "Reset your password", None, |t| caas_console::pages::forgot(t, ""))
+}
+
+/// `POST /console/forgot`: sends a link if the address has an account.
+pub async fn forgot(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    extensions: axum::http::Extensions,
+    Form(f): Form<ForgotForm>,
+) -> Page {
+    check_pre(&headers, &f.csrf)?;
+    if let Some(res) = rate_limited(&state, &extensions, &headers) {
+        return Ok(res);
+    }
+    let (Some(base), Some(mailer)) = (reset_base(&state), state.mailer.as_ref()) else {
+        return Ok(message(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Reset your password",
+            "This server cannot send email (its operator has not set CAAS_SMTP_URL and CAAS_PUBLIC_URL). \
+             Ask a colleague who owns your team, or the server's operator.",
+            ("/console/login", "Back to log in"),
+        ));
+    };
+    let Some(email) = normalize_email(&f.email) else {
+        return Ok(auth_page(
+            &state,
+            &headers,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Reset your password",
+            Some("Enter a valid email address.".into()),
+            |t| caas_console::pages::forgot(t, &f.email),
+        ));
+    };
+    if let Some(account) = state.store.account_by_email(&email).await? {
+        let token = random_token();
+        let expires = caas_storage::now_ms() + RESET_TTL_MS;
+        state.store.create_password_reset(account.id, &sha256(&token), expires).await?;
+        let link = format!("{base}/console/reset/{token}");
+        let body = format!(
+            "Hello {},\n\nSomeone (we hope you) asked to reset the password of your console account.\n\
+             Choose a new one here within the hour:\n\n{link}\n\n\
+             If it was not you, ignore this email: your password stays as it is.\n",
+            account.name
+        );
+        match email.parse::<lettre::Address>() {
+            Ok(to) => {
+                // Sent while the request waits: a failure is logged, and the answer stays the
+                // same so that it tells nothing about which addresses have accounts.
+                if let Err(e) = mailer.send_text(to, "Reset your console password", body).await {
+                    tracing::warn!(account_id = %account.id, error = %e, "password reset email failed");
+                }
+            }
+            Err(e) => tracing::warn!(account_id = %account.id, error = %e, "account email is not an address"),
+        }
+        tracing::info!(account_id = %account.id, "password reset link sent");
+    }
+    Ok(message(
+        StatusCode::OK,
+        "Check your email",
+        "If an account uses this address, we have sent it a link to choose a new password. It works once, for one hour.",
+        ("/console/login", "Back to log in"),
+    ))
+}
+
+/// `GET /console/reset/{token}`: the form (the token is checked when it is sent).
+pub async fn reset_page(State(state): State<AppState>, headers: HeaderMap, Path(token): Path<String>) -> Response {
+    auth_page(&state, &headers, StatusCode::OK, "Choose a new password", None, |t| {
+        caas_console::pages::reset(t, &token)
+    })
+}
+
+/// `POST /console/reset`: spends the link, sets the password, signs out everywhere.
+pub async fn reset(State(state): State<AppState>, headers: HeaderMap, Form(f): Form<ResetForm>) -> Page {
+    check_pre(&headers, &f.csrf)?;
+    if f.password.chars().count() < 10 || f.password.len() > 256 {
+        return Ok(auth_page(
+            &state,
+            &headers,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Choose a new password",
+            Some("The password must be 10 to 256 characters.".into()),
+            |t| caas_console::pages::reset(t, &f.token),
+        ));
+    }
+    let hash = hash_password(f.password.clone()).await?;
+    match state.store.reset_password(&sha256(&f.token), &hash).await? {
+        Some(account) => {
+            tracing::info!(account_id = %account, "console password reset");
+            Ok(message(
+                StatusCode::OK,
+                "Password changed",
+                "Your password is changed and every console session of your account has ended. Log in with the new password.",
+                ("/console/login", "Log in"),
+            ))
+        }
+        None => Err(Failure::new(
+            StatusCode::GONE,
+            "This link was used already or has expired. Ask for a new one from the log-in page.",
+        )),
+    }
+}
