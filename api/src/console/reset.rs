@@ -1,6 +1,7 @@
 //! Password reset by email: a link with a one-use token (stored as its SHA-256)
 //! that works for an hour, sent to the account's address over SMTP. Asking
-//! answers the same whether the address has an account or not; using the link
+//! answers the same, and as fast, whether the address has an account or not
+//! (the lookup and the email come after the answer); using the link
 //! replaces the password and ends every console session of the account.
 
 use axum::Form;
@@ -77,35 +78,40 @@ pub async fn forgot(
             |t| caas_console::pages::forgot(t, &f.email),
         ));
     };
-    if let Some(account) = state.store.account_by_email(&email).await? {
-        let token = random_token();
-        let expires = caas_storage::now_ms() + RESET_TTL_MS;
-        state.store.create_password_reset(account.id, &sha256(&token), expires).await?;
-        let link = format!("{base}/console/reset/{token}");
-        let body = format!(
-            "Hello {},\n\nSomeone (we hope you) asked to reset the password of your console account.\n\
-             Choose a new one here within the hour:\n\n{link}\n\n\
-             If it was not you, ignore this email: your password stays as it is.\n",
-            account.name
-        );
-        match email.parse::<lettre::Address>() {
-            Ok(to) => {
-                // Sent while the request waits: a failure is logged, and the answer stays the
-                // same so that it tells nothing about which addresses have accounts.
-                if let Err(e) = mailer.send_text(to, "Reset your console password", body).await {
-                    tracing::warn!(account_id = %account.id, error = %e, "password reset email failed");
-                }
-            }
-            Err(e) => tracing::warn!(account_id = %account.id, error = %e, "account email is not an address"),
+    // The lookup, the link and the email happen after the answer, so that neither the
+    // answer nor its timing tells whether the address has an account.
+    let (state, mailer, base) = (state.clone(), mailer.clone(), base.to_owned());
+    tokio::spawn(async move {
+        if let Err(e) = send_link(&state, &mailer, &base, &email).await {
+            tracing::warn!(error = %e, "password reset link not sent");
         }
-        tracing::info!(account_id = %account.id, "password reset link sent");
-    }
+    });
     Ok(message(
         StatusCode::OK,
         "Check your email",
         "If an account uses this address, we have sent it a link to choose a new password. It works once, for one hour.",
         ("/console/login", "Back to log in"),
     ))
+}
+
+/// Stores a link for the account of `email`, if there is one, and mails it.
+async fn send_link(state: &AppState, mailer: &crate::notify::Mailer, base: &str, email: &str) -> Result<(), String> {
+    let Some(account) = state.store.account_by_email(email).await.map_err(|e| e.to_string())? else {
+        return Ok(());
+    };
+    let to = email.parse::<lettre::Address>().map_err(|e| format!("account email is not an address: {e}"))?;
+    let token = random_token();
+    let expires = caas_storage::now_ms() + RESET_TTL_MS;
+    state.store.create_password_reset(account.id, &sha256(&token), expires).await.map_err(|e| e.to_string())?;
+    let body = format!(
+        "Hello {},\n\nSomeone (we hope you) asked to reset the password of your console account.\n\
+         Choose a new one here within the hour:\n\n{base}/console/reset/{token}\n\n\
+         If it was not you, ignore this email: your password stays as it is.\n",
+        account.name
+    );
+    mailer.send_text(to, "Reset your console password", body).await?;
+    tracing::info!(account_id = %account.id, "password reset link sent");
+    Ok(())
 }
 
 /// `GET /console/reset/{token}`: the form (the token is checked when it is sent).
