@@ -9,6 +9,7 @@
 //! [`Store::app`]: every query on it binds the app id, so code without an app id
 //! cannot read or write a tenant's rows.
 
+mod active_users;
 mod apps;
 pub mod blobs;
 pub mod calendar;
@@ -36,6 +37,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
+pub use active_users::ActiveAdmission;
 pub use apps::{App, AppSettings, NewApp};
 pub use calendar::{
     Attendee, BusyMap, CalEvent, EventInput, EventOccurrence, EventPage, NewEvent, Occurrence, OccurrencePage, Rsvp,
@@ -63,9 +65,7 @@ pub use objects::{
 pub use reminders::{DueReminder, ReminderKind};
 pub use social::{FoundUser, Graph, Relation};
 pub use tasks::{Board, NewTask, Priority, Task, TaskActivity, TaskComment, TaskFilter, TaskPage, TaskPatch};
-pub use usage::{
-    ActiveAdmission, ConversationVolume, DayCounters, StoredInvoice, UsageBatch, UsageDay, UsageTotals, UserInsights,
-};
+pub use usage::{ConversationVolume, DayCounters, StoredInvoice, UsageBatch, UsageDay, UsageTotals, UserInsights};
 pub use users::{User, UserUpsert};
 pub use webhooks::{Delivery, DueDelivery, MAX_ATTEMPTS, Webhook};
 

@@ -32,10 +32,9 @@ pub struct ResetForm {
     password: String,
 }
 
-/// Where links point: `CAAS_PUBLIC_URL`, and only if email is set up too.
-fn reset_base(state: &AppState) -> Option<&str> {
-    state.mailer.as_ref()?;
-    state.public_url.as_deref()
+/// The mailer and where links point (`CAAS_PUBLIC_URL`): reset needs both.
+fn reset_email(state: &AppState) -> Option<(&crate::notify::Mailer, &str)> {
+    Some((state.mailer.as_ref()?, state.public_url.as_deref()?))
 }
 
 fn message(status: StatusCode, title: &str, text: &str, link: (&str, &str)) -> Response {
@@ -59,7 +58,7 @@ pub async fn forgot(
     if let Some(res) = rate_limited(&state, &extensions, &headers) {
         return Ok(res);
     }
-    let (Some(base), Some(mailer)) = (reset_base(&state), state.mailer.as_ref()) else {
+    let Some((mailer, base)) = reset_email(&state) else {
         return Ok(message(
             StatusCode::SERVICE_UNAVAILABLE,
             "Reset your password",
