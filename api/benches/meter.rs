@@ -2,9 +2,12 @@
 //! request and one take (the flush's share of work) cost. Run with
 //! `cargo bench -p caas-api --bench meter`.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::sync::Arc;
 
-use caas_api::metering::Meter;
+use caas_api::billing::meters::Meter;
 use caas_storage::{AppId, ConversationId, UserId};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 

@@ -7,8 +7,8 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 use ipnet::IpNet;
 
-use crate::netacl::parse_cidr;
-use crate::ratelimit::Rate;
+use crate::gate::netacl::parse_cidr;
+use crate::gate::ratelimit::Rate;
 
 /// Where data lives; shared by `caas serve` and the `caas app` commands.
 #[derive(Debug, Clone, Args)]

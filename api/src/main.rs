@@ -2,10 +2,10 @@
 
 use std::process::ExitCode;
 
+use caas_api::admin::AppBody;
+use caas_api::apps as ops;
 use caas_api::config::{DbArgs, LogFormat, ServeArgs};
-use caas_api::error::ApiError;
-use caas_api::ops;
-use caas_api::routes::admin::AppBody;
+use caas_api::http::error::ApiError;
 use caas_api::{Server, shutdown_signal};
 use caas_storage::{AppId, Store};
 use clap::{Parser, Subcommand};
@@ -81,7 +81,7 @@ enum AppCommand {
     },
 }
 
-fn init_logs(format: LogFormat, filter: &str, otlp: Option<&caas_api::otlp::Otlp>) {
+fn init_logs(format: LogFormat, filter: &str, otlp: Option<&caas_api::http::otlp::Otlp>) {
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
     let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|e| {
@@ -117,7 +117,7 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(config: ServeArgs) -> ExitCode {
-    let otlp = match config.otlp_endpoint.as_deref().map(caas_api::otlp::Otlp::new).transpose() {
+    let otlp = match config.otlp_endpoint.as_deref().map(caas_api::http::otlp::Otlp::new).transpose() {
         Ok(otlp) => otlp,
         Err(e) => {
             eprintln!("{e}");
@@ -158,12 +158,31 @@ fn show(app: caas_storage::App) -> String {
     serde_json::to_string(&AppBody::from(app)).unwrap_or_default()
 }
 
-async fn app_command(db: &DbArgs, command: AppCommand) -> Result<(), String> {
-    let store = Store::connect(&db.url()).await.map_err(|e| e.to_string())?;
-    let msg = |e: ApiError| e.message;
+/// Why a `caas app …` command failed (printed, exit code 1).
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] caas_storage::StoreError),
+    /// The input was refused, as the admin API would refuse it.
+    #[error("{}", .0.message)]
+    Refused(ApiError),
+    /// No such app.
+    #[error("no app with id {0}")]
+    NoApp(caas_storage::AppId),
+}
+
+impl From<ApiError> for CliError {
+    fn from(e: ApiError) -> Self {
+        CliError::Refused(e)
+    }
+}
+
+async fn app_command(db: &DbArgs, command: AppCommand) -> Result<(), CliError> {
+    let store = Store::connect(&db.url()).await?;
     match command {
         AppCommand::Create { name, allow_ip, allow_origin } => {
-            let created = ops::create_app(&store, &name, &allow_ip, &allow_origin).await.map_err(msg)?;
+            let created = ops::create_app(&store, &name, &allow_ip, &allow_origin).await?;
             let out = json!({
                 "app_id": created.app.id.to_string(),
                 "api_key": created.app.api_key,
@@ -174,32 +193,32 @@ async fn app_command(db: &DbArgs, command: AppCommand) -> Result<(), String> {
             println!("{out}");
         }
         AppCommand::List => {
-            for app in store.list_apps().await.map_err(|e| e.to_string())? {
+            for app in store.list_apps().await? {
                 println!("{}", show(app));
             }
         }
         AppCommand::Show { app_id } => {
-            let app = store.app_by_id(app_id).await.map_err(|e| e.to_string())?;
-            println!("{}", show(app.ok_or_else(|| format!("no app with id {app_id}"))?));
+            let app = store.app_by_id(app_id).await?;
+            println!("{}", show(app.ok_or(CliError::NoApp(app_id))?));
         }
         AppCommand::RotateSecret { app_id } => {
-            let secret = ops::rotate_secret(&store, app_id).await.map_err(msg)?;
+            let secret = ops::rotate_secret(&store, app_id).await?;
             ops::audit_app(&store, app_id, "cli", "app.secret_rotated", json!({})).await;
             println!("{}", json!({"app_id": app_id.to_string(), "api_secret": secret}));
         }
         AppCommand::RotateKey { app_id, revoke_previous } => {
-            let kid = ops::rotate_signing_key(&store, app_id, revoke_previous).await.map_err(msg)?;
+            let kid = ops::rotate_signing_key(&store, app_id, revoke_previous).await?;
             let detail = json!({"kid": kid.to_string(), "revoke_previous": revoke_previous});
             ops::audit_app(&store, app_id, "cli", "app.signing_key_rotated", detail).await;
             println!("{}", json!({"app_id": app_id.to_string(), "kid": kid.to_string()}));
         }
         AppCommand::SetIps { app_id, cidrs } => {
-            let app = ops::update_settings(&store, app_id, None, Some(&cidrs), None).await.map_err(msg)?;
+            let app = ops::update_settings(&store, app_id, None, Some(&cidrs), None).await?;
             ops::audit_app(&store, app_id, "cli", "app.ips_changed", json!({"to": app.allowed_ips})).await;
             println!("{}", show(app));
         }
         AppCommand::SetOrigins { app_id, origins } => {
-            let app = ops::update_settings(&store, app_id, None, None, Some(&origins)).await.map_err(msg)?;
+            let app = ops::update_settings(&store, app_id, None, None, Some(&origins)).await?;
             ops::audit_app(&store, app_id, "cli", "app.origins_changed", json!({"to": app.allowed_origins})).await;
             println!("{}", show(app));
         }

@@ -14,17 +14,12 @@ use tower_http::timeout::TimeoutLayer;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::config::ServeArgs;
-use crate::directory::Directory;
-use crate::error::ensure_error_shape;
-use crate::observe::{metrics_handle, observe};
-use crate::origin::cors;
-use crate::routes::{
-    admin, admin_chat, billing, calendar, calendar_views, conversations, docs, me, messages, notifications, objects,
-    system, tasks, users,
-};
+use crate::gate::directory::Directory;
+use crate::gate::origin::cors;
+use crate::http::error::ensure_error_shape;
+use crate::http::observe::{metrics_handle, observe};
 use crate::state::AppState;
 
 /// Why the server could not start.
@@ -56,6 +51,9 @@ pub enum BootError {
         /// What was wrong.
         reason: String,
     },
+    /// The collab relay could not start.
+    #[error("cannot start the collab relay: {0}")]
+    Relay(caas_collab::RelayError),
     /// The listener could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -74,7 +72,7 @@ pub enum BootError {
                        API key and secret from an allowed IP; end-user routes take a session token.",
     ),
     modifiers(&SecuritySchemes),
-    components(schemas(crate::error::ErrorBody))
+    components(schemas(crate::http::error::ErrorBody))
 )]
 struct ApiDoc;
 
@@ -96,87 +94,19 @@ impl utoipa::Modify for SecuritySchemes {
 
 fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(system::healthz))
-        .routes(routes!(system::readyz))
-        .routes(routes!(system::metrics))
-        .routes(routes!(system::openapi))
-        .routes(routes!(me::me))
-        .routes(routes!(admin::create_session))
-        .routes(routes!(admin::get_user, admin::put_user, admin::delete_user))
-        .routes(routes!(admin::get_app, admin::patch_app))
-        .routes(routes!(admin::rotate_secret))
-        .routes(routes!(admin::rotate_signing_key))
-        .routes(routes!(admin_chat::create_conversation))
-        .routes(routes!(admin_chat::send_message))
-        .routes(routes!(crate::ws::ws))
-        .routes(routes!(crate::calls::ice_servers))
-        .routes(routes!(crate::collab::collab_ws))
-        .routes(routes!(docs::create, docs::list))
-        .routes(routes!(docs::get, docs::delete))
-        .routes(routes!(docs::state_bytes))
-        .routes(routes!(docs::set_role))
-        .routes(routes!(docs::create_version, docs::versions))
-        .routes(routes!(docs::restore))
-        .routes(routes!(crate::calls::usage))
-        .routes(routes!(billing::usage))
-        .routes(routes!(billing::billing))
-        .routes(routes!(billing::invoices))
-        .routes(routes!(billing::invoice))
-        .routes(routes!(billing::insights))
-        .routes(routes!(billing::audit_log))
-        .routes(routes!(conversations::create, conversations::list))
-        .routes(routes!(conversations::read))
-        .routes(routes!(conversations::settings))
-        .routes(routes!(conversations::members))
-        .routes(routes!(messages::edit, messages::delete))
-        .routes(routes!(messages::react))
-        .routes(routes!(messages::unreact))
-        .routes(routes!(messages::pin))
-        .routes(routes!(messages::search))
-        .routes(routes!(crate::files::upload))
-        .routes(routes!(crate::files::download))
-        .routes(routes!(crate::files::thumbnail))
-        .routes(routes!(crate::files::meta))
-        .routes(routes!(users::contacts))
-        .routes(routes!(users::search))
-        .routes(routes!(users::relate))
-        .routes(routes!(conversations::get))
-        .routes(routes!(conversations::send, conversations::history))
-        .routes(routes!(objects::create, objects::list))
-        .routes(routes!(objects::get, objects::delete))
-        .routes(routes!(objects::like, objects::unlike))
-        .routes(routes!(objects::comment, objects::comments))
-        .routes(routes!(objects::delete_comment))
-        .routes(routes!(objects::view, objects::viewers))
-        .routes(routes!(objects::share))
-        .routes(routes!(objects::home))
-        .routes(routes!(objects::explore))
-        .routes(routes!(objects::stories))
-        .routes(routes!(objects::close_friends, objects::set_close_friends))
-        .routes(routes!(objects::admin_list))
-        .routes(routes!(objects::admin_get))
-        .routes(routes!(notifications::list))
-        .routes(routes!(notifications::unread))
-        .routes(routes!(notifications::mark_read))
-        .routes(routes!(notifications::preferences, notifications::set_preferences))
-        .routes(routes!(notifications::subscribe, notifications::unsubscribe))
-        .routes(routes!(notifications::vapid_key))
-        .routes(routes!(notifications::create_webhook, notifications::webhooks))
-        .routes(routes!(notifications::delete_webhook))
-        .routes(routes!(notifications::deliveries))
-        .routes(routes!(calendar::create, calendar::list))
-        .routes(routes!(calendar::get, calendar::patch, calendar::delete))
-        .routes(routes!(calendar::rsvp))
-        .routes(routes!(calendar_views::occurrences))
-        .routes(routes!(calendar_views::freebusy))
-        .routes(routes!(calendar_views::feed))
-        .routes(routes!(calendar_views::import))
-        .routes(routes!(tasks::create, tasks::list))
-        .routes(routes!(tasks::board))
-        .routes(routes!(tasks::get, tasks::patch, tasks::delete))
-        .routes(routes!(tasks::comment, tasks::comments))
-        .routes(routes!(tasks::activity))
-        .routes(routes!(tasks::get_statuses, tasks::put_statuses))
+        .merge(crate::system::routes())
+        .merge(crate::users::routes())
+        .merge(crate::admin::routes())
+        .merge(crate::chat::routes())
+        .merge(crate::realtime::routes())
+        .merge(crate::calls::routes())
+        .merge(crate::collab::routes())
+        .merge(crate::billing::routes())
+        .merge(crate::files::routes())
+        .merge(crate::feeds::routes())
+        .merge(crate::notify::routes())
+        .merge(crate::calendar::routes())
+        .merge(crate::tasks::routes())
 }
 
 /// The OpenAPI document of every route.
@@ -194,7 +124,7 @@ pub fn router(config: &ServeArgs, state: AppState) -> Router {
     routes
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout()))
-        .layer(from_fn_with_state(state.clone(), cors))
+        .layer(from_fn_with_state(state.gate.clone(), cors))
         .layer(from_fn(ensure_error_shape))
         .layer(from_fn(observe))
         .with_state(state)
@@ -221,7 +151,7 @@ impl Server {
             Some(client) => caas_signaling::bus::Bus::redis(client.clone()).await?,
             None => caas_signaling::bus::Bus::local(),
         };
-        let presence = crate::presence::Presence::new(redis.as_ref())
+        let presence = crate::live::presence::Presence::new(redis.as_ref())
             .await
             .map_err(|e| BootError::Bus(caas_signaling::bus::BusError::Redis(e)))?;
         let store = Store::connect(&config.db.url()).await?;
@@ -240,43 +170,44 @@ impl Server {
         let openapi_json = serde_json::to_string(&openapi()).unwrap_or_else(|_| "{}".to_owned());
         let state = AppState::new(
             config,
-            store.clone(),
-            Arc::clone(&directory),
-            metrics_handle(),
-            openapi_json,
-            redis,
-            bus,
-            presence,
-            demo_app,
-            blobs,
-            sfu,
-            plans,
+            crate::state::Parts {
+                store: store.clone(),
+                directory: Arc::clone(&directory),
+                metrics: metrics_handle(),
+                openapi_json,
+                redis,
+                bus,
+                presence,
+                demo_app,
+                blobs,
+                sfu,
+                plans,
+            },
         );
         let mut background =
             vec![directory.spawn_refresher(store, Duration::from_secs(config.directory_refresh_secs.max(1)))];
-        background.push(tokio::spawn(crate::calls::meter(state.clone(), departures)));
-        background.push(tokio::spawn(crate::webhooks::sender(state.clone())));
-        background.push(tokio::spawn(crate::metering::flush_loop(
-            state.clone(),
+        background.push(tokio::spawn(crate::calls::meter(state.calls.clone(), departures)));
+        background.push(tokio::spawn(crate::notify::webhooks::sender(state.notifier.clone())));
+        background.push(tokio::spawn(crate::billing::meters::flush_loop(
+            state.billing.clone(),
             Duration::from_millis(config.meter_flush_ms.max(10)),
         )));
-        background.push(tokio::spawn(crate::billing::invoice_loop(state.clone())));
-        background.push(tokio::spawn(crate::notify::reminders(state.clone())));
+        background.push(tokio::spawn(crate::billing::invoice_loop(state.billing.clone())));
+        background.push(tokio::spawn(crate::notify::reminders(state.notifier.clone())));
         background.push(tokio::spawn(crate::notify::digests(
-            state.clone(),
+            state.notifier.clone(),
             Duration::from_secs(config.digest_every_secs.max(1)),
             Duration::from_secs(config.digest_after_secs),
         )));
         if let Some(client) = &state.redis {
-            state
-                .collab
-                .start_relay(client)
-                .await
-                .map_err(|e| BootError::Bus(caas_signaling::bus::BusError::Redis(e)))?;
+            state.collab.collab.start_relay(client).await.map_err(|e| match e {
+                caas_collab::RelayError::Redis(e) => BootError::Bus(caas_signaling::bus::BusError::Redis(e)),
+                other => BootError::Relay(other),
+            })?;
         }
         let refresher = state.clone();
         background.push(tokio::spawn(async move {
-            let mut tick = tokio::time::interval(crate::presence::REFRESH_EVERY);
+            let mut tick = tokio::time::interval(crate::live::presence::REFRESH_EVERY);
             loop {
                 tick.tick().await;
                 refresher.presence.refresh().await;
@@ -287,8 +218,8 @@ impl Server {
             let mut tick = tokio::time::interval(Duration::from_secs(60));
             loop {
                 tick.tick().await;
-                sweeper.app_limiter.sweep(Instant::now());
-                sweeper.user_limiter.sweep(Instant::now());
+                sweeper.gate.app_limiter.sweep(Instant::now());
+                sweeper.gate.user_limiter.sweep(Instant::now());
             }
         }));
         let listener = tokio::net::TcpListener::bind(config.http_addr)
@@ -326,7 +257,7 @@ impl Server {
         for task in background {
             task.abort();
         }
-        crate::metering::flush(&state).await;
+        crate::billing::meters::flush(&state.billing).await;
         state.store.close().await;
         result
     }

@@ -1,5 +1,8 @@
 //! Admin API credentials: wrong or missing secret 401; rotation invalidates the old secret.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{Backend, TestServer, assert_error, read};

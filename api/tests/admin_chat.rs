@@ -1,6 +1,9 @@
 //! The client backend creates conversations and posts (system) messages on
 //! behalf of its users through the admin API; members receive them live.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{Backend, TestServer, WsClient, assert_error, read};

@@ -3,6 +3,9 @@
 //! occurrences across a DST change, EXDATE, free/busy, the `.ics` feed parsed
 //! back, `.ics` import, and bad input refused without a trace.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{Backend, TestServer, read};

@@ -2,6 +2,9 @@
 //! credentials) and call metering: time in a call is recorded per app and day,
 //! readable by that app's backend only.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};

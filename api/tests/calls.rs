@@ -2,6 +2,9 @@
 //! the members see each other join, Ann's audio and video tracks are announced
 //! and reach Bob through the SFU intact, and leaving is announced.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::time::{Duration, Instant};

@@ -1,6 +1,9 @@
 //! The chat list: most recent activity first, unread counts, previews, members
 //! summary, cursor pages, filters and search; read receipts; per-member settings.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{Backend, TestServer, WsClient, read};

@@ -1,5 +1,8 @@
 //! `caas app …`: create, list, show, set-ips, set-origins, rotate-secret, rotate-key.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::process::{Command, Output};

@@ -1,6 +1,9 @@
 //! Two `caas serve` processes sharing one PostgreSQL database and Redis: a member
 //! connected to node 1 receives live what a member on node 2 sends, in order.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{Cluster, WsClient};
@@ -12,9 +15,9 @@ async fn nodes_share_events_through_redis() {
     let ann = c.token(0, "ann").await;
     let bob = c.token(1, "bob").await;
 
-    let mut a = WsClient::try_connect_addr(c.nodes[0].addr, &ann, None, None).await.ok().expect("node 1");
+    let mut a = WsClient::try_connect_addr(c.nodes[0].addr, &ann, None, None).await.expect("node 1");
     assert_eq!(a.frame().await["event"], "session.ready");
-    let mut b = WsClient::try_connect_addr(c.nodes[1].addr, &bob, None, None).await.ok().expect("node 2");
+    let mut b = WsClient::try_connect_addr(c.nodes[1].addr, &bob, None, None).await.expect("node 2");
     assert_eq!(b.frame().await["event"], "session.ready");
 
     // Watch the bus itself, to see that events travel through Redis (the hubs'
@@ -60,7 +63,7 @@ async fn nodes_share_events_through_redis() {
     // Presence across nodes: Bob is connected to node 2 only; node 1 knows it.
     let snap = a.ok("presence.subscribe", json!({"user_ids": ["bob"]})).await;
     assert_eq!(snap["presence"][0]["status"], "online", "{snap}");
-    let mut b2 = WsClient::try_connect_addr(c.nodes[0].addr, &bob, None, None).await.ok().expect("node 1");
+    let mut b2 = WsClient::try_connect_addr(c.nodes[0].addr, &bob, None, None).await.expect("node 1");
     b2.frame().await;
     b.close().await;
     // Still online through the device on node 1; then offline when it goes.

@@ -2,6 +2,9 @@
 //! editors connected to different nodes converge, both ways, live; a role
 //! change made on one node disconnects the user's connection on the other.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::ydoc::Client;

@@ -3,6 +3,9 @@
 //! with the auth message and never applied; garbage closes the connection with
 //! a reason and changes nothing; content survives a server restart.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::ydoc::Client;

@@ -3,6 +3,9 @@
 //! whose role is removed is disconnected with 4403, and a member removed from
 //! the conversation a board belongs to loses the board the same way.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::ydoc::Client;

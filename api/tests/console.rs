@@ -4,6 +4,9 @@
 //! adopted), rate-limited sign-in, roles, invitations, and teams that never see
 //! each other's apps.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::browser::{Browser, by_id, csrf, sign_up};

@@ -4,6 +4,9 @@
 //! using it replaces the password and ends every session of the account. Without
 //! email set up the page says so.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::browser::{Browser, csrf, sign_up};

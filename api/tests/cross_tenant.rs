@@ -1,5 +1,8 @@
 //! One app can neither read, change, erase nor detect another app's users.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{Backend, TestServer, assert_error, read};

@@ -1,6 +1,9 @@
 //! A user of app B can never see or touch app A's conversations or messages,
 //! not even with the same user id, and never receives A's events.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{Backend, TestServer, WsClient, read};

@@ -1,6 +1,9 @@
 //! Dev mode: `/demo/session` mints tokens for the demo app, the demo page and SDK
 //! are served, and none of it exists without `--demo`.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{Backend, TestServer, read};

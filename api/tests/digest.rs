@@ -3,6 +3,9 @@
 //! sink that speaks the protocol; a user who turned email off gets none, and
 //! nothing is mailed twice.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::time::Duration;

@@ -1,5 +1,8 @@
 //! Exactly one direct conversation per pair, even when both sides create it at once.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{Backend, TestServer, read};

@@ -2,6 +2,9 @@
 //! content as JSON, roles (owner only), named versions and restore, delete —
 //! and nothing of it reachable from another app or by a stranger.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::ydoc::Client;

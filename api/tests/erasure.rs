@@ -2,6 +2,9 @@
 //! become tombstones, files and their bytes go, reactions, memberships and the
 //! social graph go; other users' data stays.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{Backend, TestServer, WsClient, read};

@@ -2,6 +2,9 @@
 //! their attendance, assignments, comments, log entries, and their tasks
 //! outside conversations — while conversation tasks stay with the conversation.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{Backend, TestServer, read};

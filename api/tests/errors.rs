@@ -1,5 +1,8 @@
 //! Bad input gets the contract's error shape with a code naming the problem, and changes nothing.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{Backend, TestServer, assert_error, read};

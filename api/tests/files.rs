@@ -2,6 +2,9 @@
 //! download by the uploader, by members of conversations it was shared in, or by
 //! anyone in the app when public; never by another app.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{Backend, TestServer, WsClient, read};

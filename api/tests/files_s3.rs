@@ -3,6 +3,9 @@
 //! S3 server is moto's standalone server (`moto_server`, installed by `.ci/run`)
 //! on 127.0.0.1, spoken to over plain HTTP with SigV4-signed requests.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::process::{Child, Command, Stdio};
@@ -61,7 +64,7 @@ async fn files_are_stored_in_an_s3_bucket() {
     let data = tempfile::tempdir().expect("data dir");
     let db_url = format!("sqlite://{}/caas.db", data.path().display());
     let store = caas_storage::Store::connect(&db_url).await.expect("store");
-    let app = caas_api::ops::create_app(&store, "S3", &["127.0.0.1".into()], &[]).await.expect("app");
+    let app = caas_api::apps::create_app(&store, "S3", &["127.0.0.1".into()], &[]).await.expect("app");
     store.close().await;
     let blob_url = format!("s3://caas-files?endpoint={}&region=us-east-1", s3.url);
     let data_dir = data.path().display().to_string();

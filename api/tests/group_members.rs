@@ -1,6 +1,9 @@
 //! Group membership: add, remove, leave, roles and ownership transfer, with the
 //! right permissions and events; removed members stop receiving the group.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{Backend, TestServer, WsClient, read};

@@ -2,6 +2,9 @@
 //! also when the retries race; and a conversation's seq has no gaps or repeats
 //! under concurrent senders.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{Backend, TestServer, WsClient, read};

@@ -1,6 +1,9 @@
 //! The admin API answers only callers in the app's IP allowlist; `X-Forwarded-For`
 //! counts only when it comes from a trusted proxy.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{Backend, TestApp, TestServer, assert_error, read};

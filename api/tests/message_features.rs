@@ -1,6 +1,9 @@
 //! Replies, threads, mentions, edits (history kept), deletes (tombstones),
 //! reactions (counts and mine), pins, and history forward and around a message.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{Backend, TestServer, WsClient, read};

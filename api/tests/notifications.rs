@@ -3,6 +3,9 @@
 //! `notification.new`; the unread count, marking read, per-category
 //! preferences and user mutes work; another app sees none of it.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::time::Duration;

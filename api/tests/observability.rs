@@ -3,6 +3,9 @@
 //! authenticated, the `app_id` and `user_id`; `/metrics` exposes the request,
 //! database and SFU series.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::time::Duration;

@@ -1,6 +1,9 @@
 //! End-user requests from a browser origin the app does not allow are refused,
 //! preflights included; allowed origins get CORS headers.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{Backend, TestServer, assert_error, read};

@@ -2,6 +2,9 @@
 //! request's span over OTLP/HTTP (JSON) to a collector — here a local receiver —
 //! with the request id, route and caller as attributes.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::sync::{Arc, Mutex};

@@ -2,6 +2,9 @@
 //! to co-members and contacts (never across a block), invisible mode, away, and
 //! `presence.subscribe` snapshots.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{Backend, TestServer, WsClient};

@@ -3,6 +3,9 @@
 //! and nothing is written for them; users already active keep signing in; a soft
 //! plan admits them (billed as overage); one app's users never count for another.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{Backend, TestServer, read};
@@ -74,7 +77,7 @@ async fn run(backend: Backend) {
         .await
         .expect("plan");
     // As the console does after a change on this node (other nodes see it within seconds).
-    h.state.plan_cache.forget(a.id);
+    h.state.billing.plan_cache.forget(a.id);
     h.session(&a, json!({"user_id": "cat"})).await;
     let (_, billing) = read(h.admin(&a, Method::GET, "/v1/admin/billing").send().await.unwrap()).await;
     let lines = billing["draft_invoice"]["lines"].as_array().expect("lines");

@@ -2,6 +2,9 @@
 //! once, exactly as many as the plan includes get a session; the rest are refused
 //! with `quota_exceeded` and nothing is written for them.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{Backend, TestServer, read};

@@ -1,5 +1,8 @@
 //! Token-bucket rate limits per end user and per app: 429 `rate_limited` with `Retry-After`.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{Backend, TestServer, assert_error, read};

@@ -1,6 +1,9 @@
 //! `/readyz` answers 200 when the database and, if configured, Redis answer; a node
 //! whose Redis is unreachable does not start.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{Backend, TestServer, read};

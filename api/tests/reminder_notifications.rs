@@ -2,6 +2,9 @@
 //! (once, even though every node's scheduler runs), and creating a calendar
 //! event and updating a task reach webhooks as `event.created` and `task.updated`.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::time::Duration;

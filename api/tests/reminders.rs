@@ -2,6 +2,9 @@
 //! for those who declined), task due dates for assignees (or the creator),
 //! done tasks left out, every app's reminders in one scan, each with its app.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use caas_storage::{DueReminder, ReminderKind};

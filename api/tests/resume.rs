@@ -1,6 +1,9 @@
 //! Reconnecting with `cursor` delivers every persistent event missed since then,
 //! exactly once and in order, before live events; without it nothing is replayed.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{Backend, TestServer, WsClient};

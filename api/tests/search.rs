@@ -1,6 +1,9 @@
 //! Full-text search finds messages in the caller's own conversations only,
 //! follows edits and deletes, and treats input as words, never as query syntax.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{Backend, TestServer, WsClient, read};

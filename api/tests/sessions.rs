@@ -1,5 +1,8 @@
 //! The walkthrough of the README: `caas app create` -> session -> `/v1/me`.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{Backend, TestDb, TestServer, read};

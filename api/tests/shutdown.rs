@@ -1,5 +1,8 @@
 //! `caas serve` logs JSON with `CAAS_LOG_FORMAT=json`, serves, and exits cleanly on SIGTERM.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

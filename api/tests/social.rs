@@ -1,6 +1,9 @@
 //! Contacts and the social graph: requests (accept, decline, cancel), removal,
 //! follows, blocks (no DMs, no group adds, hidden from search), mutes, search.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{Backend, TestServer, WsClient, read};

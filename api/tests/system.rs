@@ -1,5 +1,8 @@
 //! `/healthz`, `/readyz`, `/metrics` and `/openapi.json`.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{Backend, TestServer, read};

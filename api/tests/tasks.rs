@@ -3,6 +3,9 @@
 //! position, filtered and paged; seen by creator, assignees and conversation
 //! members only; an app's own status list; bad input refused without a trace.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{Backend, TestServer, read};

@@ -1,11 +1,14 @@
 //! Forged, expired, `alg: none`, wrong-algorithm and other-app tokens get 401
 //! `invalid_token`; signing-key rotation keeps or revokes older tokens as asked.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use caas_api::tokens::{Claims, ISSUER, generate_key, sign};
+use caas_api::gate::tokens::{Claims, ISSUER, generate_key, sign};
 use caas_storage::{AppId, SigningKey};
 use common::{Backend, TestServer, assert_error, read};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};

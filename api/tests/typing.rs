@@ -1,6 +1,9 @@
 //! Typing indicators: ephemeral (no cursor, not replayed), only to the other
 //! members, throttled, and stopped when the typist's connection closes.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{Backend, TestServer, WsClient};

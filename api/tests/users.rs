@@ -1,5 +1,8 @@
 //! `GET/PUT/DELETE /v1/admin/users/{user_id}`; erasing a user ends their sessions.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{Backend, TestServer, assert_error, read};

@@ -4,6 +4,9 @@
 //! aes-gcm) and reads the notification. An endpoint that answers 410 loses its
 //! subscription.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::sync::{Arc, Mutex};

@@ -3,6 +3,9 @@
 //! retried with the same delivery id, and the delivery log shows it all;
 //! filters, bad input and another app's admin are covered.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use std::sync::{Arc, Mutex};

@@ -1,6 +1,9 @@
 //! Chat over the WebSocket: `session.ready` first, conversations, messages with
 //! strictly increasing seq delivered live to members, history, REST twins.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{Backend, TestServer, WsClient, read};

@@ -1,6 +1,9 @@
 //! A frame over the size limit closes the connection with 1009 (message too big);
 //! the client can reconnect and resume.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{Backend, TestServer, WsClient};

@@ -1,6 +1,9 @@
 //! Stopping a node closes its WebSocket sessions with 1001 (going away) and lets
 //! their clean-up finish before the database closes; clients resume elsewhere.
 
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::{Backend, TestServer, WsClient};

@@ -146,9 +146,10 @@ impl Plans {
     }
 
     /// The built-in plans (`billing/plans.json`).
+    // Allowed: the file is compiled into the crate, so its content is fixed at build time, and the unit test
+    // `builtin_plans_parse` parses exactly this text. A panic here would mean a build whose tests fail.
+    #[allow(clippy::panic)]
     pub fn builtin() -> Plans {
-        // Cannot fail: the file is compiled into the crate, so its content is fixed at build time, and the unit
-        // test `builtin_plans_parse` parses exactly this text. A panic here would mean a build whose tests fail.
         match Plans::from_json(BUILTIN_PLANS_JSON) {
             Ok(plans) => plans,
             Err(e) => panic!("built-in plans.json is invalid: {e}"),
@@ -226,16 +227,27 @@ impl TryFrom<PlansFile> for Plans {
     }
 }
 
+/// Why a plan id is rejected.
+#[derive(Debug, thiserror::Error)]
+enum IdError {
+    #[error("id must not be empty")]
+    Empty,
+    #[error("id {0:?} is longer than {MAX_ID_LEN} characters")]
+    TooLong(String),
+    #[error("id {0:?} contains {1:?}; only a-z, 0-9, '_' and '-' are allowed")]
+    BadChar(String, char),
+}
+
 /// Checks a plan id, returning why it is rejected.
-fn check_id(id: &str) -> Result<(), String> {
+fn check_id(id: &str) -> Result<(), IdError> {
     if id.is_empty() {
-        return Err("id must not be empty".to_owned());
+        return Err(IdError::Empty);
     }
     if id.chars().count() > MAX_ID_LEN {
-        return Err(format!("id {id:?} is longer than {MAX_ID_LEN} characters"));
+        return Err(IdError::TooLong(id.to_owned()));
     }
     if let Some(c) = id.chars().find(|c| !matches!(c, 'a'..='z' | '0'..='9' | '_' | '-')) {
-        return Err(format!("id {id:?} contains {c:?}; only a-z, 0-9, '_' and '-' are allowed"));
+        return Err(IdError::BadChar(id.to_owned(), c));
     }
     Ok(())
 }

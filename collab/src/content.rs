@@ -156,10 +156,10 @@ fn restore(current: &[u8], version: &[u8]) -> Result<Vec<u8>, ContentError> {
                 }
                 for (k, v) in keep {
                     // Plain values already equal stay untouched (no churn for other clients).
-                    if let (Out::Any(new), Some(Out::Any(cur))) = (&v, target.get(&txn, &k)) {
-                        if *new == cur {
-                            continue;
-                        }
+                    if let (Out::Any(new), Some(Out::Any(cur))) = (&v, target.get(&txn, &k))
+                        && *new == cur
+                    {
+                        continue;
                     }
                     target.insert(&mut txn, k, v.as_prelim(&otx));
                 }

@@ -116,15 +116,25 @@ pub struct Room {
     pub updates_since_snapshot: usize,
 }
 
-/// Runs a yrs decode, turning a panic inside it (yrs asserts on some invalid
-/// input in debug builds) into an error: bad input must never take a task down.
-fn guarded<T>(f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
-        .unwrap_or_else(|_| Err("input rejected by the decoder".into()))
+/// Why bytes did not decode.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    /// yrs refused them.
+    #[error(transparent)]
+    Yrs(#[from] yrs::encoding::read::Error),
+    /// yrs panicked on them (it asserts on some invalid input in debug builds).
+    #[error("input rejected by the decoder")]
+    Panicked,
 }
 
-fn decode_update(bytes: &[u8]) -> Result<Update, String> {
-    guarded(|| Update::decode_v1(bytes).map_err(|e| e.to_string()))
+/// Runs a yrs decode, turning a panic inside it into an error: bad input must
+/// never take a task down.
+fn guarded<T>(f: impl FnOnce() -> Result<T, DecodeError>) -> Result<T, DecodeError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or(Err(DecodeError::Panicked))
+}
+
+fn decode_update(bytes: &[u8]) -> Result<Update, DecodeError> {
+    guarded(|| Ok(Update::decode_v1(bytes)?))
 }
 
 fn frame_of(message: &Message) -> Vec<u8> {
@@ -160,7 +170,7 @@ impl Room {
         {
             let mut txn = room.awareness.doc().transact_mut();
             for bytes in snapshot.into_iter().chain(updates.iter().map(Vec::as_slice)) {
-                let update = decode_update(bytes).map_err(RoomError::Corrupt)?;
+                let update = decode_update(bytes).map_err(|e| RoomError::Corrupt(e.to_string()))?;
                 txn.apply_update(update).map_err(|e| RoomError::Corrupt(e.to_string()))?;
             }
         }
@@ -206,12 +216,12 @@ impl Room {
         };
         // The state was encoded by this room, so it decodes; if it somehow did
         // not, the document would come back empty rather than take the task down.
-        if let Ok(update) = decode_update(&state) {
-            if let Err(e) = self.awareness.doc().transact_mut().apply_update(update) {
-                tracing::error!(error = %e, "a hibernated document did not apply");
-            }
+        if let Ok(update) = decode_update(&state)
+            && let Err(e) = self.awareness.doc().transact_mut().apply_update(update)
+        {
+            tracing::error!(error = %e, "a hibernated document did not apply");
         }
-        if let Ok(update) = guarded(|| AwarenessUpdate::decode_v1(&awareness).map_err(|e| e.to_string())) {
+        if let Ok(update) = guarded(|| Ok(AwarenessUpdate::decode_v1(&awareness)?)) {
             let _ = self.awareness.apply_update(update);
         }
     }
@@ -232,10 +242,10 @@ impl Room {
         self.conns.insert(conn, Conn { role, clients: HashSet::new() });
         let sv = self.awareness.doc().transact().state_vector();
         let mut frames = vec![frame_of(&Message::Sync(SyncMessage::SyncStep1(sv)))];
-        if let Ok(update) = self.awareness.update() {
-            if !update.clients.is_empty() {
-                frames.push(frame_of(&Message::Awareness(update)));
-            }
+        if let Ok(update) = self.awareness.update()
+            && !update.clients.is_empty()
+        {
+            frames.push(frame_of(&Message::Awareness(update)));
         }
         for frame in frames {
             self.out.push(Output::Send { conn, frame });
@@ -288,7 +298,7 @@ impl Room {
             let mut decoder = DecoderV1::new(Cursor::new(data));
             let mut reader = MessageReader::new(&mut decoder);
             for m in reader.by_ref() {
-                messages.push(m.map_err(|e| e.to_string())?);
+                messages.push(m?);
             }
             Ok(messages)
         });
@@ -430,7 +440,7 @@ impl Room {
         let first = guarded(|| {
             let mut decoder = DecoderV1::new(Cursor::new(data));
             let mut reader = MessageReader::new(&mut decoder);
-            reader.next().transpose().map_err(|e| e.to_string())
+            Ok(reader.next().transpose()?)
         });
         let Ok(Some(message)) = first else {
             return;
@@ -444,7 +454,8 @@ impl Room {
                 }
             }
             Message::Awareness(update) => {
-                if self.awareness.apply_update(update).is_ok() {
+                let applied = self.awareness.apply_update(update).is_ok();
+                if applied {
                     self.out.push(Output::Broadcast { except: None, frame: data.to_vec() });
                 }
             }
@@ -610,7 +621,7 @@ mod tests {
                 frame.truncate(4096);
             }
             // A connection that was closed is reopened, as a client would reconnect.
-            if room.conns.get(&1).is_none() {
+            if !room.conns.contains_key(&1) {
                 room.open(1, Role::Editor);
             }
             room.receive(1, &frame);

@@ -140,12 +140,14 @@ async fn sessions(args: SessionsArgs) -> Result<Report, String> {
     let errors = Arc::new(AtomicU64::new(0));
     let start = Instant::now();
     let deadline = start + Duration::from_secs(c.duration);
+    // One empty histogram, cloned for each worker and the total.
+    let empty = Histogram::<u64>::new(3).map_err(|e| e.to_string())?;
     let mut workers = Vec::new();
     for _ in 0..c.concurrency.max(1) {
         let (client, url, next_user, errors) = (client.clone(), url.clone(), next_user.clone(), errors.clone());
         let (key, secret, users) = (args.api_key.clone(), args.api_secret.clone(), args.users.max(1));
+        let mut hist = empty.clone();
         workers.push(tokio::spawn(async move {
-            let mut hist = Histogram::<u64>::new(3).expect("3 significant figures is valid");
             while Instant::now() < deadline {
                 let n = next_user.fetch_add(1, Ordering::Relaxed) % users;
                 let body = serde_json::json!({"user_id": format!("load-{n}"), "name": format!("Load {n}")});
@@ -171,7 +173,7 @@ async fn sessions(args: SessionsArgs) -> Result<Report, String> {
             hist
         }));
     }
-    let mut hist = Histogram::<u64>::new(3).expect("valid");
+    let mut hist = empty;
     for w in workers {
         let h = w.await.map_err(|e| e.to_string())?;
         hist.add(&h).map_err(|e| e.to_string())?;

@@ -56,7 +56,7 @@ pub fn count(v: u64) -> String {
     let digits = v.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -87,7 +87,7 @@ pub fn bar_chart(chart: &Chart) -> Markup {
                 @if max > 0 {
                     text x=(LEFT - 6.0) y=(TOP + 5.0) text-anchor="end" class="tick" { ((chart.format)(top)) }
                 }
-                @if max > 0 && top % 2 == 0 {
+                @if max > 0 && top.is_multiple_of(2) {
                     text x=(LEFT - 6.0) y=(format!("{:.1}", TOP + plot_h / 2.0 + 5.0)) text-anchor="end" class="tick" { ((chart.format)(top / 2)) }
                 }
                 text x=(LEFT - 6.0) y=(H - BOTTOM) text-anchor="end" class="tick" { "0" }

@@ -242,11 +242,11 @@ impl SfuHandle {
         let mut total = (0, 0);
         for c in &self.commands {
             let (tx, rx) = oneshot::channel();
-            if c.send(Command::Stats { reply: tx }).is_ok() {
-                if let Ok((r, p)) = rx.await {
-                    total.0 += r;
-                    total.1 += p;
-                }
+            if c.send(Command::Stats { reply: tx }).is_ok()
+                && let Ok((r, p)) = rx.await
+            {
+                total.0 += r;
+                total.1 += p;
             }
         }
         total

@@ -379,11 +379,11 @@ impl Sfu {
         // the real one. An address becomes confirmed when str0m sends to it
         // (it answers only checks that pass); only tentative ones are evicted.
         let peer = self.peers.get_mut(&p)?;
-        if peer.addrs.iter().filter(|(_, confirmed)| !confirmed).count() >= MAX_ADDRS_PER_PEER {
-            if let Some(i) = peer.addrs.iter().position(|(_, confirmed)| !confirmed) {
-                let (old, _) = peer.addrs.remove(i);
-                self.by_addr.remove(&old);
-            }
+        if peer.addrs.iter().filter(|(_, confirmed)| !confirmed).count() >= MAX_ADDRS_PER_PEER
+            && let Some(i) = peer.addrs.iter().position(|(_, confirmed)| !confirmed)
+        {
+            let (old, _) = peer.addrs.remove(i);
+            self.by_addr.remove(&old);
         }
         if peer.addrs.len() >= 4 * MAX_ADDRS_PER_PEER {
             // Many confirmed moves (a roaming client): forget the oldest.
@@ -566,10 +566,8 @@ impl Sfu {
                     }
                 }
             }
-            Event::MediaAdded(added) => {
-                if added.direction.is_receiving() {
-                    self.on_published(p, added.mid, added.kind, added.simulcast.map(|s| s.recv).unwrap_or_default());
-                }
+            Event::MediaAdded(added) if added.direction.is_receiving() => {
+                self.on_published(p, added.mid, added.kind, added.simulcast.map(|s| s.recv).unwrap_or_default());
             }
             Event::MediaData(data) => self.forward(now, p, data),
             Event::KeyframeRequest(req) => {

@@ -53,10 +53,10 @@ impl Sfu {
             if other == p {
                 continue;
             }
-            if let Some(op) = self.peers.get_mut(&other) {
-                if op.perms.can_subscribe {
-                    op.tracks_out.insert(id, new_out(kind));
-                }
+            if let Some(op) = self.peers.get_mut(&other)
+                && op.perms.can_subscribe
+            {
+                op.tracks_out.insert(id, new_out(kind));
             }
         }
         // The publisher hears it too: that is how it learns its track ids.
@@ -99,21 +99,20 @@ impl Sfu {
             }
         }
         let keyframe = data.is_keyframe();
-        if kind == MediaKind::Audio {
-            if let (Some(level), Some(r)) = (data.ext_vals.audio_level, self.rooms.get_mut(&room)) {
-                r.speakers.record(now, p, level);
-            }
+        if kind == MediaKind::Audio
+            && let (Some(level), Some(r)) = (data.ext_vals.audio_level, self.rooms.get_mut(&room))
+        {
+            r.speakers.record(now, p, level);
         }
         if !data.contiguous && kind == MediaKind::Video {
             self.counters.video_gaps += 1;
             // A gap the publisher's retransmissions did not fill: ask for a fresh start.
             let rid = data.rid;
-            if let Some(track) = self.peers.get_mut(&p).and_then(|peer| peer.tracks_in.get_mut(&data.mid)) {
-                if track.keyframe_allowed(layer, now) {
-                    if let Some(mut w) = self.peers.get_mut(&p).and_then(|peer| peer.rtc.writer(data.mid)) {
-                        let _ = w.request_keyframe(rid, KeyframeRequestKind::Pli);
-                    }
-                }
+            if let Some(track) = self.peers.get_mut(&p).and_then(|peer| peer.tracks_in.get_mut(&data.mid))
+                && track.keyframe_allowed(layer, now)
+                && let Some(mut w) = self.peers.get_mut(&p).and_then(|peer| peer.rtc.writer(data.mid))
+            {
+                let _ = w.request_keyframe(rid, KeyframeRequestKind::Pli);
             }
         }
         let clock = data.time.frequency();
@@ -234,10 +233,12 @@ impl Sfu {
         let mut need = Vec::new();
         if let Some(peer) = self.peers.get_mut(&p) {
             for (id, target) in plans {
-                if let Some(t) = peer.tracks_out.get_mut(&id) {
-                    if t.layers.set_target(target) && matches!(t.state, OutState::Open(_)) && t.enabled {
-                        need.push(id);
-                    }
+                if let Some(t) = peer.tracks_out.get_mut(&id)
+                    && t.layers.set_target(target)
+                    && matches!(t.state, OutState::Open(_))
+                    && t.enabled
+                {
+                    need.push(id);
                 }
             }
         }

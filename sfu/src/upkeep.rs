@@ -17,9 +17,10 @@ impl Sfu {
             .filter_map(|p| {
                 if !p.rtc.is_alive() {
                     Some((p.id, if p.connected { "disconnected" } else { "ice_timeout" }))
-                } else if !p.connected && now.saturating_duration_since(p.joined_at) > self.config.connect_timeout {
-                    Some((p.id, "ice_timeout"))
-                } else if p.connected && now.saturating_duration_since(p.last_heard) > self.config.idle_timeout {
+                } else if (!p.connected && now.saturating_duration_since(p.joined_at) > self.config.connect_timeout)
+                    || (p.connected && now.saturating_duration_since(p.last_heard) > self.config.idle_timeout)
+                {
+                    // Never connected in time, or connected but silent for too long.
                     Some((p.id, "ice_timeout"))
                 } else {
                     None

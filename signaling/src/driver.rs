@@ -15,10 +15,13 @@ use crate::hub::{ConnId, Hub, HubInput, HubOutput, LiveEvent};
 
 /// Where the hub reads committed events (the database, in the server).
 pub trait EventSource: Send + Sync + 'static {
+    /// Why a read failed (logged; the hub asks again later).
+    type Error: std::error::Error + Send + Sync + 'static;
     /// The app's newest committed event id (0 if none).
-    fn last_event(&self, app: &str) -> impl Future<Output = Result<i64, String>> + Send;
+    fn last_event(&self, app: &str) -> impl Future<Output = Result<i64, Self::Error>> + Send;
     /// The app's events `from..to`, each with its recipients and push frame.
-    fn events(&self, app: &str, from: i64, to: i64) -> impl Future<Output = Result<Vec<LiveEvent>, String>> + Send;
+    fn events(&self, app: &str, from: i64, to: i64)
+    -> impl Future<Output = Result<Vec<LiveEvent>, Self::Error>> + Send;
 }
 
 enum Command {
@@ -185,10 +188,11 @@ mod tests {
     struct Empty(i64);
 
     impl EventSource for Empty {
-        async fn last_event(&self, _app: &str) -> Result<i64, String> {
+        type Error = std::convert::Infallible;
+        async fn last_event(&self, _app: &str) -> Result<i64, Self::Error> {
             Ok(self.0)
         }
-        async fn events(&self, _app: &str, _from: i64, _to: i64) -> Result<Vec<LiveEvent>, String> {
+        async fn events(&self, _app: &str, _from: i64, _to: i64) -> Result<Vec<LiveEvent>, Self::Error> {
             Ok(Vec::new())
         }
     }

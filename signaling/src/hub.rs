@@ -276,11 +276,11 @@ impl Hub {
             next += 1;
         }
         hub.next = Some(next);
-        if let Some((&first, _)) = hub.pending.first_key_value() {
-            if !hub.fetching {
-                hub.fetching = true;
-                self.out.push(HubOutput::Fetch { app: app.to_owned(), from: next, to: first });
-            }
+        if let Some((&first, _)) = hub.pending.first_key_value()
+            && !hub.fetching
+        {
+            hub.fetching = true;
+            self.out.push(HubOutput::Fetch { app: app.to_owned(), from: next, to: first });
         }
     }
 }

@@ -12,6 +12,9 @@
 //! `FEED_RUNS` (default 300), `FEED_BACKENDS` = `sqlite,postgres`,
 //! `FEED_PG_URL` (default `postgres://postgres@127.0.0.1:5432/test`)).
 
+// Tests and benches fail loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::time::{Duration, Instant};
 
 use caas_storage::{NewApp, NewSigningKey, ObjectFilter, ObjectKind, Store, UserId};

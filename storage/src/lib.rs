@@ -173,10 +173,10 @@ impl Store {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
             let file = opts.get_filename();
-            if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
-                if !is_memory(file) {
-                    std::fs::create_dir_all(dir)?;
-                }
+            if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty())
+                && !is_memory(file)
+            {
+                std::fs::create_dir_all(dir)?;
             }
             let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await?;
             sqlx::migrate!("./migrations/sqlite").run(&pool).await?;

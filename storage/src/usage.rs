@@ -300,35 +300,36 @@ impl AppScope<'_> {
         check_day(from)?;
         check_day(to)?;
         type Counters = (String, i64, i64, i64, i64, i64);
-        let (counters, dau, calls): (Vec<Counters>, Vec<(String, i64)>, Vec<(String, i64, i64)>) =
-            on_pool!(self.db(), |pool| {
-                let counters = sqlx::query_as(
-                    "SELECT day, messages, sessions, peak_connections, storage_bytes, egress_bytes FROM usage_daily \
+        type Dau = (String, i64);
+        type Calls = (String, i64, i64);
+        let (counters, dau, calls): (Vec<Counters>, Vec<Dau>, Vec<Calls>) = on_pool!(self.db(), |pool| {
+            let counters = sqlx::query_as(
+                "SELECT day, messages, sessions, peak_connections, storage_bytes, egress_bytes FROM usage_daily \
                      WHERE app_id = $1 AND day >= $2 AND day <= $3",
-                )
-                .bind(self.id())
-                .bind(from)
-                .bind(to)
-                .fetch_all(pool)
-                .await?;
-                let dau = sqlx::query_as(
-                    "SELECT day, COUNT(*) FROM active_users WHERE app_id = $1 AND day >= $2 AND day <= $3 GROUP BY day",
-                )
-                .bind(self.id())
-                .bind(from)
-                .bind(to)
-                .fetch_all(pool)
-                .await?;
-                let calls = sqlx::query_as(
-                    "SELECT day, audio_ms, video_ms FROM call_usage WHERE app_id = $1 AND day >= $2 AND day <= $3",
-                )
-                .bind(self.id())
-                .bind(from)
-                .bind(to)
-                .fetch_all(pool)
-                .await?;
-                (counters, dau, calls)
-            });
+            )
+            .bind(self.id())
+            .bind(from)
+            .bind(to)
+            .fetch_all(pool)
+            .await?;
+            let dau = sqlx::query_as(
+                "SELECT day, COUNT(*) FROM active_users WHERE app_id = $1 AND day >= $2 AND day <= $3 GROUP BY day",
+            )
+            .bind(self.id())
+            .bind(from)
+            .bind(to)
+            .fetch_all(pool)
+            .await?;
+            let calls = sqlx::query_as(
+                "SELECT day, audio_ms, video_ms FROM call_usage WHERE app_id = $1 AND day >= $2 AND day <= $3",
+            )
+            .bind(self.id())
+            .bind(from)
+            .bind(to)
+            .fetch_all(pool)
+            .await?;
+            (counters, dau, calls)
+        });
         let mut days: std::collections::BTreeMap<String, UsageDay> = Default::default();
         for (day, messages, sessions, peak, storage, egress) in counters {
             let d = day_entry(&mut days, day);

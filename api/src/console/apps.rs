@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::auth::CsrfForm;
 use super::{Console, DoneQuery, Failure, Page, day_of, flash_of};
-use crate::state::AppState;
+use crate::console::ConsoleState;
 
 /// The create-app form.
 #[derive(Debug, Deserialize)]
@@ -22,12 +22,12 @@ pub struct CreateForm {
     name: String,
 }
 
-async fn plan_name(state: &AppState, app: &App) -> Result<String, Failure> {
-    Ok(crate::billing::plan_of(state, app.id).await?.name.clone())
+async fn plan_name(state: &ConsoleState, app: &App) -> Result<String, Failure> {
+    Ok(crate::billing::plan_of(&state.billing, app.id).await?.name.clone())
 }
 
 /// `GET /console/apps`.
-pub async fn list(State(state): State<AppState>, c: Console) -> Page {
+pub async fn list(State(state): State<ConsoleState>, c: Console) -> Page {
     let apps = state.store.team_apps(c.team_id()).await?;
     let mut rows = Vec::with_capacity(apps.len());
     for a in &apps {
@@ -44,7 +44,7 @@ pub async fn list(State(state): State<AppState>, c: Console) -> Page {
 }
 
 /// `POST /console/apps`: creates the app on the sign-up plan and shows its secret once.
-pub async fn create(State(state): State<AppState>, c: Console, Form(f): Form<CreateForm>) -> Page {
+pub async fn create(State(state): State<ConsoleState>, c: Console, Form(f): Form<CreateForm>) -> Page {
     c.check_csrf(&f.csrf)?;
     c.require(TeamRole::Developer, "creating apps")?;
     let actor = c.actor();
@@ -55,7 +55,8 @@ pub async fn create(State(state): State<AppState>, c: Console, Form(f): Form<Cre
         action: "app.created",
         detail: json!({"name": f.name.trim()}),
     };
-    let created = match crate::ops::create_team_app(&state.store, &f.name, &[], &[], Some((c.team_id(), audit))).await {
+    let created = match crate::apps::create_team_app(&state.store, &f.name, &[], &[], Some((c.team_id(), audit))).await
+    {
         Ok(created) => created,
         Err(e) if e.status.is_client_error() => {
             let apps = state.store.team_apps(c.team_id()).await?;
@@ -74,7 +75,7 @@ pub async fn create(State(state): State<AppState>, c: Console, Form(f): Form<Cre
         }
         Err(e) => return Err(e.into()),
     };
-    let signup = state.plans.signup_plan();
+    let signup = state.billing.plans.signup_plan();
     let audit = NewAudit {
         team_id: Some(c.team_id()),
         app_id: Some(created.app.id),
@@ -83,7 +84,7 @@ pub async fn create(State(state): State<AppState>, c: Console, Form(f): Form<Cre
         detail: json!({"plan": signup.id}),
     };
     state.store.set_app_plan(created.app.id, &signup.id, audit).await?;
-    state.plan_cache.forget(created.app.id);
+    state.billing.plan_cache.forget(created.app.id);
     state.directory.reload(&state.store).await?;
     tracing::info!(app_id = %created.app.id, team_id = %c.team_id(), "app created in the console");
     let shown = Created {
@@ -97,7 +98,7 @@ pub async fn create(State(state): State<AppState>, c: Console, Form(f): Form<Cre
 }
 
 async fn view(
-    state: &AppState,
+    state: &ConsoleState,
     c: &Console,
     app: &App,
     new_webhook_secret: Option<String>,
@@ -113,10 +114,10 @@ async fn view(
             .into_iter()
             .map(|w| WebhookRow { id: w.id.to_string(), url: w.url, events: w.events.join(", ") })
             .collect(),
-        webhook_events: crate::webhooks::EVENTS.to_vec(),
+        webhook_events: crate::notify::webhooks::EVENTS.to_vec(),
         new_webhook_secret,
-        plan_id: crate::billing::plan_of(state, app.id).await?.id.clone(),
-        plans: state.plans.iter().map(|p| (p.id.clone(), p.name.clone(), p.price_cents)).collect(),
+        plan_id: crate::billing::plan_of(&state.billing, app.id).await?.id.clone(),
+        plans: state.billing.plans.iter().map(|p| (p.id.clone(), p.name.clone(), p.price_cents)).collect(),
         csrf: c.session.csrf.clone(),
         can_edit: c.role() >= TeamRole::Developer,
         can_own: c.role() >= TeamRole::Owner,
@@ -124,7 +125,7 @@ async fn view(
 }
 
 /// The settings page again, with the refused input's error and status.
-async fn refused(state: &AppState, c: &Console, app: &App, e: crate::error::ApiError) -> Page {
+async fn refused(state: &ConsoleState, c: &Console, app: &App, e: crate::http::error::ApiError) -> Page {
     let v = view(state, c, app, None).await?;
     let mut res = c.page(&app.name, Section::Apps, Some(Flash::Error(e.message)), caas_console::pages::app(&v));
     *res.status_mut() = e.status;
@@ -133,7 +134,7 @@ async fn refused(state: &AppState, c: &Console, app: &App, e: crate::error::ApiE
 
 /// `GET /console/apps/{id}`.
 pub async fn settings(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     c: Console,
     Path(id): Path<String>,
     Query(q): Query<DoneQuery>,
@@ -145,7 +146,7 @@ pub async fn settings(
 
 /// `POST /console/apps/{id}/rotate-secret`: the new secret is shown once.
 pub async fn rotate_secret(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     c: Console,
     Path(id): Path<String>,
     Form(f): Form<CsrfForm>,
@@ -153,7 +154,7 @@ pub async fn rotate_secret(
     c.check_csrf(&f.csrf)?;
     c.require(TeamRole::Developer, "rotating secrets")?;
     let app = c.app(&state, &id).await?;
-    let secret = crate::ops::rotate_secret(&state.store, app.id).await?;
+    let secret = crate::apps::rotate_secret(&state.store, app.id).await?;
     audit(&state, &c, &app, "app.secret_rotated", json!({})).await?;
     let shown = Created {
         app_id: app.id.to_string(),
@@ -166,7 +167,7 @@ pub async fn rotate_secret(
 }
 
 async fn audit(
-    state: &AppState,
+    state: &ConsoleState,
     c: &Console,
     app: &App,
     action: &str,
@@ -199,7 +200,7 @@ fn lines(text: &str) -> Vec<String> {
 }
 
 async fn save_list(
-    state: &AppState,
+    state: &ConsoleState,
     c: &Console,
     id: &str,
     csrf: &str,
@@ -210,7 +211,7 @@ async fn save_list(
     c.require(TeamRole::Developer, "changing allowlists")?;
     let app = c.app(state, id).await?;
     let (what, done) = if ips.is_some() { ("app.ips_changed", "ips") } else { ("app.origins_changed", "origins") };
-    match crate::ops::update_settings(&state.store, app.id, None, ips.as_deref(), origins.as_deref()).await {
+    match crate::apps::update_settings(&state.store, app.id, None, ips.as_deref(), origins.as_deref()).await {
         Ok(updated) => {
             state.directory.reload(&state.store).await?;
             let detail = match ips.is_some() {
@@ -227,7 +228,7 @@ async fn save_list(
 
 /// `POST /console/apps/{id}/ips`.
 pub async fn set_ips(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     c: Console,
     Path(id): Path<String>,
     Form(f): Form<IpsForm>,
@@ -237,7 +238,7 @@ pub async fn set_ips(
 
 /// `POST /console/apps/{id}/origins`.
 pub async fn set_origins(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     c: Console,
     Path(id): Path<String>,
     Form(f): Form<OriginsForm>,
@@ -255,7 +256,7 @@ pub struct WebhookForm {
 
 /// `POST /console/apps/{id}/webhooks`: the signing secret is shown once.
 pub async fn add_webhook(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     c: Console,
     Path(id): Path<String>,
     Form(f): Form<WebhookForm>,
@@ -264,7 +265,7 @@ pub async fn add_webhook(
     c.require(TeamRole::Developer, "changing webhooks")?;
     let app = c.app(&state, &id).await?;
     let events = vec![f.events.clone()];
-    match crate::webhooks::add(&state, app.id, &f.url, &events).await {
+    match crate::notify::webhooks::add(&state.notifier, app.id, &f.url, &events).await {
         Ok((webhook, secret)) => {
             audit(&state, &c, &app, "app.webhook_added", json!({"url": webhook.url, "events": webhook.events})).await?;
             let v = view(&state, &c, &app, Some(secret)).await?;
@@ -277,7 +278,7 @@ pub async fn add_webhook(
 
 /// `POST /console/apps/{id}/webhooks/{webhook}/delete`.
 pub async fn delete_webhook(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     c: Console,
     Path((id, webhook)): Path<(String, String)>,
     Form(f): Form<CsrfForm>,
@@ -287,7 +288,7 @@ pub async fn delete_webhook(
     let app = c.app(&state, &id).await?;
     let wid = webhook.parse().map_err(|_| Failure::not_found())?;
     state.store.app(app.id).delete_webhook(wid).await?;
-    state.hooks.changed(app.id);
+    state.notifier.hooks.changed(app.id);
     audit(&state, &c, &app, "app.webhook_removed", json!({"webhook_id": webhook})).await?;
     Ok(Redirect::to(&format!("/console/apps/{}?done=webhook_removed", app.id)).into_response())
 }
@@ -301,7 +302,7 @@ pub struct PlanForm {
 
 /// `POST /console/apps/{id}/plan` (owners only).
 pub async fn set_plan(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     c: Console,
     Path(id): Path<String>,
     Form(f): Form<PlanForm>,
@@ -309,13 +310,13 @@ pub async fn set_plan(
     c.check_csrf(&f.csrf)?;
     c.require(TeamRole::Owner, "changing plans")?;
     let app = c.app(&state, &id).await?;
-    let Some(plan) = state.plans.get(&f.plan) else {
+    let Some(plan) = state.billing.plans.get(&f.plan) else {
         return Err(Failure::new(
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,
             format!("There is no plan `{}`.", f.plan),
         ));
     };
-    let from = crate::billing::plan_of(&state, app.id).await?.id.clone();
+    let from = crate::billing::plan_of(&state.billing, app.id).await?.id.clone();
     let actor = c.actor();
     let audit = NewAudit {
         team_id: Some(c.team_id()),
@@ -325,24 +326,24 @@ pub async fn set_plan(
         detail: json!({"from": from, "to": plan.id}),
     };
     state.store.set_app_plan(app.id, &plan.id, audit).await?;
-    state.plan_cache.forget(app.id);
+    state.billing.plan_cache.forget(app.id);
     Ok(Redirect::to(&format!("/console/apps/{}?done=plan", app.id)).into_response())
 }
 
 /// `GET /console/apps/{id}/usage`: the last 30 days.
-pub async fn usage(State(state): State<AppState>, c: Console, Path(id): Path<String>) -> Page {
+pub async fn usage(State(state): State<ConsoleState>, c: Console, Path(id): Path<String>) -> Page {
     let app = c.app(&state, &id).await?;
     // Pending meters first, so what just happened shows.
-    crate::metering::flush(&state).await;
-    let q = crate::routes::billing::RangeQuery { from: None, to: None };
-    let (from, to) = crate::routes::billing::default_range(&q);
+    crate::billing::meters::flush(&state.billing).await;
+    let q = crate::billing::rest::RangeQuery { from: None, to: None };
+    let (from, to) = crate::billing::rest::default_range(&q);
     let scope = state.store.app(app.id);
     let days = scope.usage_days(&from, &to).await?;
     let totals = caas_storage::UsageTotals::of(&days, scope.active_users(&from, &to).await?);
     let top = scope.top_conversations(&from, &to, 10).await?;
     // Every day of the range gets a bar, zero where nothing was metered.
     let start = time::Date::parse(&from, time::macros::format_description!("[year]-[month]-[day]"))
-        .map_err(crate::error::ApiError::internal)?;
+        .map_err(crate::http::error::ApiError::internal)?;
     let all_days: Vec<String> = (0..30).map(|i| (start + time::Duration::days(i)).to_string()).collect();
     let n = |v: i64| u64::try_from(v).unwrap_or(0);
     let series = |id: &'static str,
@@ -370,7 +371,7 @@ pub async fn usage(State(state): State<AppState>, c: Console, Path(id): Path<Str
     let mut mau_points = Vec::with_capacity(months.len());
     for m in &months {
         let (first, last) =
-            crate::billing::month_range(m).ok_or_else(|| crate::error::ApiError::internal("bad month"))?;
+            crate::billing::month_range(m).ok_or_else(|| crate::http::error::ApiError::internal("bad month"))?;
         mau_points.push(Point { label: m.clone(), value: n(scope.active_users(&first, &last).await?) });
     }
     let mau_now = mau_points.last().map(|p| p.value).unwrap_or(0);
@@ -406,10 +407,10 @@ pub async fn usage(State(state): State<AppState>, c: Console, Path(id): Path<Str
 }
 
 /// `GET /console/apps/{id}/billing`.
-pub async fn billing(State(state): State<AppState>, c: Console, Path(id): Path<String>) -> Page {
+pub async fn billing(State(state): State<ConsoleState>, c: Console, Path(id): Path<String>) -> Page {
     let app = c.app(&state, &id).await?;
-    crate::metering::flush(&state).await;
-    let b = crate::routes::billing::billing_of(&state, app.id).await?;
+    crate::billing::meters::flush(&state.billing).await;
+    let b = crate::billing::rest::billing_of(&state.billing, app.id).await?;
     let invoices = state.store.app(app.id).invoices().await?;
     let v = BillingView {
         app_id: app.id.to_string(),
@@ -433,9 +434,9 @@ pub async fn billing(State(state): State<AppState>, c: Console, Path(id): Path<S
 }
 
 /// `GET /console/apps/{id}/invoices/{month}`.
-pub async fn invoice(State(state): State<AppState>, c: Console, Path((id, month)): Path<(String, String)>) -> Page {
+pub async fn invoice(State(state): State<ConsoleState>, c: Console, Path((id, month)): Path<(String, String)>) -> Page {
     let app = c.app(&state, &id).await?;
-    let inv = crate::routes::billing::stored_invoice(&state, app.id, &month).await?;
+    let inv = crate::billing::rest::stored_invoice(&state.billing, app.id, &month).await?;
     let body = caas_console::pages::invoice(&app.id.to_string(), &app.name, &inv);
     Ok(c.page(&format!("Invoice {month}"), Section::Apps, None, body))
 }

@@ -19,7 +19,7 @@ use super::{
     Console, Failure, PRE_COOKIE, Page, SESSION_COOKIE, SESSION_TTL_MS, client_ip, cookie, page_response, random_token,
     safe_next, same, session_of, set_cookie, sha256,
 };
-use crate::state::AppState;
+use crate::console::ConsoleState;
 
 /// `?next=` on the sign-in pages.
 #[derive(Debug, Deserialize)]
@@ -62,7 +62,7 @@ fn pre_token(headers: &HeaderMap) -> (String, bool) {
 }
 
 pub(super) fn auth_page(
-    state: &AppState,
+    state: &ConsoleState,
     headers: &HeaderMap,
     status: StatusCode,
     title: &str,
@@ -79,13 +79,17 @@ pub(super) fn auth_page(
 }
 
 /// `GET /console/login`.
-pub async fn login_page(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<NextQuery>) -> Response {
+pub async fn login_page(State(state): State<ConsoleState>, headers: HeaderMap, Query(q): Query<NextQuery>) -> Response {
     let next = safe_next(q.next.as_deref());
     auth_page(&state, &headers, StatusCode::OK, "Log in", None, |t| caas_console::pages::login(t, &next, ""))
 }
 
 /// `GET /console/signup`.
-pub async fn signup_page(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<NextQuery>) -> Response {
+pub async fn signup_page(
+    State(state): State<ConsoleState>,
+    headers: HeaderMap,
+    Query(q): Query<NextQuery>,
+) -> Response {
     let next = safe_next(q.next.as_deref());
     auth_page(&state, &headers, StatusCode::OK, "Sign up", None, |t| caas_console::pages::signup(t, &next, "", "", ""))
 }
@@ -120,8 +124,8 @@ pub(super) async fn hash_password(password: String) -> Result<String, Failure> {
         argon2().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
     })
     .await
-    .map_err(|e| Failure::from(crate::error::ApiError::internal(e)))?
-    .map_err(|e| Failure::from(crate::error::ApiError::internal(e)))
+    .map_err(|e| Failure::from(crate::http::error::ApiError::internal(e)))?
+    .map_err(|e| Failure::from(crate::http::error::ApiError::internal(e)))
 }
 
 async fn verify_password(password: String, hash: String) -> bool {
@@ -135,7 +139,7 @@ async fn verify_password(password: String, hash: String) -> bool {
 /// Starts a new session for the account (a fresh id: whatever id the browser
 /// had before, signed in or planted, is dropped) and redirects to `next`.
 async fn start_session(
-    state: &AppState,
+    state: &ConsoleState,
     headers: &HeaderMap,
     account: &Account,
     team: Option<TeamId>,
@@ -169,10 +173,10 @@ pub(super) fn normalize_email(raw: &str) -> Option<String> {
 }
 
 /// `POST /console/signup`.
-pub async fn signup(State(state): State<AppState>, headers: HeaderMap, Form(f): Form<SignupForm>) -> Page {
+pub async fn signup(State(state): State<ConsoleState>, headers: HeaderMap, Form(f): Form<SignupForm>) -> Page {
     check_pre(&headers, &f.csrf)?;
     let next = safe_next(f.next.as_deref());
-    let again = |state: &AppState, message: String| {
+    let again = |state: &ConsoleState, message: String| {
         auth_page(state, &headers, StatusCode::UNPROCESSABLE_ENTITY, "Sign up", Some(message), |t| {
             caas_console::pages::signup(t, &next, &f.email, &f.name, &f.team)
         })
@@ -202,7 +206,7 @@ pub async fn signup(State(state): State<AppState>, headers: HeaderMap, Form(f): 
 /// The per-IP limit of sign-in attempts (also spent by password reset requests):
 /// `Some(429 page)` when this client is over it.
 pub(super) fn rate_limited(
-    state: &AppState,
+    state: &ConsoleState,
     extensions: &axum::http::Extensions,
     headers: &HeaderMap,
 ) -> Option<Response> {
@@ -222,7 +226,7 @@ pub(super) fn rate_limited(
 
 /// `POST /console/login`.
 pub async fn login(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     headers: HeaderMap,
     extensions: axum::http::Extensions,
     Form(f): Form<LoginForm>,
@@ -256,7 +260,7 @@ pub async fn login(
 }
 
 /// `POST /console/logout`.
-pub async fn logout(State(state): State<AppState>, c: Console, Form(f): Form<CsrfForm>) -> Page {
+pub async fn logout(State(state): State<ConsoleState>, c: Console, Form(f): Form<CsrfForm>) -> Page {
     c.check_csrf(&f.csrf)?;
     state.store.delete_console_session(&c.id_hash).await?;
     let mut res = Redirect::to("/console/login").into_response();

@@ -17,7 +17,7 @@ mod team;
 use std::net::{IpAddr, SocketAddr};
 
 use axum::Router;
-use axum::extract::{ConnectInfo, FromRequestParts, Request};
+use axum::extract::{ConnectInfo, FromRef, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{Next, from_fn};
@@ -31,8 +31,34 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::http::error::ApiError;
+
+crate::handle! {
+    /// What the console needs.
+    ConsoleState => ConsoleStateParts
+}
+
+/// The parts of a [`ConsoleState`].
+pub struct ConsoleStateParts {
+    /// The database (accounts, teams, apps).
+    pub store: caas_storage::Store,
+    /// Keys and origins of every app, reloaded when an app changes.
+    pub directory: std::sync::Arc<crate::gate::directory::Directory>,
+    /// Plans, usage and invoices.
+    pub billing: crate::billing::Billing,
+    /// Webhooks of an app.
+    pub notifier: crate::notify::Notifier,
+    /// Sign-in attempts per client IP.
+    pub login_limiter: crate::gate::ratelimit::RateLimiter<std::net::IpAddr>,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Cookies carry `Secure`.
+    pub secure_cookies: bool,
+    /// Password-reset email (SMTP), when configured.
+    pub mailer: Option<crate::notify::Mailer>,
+    /// `CAAS_PUBLIC_URL` without a trailing slash: the base of emailed links.
+    pub public_url: Option<String>,
+}
 
 /// The session cookie.
 const SESSION_COOKIE: &str = "caas_console";
@@ -42,7 +68,11 @@ const PRE_COOKIE: &str = "caas_console_csrf";
 const SESSION_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
 
 /// The console's routes (HTML; not part of the OpenAPI document).
-pub fn routes() -> Router<AppState> {
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    ConsoleState: FromRef<S>,
+{
     Router::new()
         .route("/console", get(home))
         .route("/console/", get(home))
@@ -76,7 +106,7 @@ pub fn routes() -> Router<AppState> {
         .layer(from_fn(same_origin_posts))
 }
 
-async fn home(headers: HeaderMap, axum::extract::State(state): axum::extract::State<AppState>) -> Redirect {
+async fn home(headers: HeaderMap, axum::extract::State(state): axum::extract::State<ConsoleState>) -> Redirect {
     match session_of(&state, &headers).await {
         Some(_) => Redirect::to("/console/apps"),
         None => Redirect::to("/console/login"),
@@ -188,14 +218,14 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// A `Set-Cookie` value for the console.
-fn set_cookie(state: &AppState, name: &str, value: &str, max_age_secs: i64) -> HeaderValue {
+fn set_cookie(state: &ConsoleState, name: &str, value: &str, max_age_secs: i64) -> HeaderValue {
     let secure = if state.secure_cookies { "; Secure" } else { "" };
     let v = format!("{name}={value}; Path=/console; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}");
     // Cookie values are base64url and the attributes fixed ASCII: always a valid header.
     HeaderValue::from_str(&v).unwrap_or(HeaderValue::from_static("caas_console=; Max-Age=0"))
 }
 
-async fn session_of(state: &AppState, headers: &HeaderMap) -> Option<(ConsoleSession, Vec<u8>)> {
+async fn session_of(state: &ConsoleState, headers: &HeaderMap) -> Option<(ConsoleSession, Vec<u8>)> {
     let id = cookie(headers, SESSION_COOKIE)?;
     let hash = sha256(id);
     match state.store.console_session(&hash).await {
@@ -208,8 +238,8 @@ async fn session_of(state: &AppState, headers: &HeaderMap) -> Option<(ConsoleSes
 }
 
 /// The client's IP (for sign-in rate limits).
-fn client_ip(parts_ext: Option<&ConnectInfo<SocketAddr>>, headers: &HeaderMap, state: &AppState) -> Option<IpAddr> {
-    parts_ext.map(|c| crate::netacl::client_ip(c.0.ip(), headers, &state.trusted_proxies))
+fn client_ip(parts_ext: Option<&ConnectInfo<SocketAddr>>, headers: &HeaderMap, state: &ConsoleState) -> Option<IpAddr> {
+    parts_ext.map(|c| crate::gate::netacl::client_ip(c.0.ip(), headers, &state.trusted_proxies))
 }
 
 /// A signed-in account and the team it is looking at.
@@ -220,10 +250,15 @@ pub struct Console {
     teams: Vec<TeamMembership>,
 }
 
-impl FromRequestParts<AppState> for Console {
+impl<S> FromRequestParts<S> for Console
+where
+    S: Send + Sync,
+    ConsoleState: FromRef<S>,
+{
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let state = &ConsoleState::from_ref(state);
         let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/console/apps");
         let to_login = || Redirect::to(&format!("/console/login?next={}", urlencode(next))).into_response();
         let Some((session, id_hash)) = session_of(state, &parts.headers).await else {
@@ -279,7 +314,7 @@ impl Console {
     }
 
     /// The app with this id if the current team owns it (else "not found": another team's app is not there).
-    async fn app(&self, state: &AppState, raw: &str) -> Result<App, Failure> {
+    async fn app(&self, state: &ConsoleState, raw: &str) -> Result<App, Failure> {
         let id: AppId = raw.parse().map_err(|_| Failure::not_found())?;
         if state.store.app_team(id).await? != Some(self.team_id()) {
             return Err(Failure::not_found());
@@ -353,7 +388,7 @@ pub struct DoneQuery {
 
 /// The UTC day (`YYYY-MM-DD`) of a time in ms.
 fn day_of(ms: i64) -> String {
-    crate::routes::rfc3339_ms(ms).get(..10).unwrap_or_default().to_owned()
+    crate::http::wire::rfc3339_ms(ms).get(..10).unwrap_or_default().to_owned()
 }
 
 /// A flash message from the `done` query parameter set by a redirect after a post.

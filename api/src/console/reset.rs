@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::auth::{auth_page, check_pre, hash_password, normalize_email, rate_limited};
 use super::{Failure, Page, page_response, random_token, sha256};
-use crate::state::AppState;
+use crate::console::ConsoleState;
 
 /// How long a reset link works.
 const RESET_TTL_MS: i64 = 3_600_000;
@@ -33,7 +33,7 @@ pub struct ResetForm {
 }
 
 /// The mailer and where links point (`CAAS_PUBLIC_URL`): reset needs both.
-fn reset_email(state: &AppState) -> Option<(&crate::notify::Mailer, &str)> {
+fn reset_email(state: &ConsoleState) -> Option<(&crate::notify::Mailer, &str)> {
     Some((state.mailer.as_ref()?, state.public_url.as_deref()?))
 }
 
@@ -43,13 +43,13 @@ fn message(status: StatusCode, title: &str, text: &str, link: (&str, &str)) -> R
 }
 
 /// `GET /console/forgot`.
-pub async fn forgot_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+pub async fn forgot_page(State(state): State<ConsoleState>, headers: HeaderMap) -> Response {
     auth_page(&state, &headers, StatusCode::OK, "Reset your password", None, |t| caas_console::pages::forgot(t, ""))
 }
 
 /// `POST /console/forgot`: sends a link if the address has an account.
 pub async fn forgot(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     headers: HeaderMap,
     extensions: axum::http::Extensions,
     Form(f): Form<ForgotForm>,
@@ -93,15 +93,31 @@ pub async fn forgot(
     ))
 }
 
+/// Why a reset link was not sent (logged; the person sees the same answer).
+#[derive(Debug, thiserror::Error)]
+enum ResetError {
+    #[error(transparent)]
+    Store(#[from] caas_storage::StoreError),
+    #[error("account email is not an address: {0}")]
+    Address(#[from] lettre::address::AddressError),
+    #[error(transparent)]
+    Mail(#[from] crate::notify::MailError),
+}
+
 /// Stores a link for the account of `email`, if there is one, and mails it.
-async fn send_link(state: &AppState, mailer: &crate::notify::Mailer, base: &str, email: &str) -> Result<(), String> {
-    let Some(account) = state.store.account_by_email(email).await.map_err(|e| e.to_string())? else {
+async fn send_link(
+    state: &ConsoleState,
+    mailer: &crate::notify::Mailer,
+    base: &str,
+    email: &str,
+) -> Result<(), ResetError> {
+    let Some(account) = state.store.account_by_email(email).await? else {
         return Ok(());
     };
-    let to = email.parse::<lettre::Address>().map_err(|e| format!("account email is not an address: {e}"))?;
+    let to = email.parse::<lettre::Address>()?;
     let token = random_token();
     let expires = caas_storage::now_ms() + RESET_TTL_MS;
-    state.store.create_password_reset(account.id, &sha256(&token), expires).await.map_err(|e| e.to_string())?;
+    state.store.create_password_reset(account.id, &sha256(&token), expires).await?;
     let body = format!(
         "Hello {},\n\nSomeone (we hope you) asked to reset the password of your console account.\n\
          Choose a new one here within the hour:\n\n{base}/console/reset/{token}\n\n\
@@ -114,14 +130,14 @@ async fn send_link(state: &AppState, mailer: &crate::notify::Mailer, base: &str,
 }
 
 /// `GET /console/reset/{token}`: the form (the token is checked when it is sent).
-pub async fn reset_page(State(state): State<AppState>, headers: HeaderMap, Path(token): Path<String>) -> Response {
+pub async fn reset_page(State(state): State<ConsoleState>, headers: HeaderMap, Path(token): Path<String>) -> Response {
     auth_page(&state, &headers, StatusCode::OK, "Choose a new password", None, |t| {
         caas_console::pages::reset(t, &token)
     })
 }
 
 /// `POST /console/reset`: spends the link, sets the password, signs out everywhere.
-pub async fn reset(State(state): State<AppState>, headers: HeaderMap, Form(f): Form<ResetForm>) -> Page {
+pub async fn reset(State(state): State<ConsoleState>, headers: HeaderMap, Form(f): Form<ResetForm>) -> Page {
     check_pre(&headers, &f.csrf)?;
     if f.password.chars().count() < 10 || f.password.len() > 256 {
         return Ok(auth_page(

@@ -15,12 +15,12 @@ use super::auth::CsrfForm;
 use super::{
     Console, DoneQuery, Failure, Page, day_of, flash_of, page_response, random_token, session_of, sha256, urlencode,
 };
-use crate::state::AppState;
+use crate::console::ConsoleState;
 
 /// How long an invitation link works.
 const INVITE_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
 
-async fn members(state: &AppState, c: &Console) -> Result<Vec<MemberRow>, Failure> {
+async fn members(state: &ConsoleState, c: &Console) -> Result<Vec<MemberRow>, Failure> {
     Ok(state
         .store
         .team_members(c.team_id())
@@ -38,7 +38,7 @@ async fn members(state: &AppState, c: &Console) -> Result<Vec<MemberRow>, Failur
 }
 
 /// `GET /console/team`.
-pub async fn page(State(state): State<AppState>, c: Console, Query(q): Query<DoneQuery>) -> Page {
+pub async fn page(State(state): State<ConsoleState>, c: Console, Query(q): Query<DoneQuery>) -> Page {
     let rows = members(&state, &c).await?;
     let body = caas_console::pages::team(&rows, &c.session.csrf, c.role() >= TeamRole::Owner, None);
     Ok(c.page("Team", Section::Team, flash_of(q.done.as_deref()), body))
@@ -52,7 +52,7 @@ pub struct SwitchForm {
 }
 
 /// `POST /console/team/switch`.
-pub async fn switch(State(state): State<AppState>, c: Console, Form(f): Form<SwitchForm>) -> Page {
+pub async fn switch(State(state): State<ConsoleState>, c: Console, Form(f): Form<SwitchForm>) -> Page {
     c.check_csrf(&f.csrf)?;
     let team: TeamId = f.team_id.parse().map_err(|_| Failure::not_found())?;
     if !c.teams.iter().any(|t| t.team_id == team) {
@@ -70,7 +70,12 @@ pub struct InviteForm {
 }
 
 /// `POST /console/team/invites` (owners): shows the link once.
-pub async fn invite(State(state): State<AppState>, headers: HeaderMap, c: Console, Form(f): Form<InviteForm>) -> Page {
+pub async fn invite(
+    State(state): State<ConsoleState>,
+    headers: HeaderMap,
+    c: Console,
+    Form(f): Form<InviteForm>,
+) -> Page {
     c.check_csrf(&f.csrf)?;
     c.require(TeamRole::Owner, "inviting people")?;
     let role: TeamRole = f.role.parse()?;
@@ -100,7 +105,7 @@ pub struct RoleForm {
     role: String,
 }
 
-async fn change(state: &AppState, c: &Console, account: &str, role: Option<TeamRole>) -> Page {
+async fn change(state: &ConsoleState, c: &Console, account: &str, role: Option<TeamRole>) -> Page {
     c.require(TeamRole::Owner, "changing the team")?;
     let member: AccountId = account.parse().map_err(|_| Failure::not_found())?;
     let email = state
@@ -132,7 +137,7 @@ async fn change(state: &AppState, c: &Console, account: &str, role: Option<TeamR
 
 /// `POST /console/team/members/{account}/role`.
 pub async fn set_role(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     c: Console,
     Path(account): Path<String>,
     Form(f): Form<RoleForm>,
@@ -144,7 +149,7 @@ pub async fn set_role(
 
 /// `POST /console/team/members/{account}/remove`.
 pub async fn remove(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     c: Console,
     Path(account): Path<String>,
     Form(f): Form<CsrfForm>,
@@ -154,7 +159,7 @@ pub async fn remove(
 }
 
 /// `GET /console/invite/{token}`: sign in (or up) first, then a button to join.
-pub async fn invite_page(State(state): State<AppState>, headers: HeaderMap, Path(token): Path<String>) -> Page {
+pub async fn invite_page(State(state): State<ConsoleState>, headers: HeaderMap, Path(token): Path<String>) -> Page {
     let here = format!("/console/invite/{token}");
     let Some((session, _)) = session_of(&state, &headers).await else {
         return Ok(Redirect::to(&format!("/console/signup?next={}", urlencode(&here))).into_response());
@@ -169,7 +174,7 @@ pub async fn invite_page(State(state): State<AppState>, headers: HeaderMap, Path
 
 /// `POST /console/invite/{token}`.
 pub async fn accept(
-    State(state): State<AppState>,
+    State(state): State<ConsoleState>,
     c: Console,
     Path(token): Path<String>,
     Form(f): Form<CsrfForm>,
@@ -191,7 +196,7 @@ pub struct AuditQuery {
 }
 
 /// `GET /console/audit`.
-pub async fn audit(State(state): State<AppState>, c: Console, Query(q): Query<AuditQuery>) -> Page {
+pub async fn audit(State(state): State<ConsoleState>, c: Console, Query(q): Query<AuditQuery>) -> Page {
     const PAGE: i64 = 100;
     let entries = state.store.team_audit_log(c.team_id(), q.before.as_deref(), PAGE).await?;
     let apps = state.store.team_apps(c.team_id()).await?;
@@ -199,7 +204,7 @@ pub async fn audit(State(state): State<AppState>, c: Console, Query(q): Query<Au
     let rows: Vec<AuditRow> = entries
         .iter()
         .map(|e| AuditRow {
-            at: crate::routes::rfc3339_ms(e.at),
+            at: crate::http::wire::rfc3339_ms(e.at),
             actor: e.actor.clone(),
             action: e.action.clone(),
             app: e.app_id.as_deref().map(|id| name_of(id).unwrap_or_else(|| id.to_owned())),

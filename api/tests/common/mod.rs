@@ -1,5 +1,8 @@
 //! Shared harness of the integration tests: a real `caas` server on an ephemeral
 //! port, backed by a fresh SQLite file or a fresh PostgreSQL schema.
+
+// Tests and benches fail loudly: unwrap, expect and panic are their asserts.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(dead_code)]
 
 pub mod browser;
@@ -8,9 +11,10 @@ pub mod smtp;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use caas_api::Server;
+use caas_api::apps as ops;
 use caas_api::config::ServeArgs;
 use caas_api::state::AppState;
-use caas_api::{Server, ops};
 use caas_storage::{AppId, Store};
 
 pub mod rtc;
@@ -83,11 +87,11 @@ impl TestDb {
 
     /// Drops the PostgreSQL schema (SQLite files go with the temp dir).
     pub async fn drop_schema(&self) {
-        if let Some(schema) = &self.schema {
-            if let Ok(pool) = sqlx::PgPool::connect(&pg_base_url()).await {
-                let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE"))).execute(&pool).await;
-                pool.close().await;
-            }
+        if let Some(schema) = &self.schema
+            && let Ok(pool) = sqlx::PgPool::connect(&pg_base_url()).await
+        {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE"))).execute(&pool).await;
+            pool.close().await;
         }
     }
 }
@@ -402,7 +406,7 @@ impl WsClient {
 /// Two `caas serve` processes sharing one PostgreSQL schema and Redis, with an app.
 pub struct Cluster {
     pub db: TestDb,
-    pub app: caas_api::ops::Created,
+    pub app: caas_api::apps::Created,
     pub nodes: [CaasProcess; 2],
     http: reqwest::Client,
 }
@@ -434,7 +438,7 @@ impl Cluster {
     /// A real-time connection of `user` to node `n`, past `session.ready`.
     pub async fn connect(&self, n: usize, user: &str) -> WsClient {
         let token = self.token(n, user).await;
-        let mut ws = WsClient::try_connect_addr(self.nodes[n].addr, &token, None, None).await.ok().expect("connected");
+        let mut ws = WsClient::try_connect_addr(self.nodes[n].addr, &token, None, None).await.expect("connected");
         assert_eq!(ws.frame().await["event"], "session.ready");
         ws
     }

@@ -3,6 +3,8 @@
 //! [`SfuHandle`] over real UDP sockets on 127.0.0.1.
 
 #![allow(dead_code)]
+// Tests and benches fail loudly: these helpers unwrap, expect and panic like the tests using them.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::HashMap;
 use std::net::{SocketAddr, UdpSocket};
@@ -173,10 +175,11 @@ impl Client {
                     let video = d.params.spec().codec.is_video();
                     let decodable = d.is_keyframe()
                         || d.contiguous && self.received.iter().any(|r| r.mid == d.mid && r.is_keyframe());
-                    if video && !decodable {
-                        if let Some(mut w) = self.rtc.writer(d.mid) {
-                            let _ = w.request_keyframe(d.rid, KeyframeRequestKind::Pli);
-                        }
+                    if video
+                        && !decodable
+                        && let Some(mut w) = self.rtc.writer(d.mid)
+                    {
+                        let _ = w.request_keyframe(d.rid, KeyframeRequestKind::Pli);
                     }
                     self.received.push(d);
                 }

@@ -2,6 +2,8 @@
 //! exchange datagrams in memory while the test moves time; no sockets, no sleeps.
 
 #![allow(dead_code)]
+// Tests and benches fail loudly: these helpers unwrap, expect and panic like the tests using them.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

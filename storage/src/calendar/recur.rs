@@ -83,12 +83,19 @@ fn instant(ms: i64) -> DateTime<Utc> {
 }
 
 /// Parses a start, end or exception time: a date for all-day events; else RFC 3339
-/// (converted into `tz`) or a wall-clock `YYYY-MM-DDTHH:MM[:SS]` in `tz`.
-fn parse_local(raw: &str, tz: Tz, all_day: bool, what: &str) -> Result<NaiveDateTime, String> {
+/// (converted into `tz`) or a wall-clock `YYYY-MM-DDTHH:MM[:SS]` in `tz`. A
+/// refusal is `err` of a message that names `what`.
+fn parse_local(
+    raw: &str,
+    tz: Tz,
+    all_day: bool,
+    what: &str,
+    err: fn(String) -> ScheduleError,
+) -> Result<NaiveDateTime, ScheduleError> {
     let s = raw.trim();
     let t = if all_day {
         NaiveDate::parse_from_str(s, DATE_FMT)
-            .map_err(|_| format!("{what} of an all-day event must be a date, YYYY-MM-DD (got `{s}`)"))?
+            .map_err(|_| err(format!("{what} of an all-day event must be a date, YYYY-MM-DD (got `{s}`)")))?
             .and_time(NaiveTime::MIN)
     } else if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
         dt.with_timezone(&tz).naive_local()
@@ -96,14 +103,14 @@ fn parse_local(raw: &str, tz: Tz, all_day: bool, what: &str) -> Result<NaiveDate
         NaiveDateTime::parse_from_str(s, LOCAL_FMT)
             .or_else(|_| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M"))
             .map_err(|_| {
-                format!(
+                err(format!(
                     "{what} must be RFC 3339 or a wall-clock time YYYY-MM-DDTHH:MM[:SS] in the time zone (got `{s}`)"
-                )
+                ))
             })?
     };
     let t = t.with_nanosecond(0).unwrap_or(t);
     if !YEARS.contains(&t.year()) {
-        return Err(format!("{what} must fall between the years {} and {}", YEARS.start(), YEARS.end()));
+        return Err(err(format!("{what} must fall between the years {} and {}", YEARS.start(), YEARS.end())));
     }
     Ok(t)
 }
@@ -197,9 +204,9 @@ impl Schedule {
     /// Validates `spec`.
     pub fn new(spec: &ScheduleSpec<'_>) -> Result<Schedule, ScheduleError> {
         let tz = parse_tz(spec.time_zone)?;
-        let start = parse_local(spec.start, tz, spec.all_day, "start").map_err(ScheduleError::Time)?;
+        let start = parse_local(spec.start, tz, spec.all_day, "start", ScheduleError::Time)?;
         let end = match spec.end {
-            Some(e) => parse_local(e, tz, spec.all_day, "end").map_err(ScheduleError::Time)?,
+            Some(e) => parse_local(e, tz, spec.all_day, "end", ScheduleError::Time)?,
             None if spec.all_day => start + TimeDelta::days(1),
             None => start + TimeDelta::hours(1),
         };
@@ -212,7 +219,7 @@ impl Schedule {
         let mut exdates = spec
             .exdates
             .iter()
-            .map(|x| parse_local(x, tz, spec.all_day, "an exdate").map_err(ScheduleError::Exdate))
+            .map(|x| parse_local(x, tz, spec.all_day, "an exdate", ScheduleError::Exdate))
             .collect::<Result<Vec<_>, _>>()?;
         exdates.sort();
         exdates.dedup();

@@ -52,7 +52,7 @@ impl AppScope<'_> {
                 }
             }
             // Nobody may open a conversation with, or add, someone who blocked them (or whom they blocked).
-            for user in others.iter().copied() {
+            for user in others.iter() {
                 if crate::social::blocked_between!(&mut *tx, &app, &new.creator, user) {
                     return Err(StoreError::Blocked);
                 }

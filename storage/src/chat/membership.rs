@@ -102,11 +102,7 @@ impl AppScope<'_> {
                         return Err(invalid("owner_must_transfer", "hand the group to another member before leaving"));
                     }
                     if !leaving {
-                        let allowed = match (role, target_role) {
-                            (Role::Owner, _) => true,
-                            (Role::Admin, Role::Member) => true,
-                            _ => false,
-                        };
+                        let allowed = matches!((role, target_role), (Role::Owner, _) | (Role::Admin, Role::Member));
                         if !allowed {
                             return Err(forbidden("you may not remove this member"));
                         }
