@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { CallRoom } from '../src/call-room.js';
+import type { CallRoom } from '../src/calls/room.js';
 import { SDK_DIR, startDemoServer, type DemoServer } from './server.js';
 
 /** The test hooks of demo/call.js. */

@@ -20,9 +20,9 @@ import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 
-import { CaasClient } from '../src/client.js';
-import { CollabEvent } from '../src/collab.js';
-import type { WebSocketConstructor } from '../src/transport.js';
+import { CaasClient } from '../src/client/client.js';
+import { CollabEvent } from '../src/collab/collab.js';
+import type { WebSocketConstructor } from '../src/core/transport.js';
 import { caasBin, startDemoServer, type DemoServer } from './server.js';
 
 const run = promisify(execFile);

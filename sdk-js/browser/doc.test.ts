@@ -20,8 +20,8 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { CaasClient } from '../src/client.js';
-import type { CaasDoc } from '../src/components/doc.js';
+import type { CaasClient } from '../src/client/client.js';
+import type { CaasDoc } from '../src/components/doc/doc.js';
 import { SDK_DIR, startDemoServer, type DemoServer } from './server.js';
 
 const CHROMIUM = process.env['CAAS_CHROMIUM'] ?? '/usr/bin/chromium';

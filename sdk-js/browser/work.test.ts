@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { CaasClient } from '../src/client.js';
+import type { CaasClient } from '../src/client/client.js';
 import { SDK_DIR, startDemoServer, type DemoServer } from './server.js';
 
 const CHROMIUM = process.env['CAAS_CHROMIUM'] ?? '/usr/bin/chromium';

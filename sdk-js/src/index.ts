@@ -4,10 +4,10 @@
  * @packageDocumentation
  */
 
-export { CaasClient, MAX_FRAME_BYTES, isNewer, isRetryable } from './client.js';
-export type { CaasClientOptions, ConnectionState, RequestOptions } from './client.js';
+export { CaasClient, MAX_FRAME_BYTES, isNewer, isRetryable } from './client/client.js';
+export type { CaasClientOptions, ConnectionState, RequestOptions } from './client/client.js';
 
-export { ContactsApi, ConversationsApi, MessagesApi, PresenceApi, TypingApi, UsersApi, newClientMsgId } from './chat.js';
+export { ContactsApi, ConversationsApi, MessagesApi, PresenceApi, TypingApi, UsersApi, newClientMsgId } from './chat/chat.js';
 export type {
   CreateConversationInput,
   HistoryOptions,
@@ -16,36 +16,36 @@ export type {
   SearchUsersOptions,
   SendMessageOptions,
   UpdateSettingsInput,
-} from './chat.js';
+} from './chat/chat.js';
 
-export { CallsApi, ROOM_ID_PATTERN } from './calls.js';
-export type { JoinCallOptions } from './calls.js';
-export { CallRoom } from './call-room.js';
-export type { CallRoomState } from './call-room.js';
-export { DATA_CHANNEL_LABEL, MAX_DATA_MESSAGE_BYTES } from './call-data.js';
-export { CallEvent } from './call-events.js';
-export type { CallDisconnectReason, CallDisconnectedEvent, CallRoomEventMap } from './call-events.js';
-export { LocalParticipant, Participant, RemoteParticipant } from './call-participants.js';
+export { CallsApi, ROOM_ID_PATTERN } from './calls/calls.js';
+export type { JoinCallOptions } from './calls/calls.js';
+export { CallRoom } from './calls/room.js';
+export type { CallRoomState } from './calls/room.js';
+export { DATA_CHANNEL_LABEL, MAX_DATA_MESSAGE_BYTES } from './calls/data.js';
+export { CallEvent } from './calls/events.js';
+export type { CallDisconnectReason, CallDisconnectedEvent, CallRoomEventMap } from './calls/events.js';
+export { LocalParticipant, Participant, RemoteParticipant } from './calls/participants.js';
 export type {
   LocalTrackPublication,
   RemoteTrackPublication,
   ScreenShareOptions,
   TrackPublication,
-} from './call-participants.js';
+} from './calls/participants.js';
 export {
   DEFAULT_AUDIO_CONSTRAINTS,
   DEFAULT_VIDEO_CONSTRAINTS,
   SIMULCAST_ENCODINGS,
   msidTracks,
   speakerLevel,
-} from './call-media.js';
-export type { CallMediaOptions, GetDisplayMedia, GetUserMedia, PeerConnectionFactory } from './call-media.js';
+} from './calls/media.js';
+export type { CallMediaOptions, GetDisplayMedia, GetUserMedia, PeerConnectionFactory } from './calls/media.js';
 
-export { FilesApi, MAX_ATTACHMENTS, attachmentOf } from './files.js';
-export type { FileUrlOptions, FilesApiConfig, UploadOptions } from './files.js';
+export { FilesApi, MAX_ATTACHMENTS, attachmentOf } from './files/files.js';
+export type { FileUrlOptions, FilesApiConfig, UploadOptions } from './files/files.js';
 
-export { DocsApi } from './docs.js';
-export type { CreateDocInput, DocKind, DocMeta, DocPage, DocRole, DocVersion, DocWithRole, ListDocsQuery } from './docs.js';
+export { DocsApi } from './collab/docs.js';
+export type { CreateDocInput, DocKind, DocMeta, DocPage, DocRole, DocVersion, DocWithRole, ListDocsQuery } from './collab/docs.js';
 export {
   FeedApi,
   OBJECT_KINDS,
@@ -53,7 +53,7 @@ export {
   ObjectsApi,
   VISIBILITIES,
   objectRefOf,
-} from './objects.js';
+} from './feed/objects.js';
 export type {
   CaasObject,
   CommentPage,
@@ -74,7 +74,7 @@ export type {
   ObjectsApiConfig,
   StoryRing,
   Visibility,
-} from './objects.js';
+} from './feed/objects.js';
 export {
   NOTIFICATION_CATEGORIES,
   NOTIFICATION_CHANNELS,
@@ -82,7 +82,7 @@ export {
   NotificationsApi,
   base64UrlBytes,
   notificationText,
-} from './notifications.js';
+} from './notifications/notifications.js';
 export type {
   CaasNotification,
   ListNotificationsQuery,
@@ -95,8 +95,8 @@ export type {
   PushRegistrationLike,
   PushSubscriptionInput,
   PushSubscriptionLike,
-} from './notifications.js';
-export { CalendarApi, CalendarErrorCode, wallClock } from './calendar.js';
+} from './notifications/notifications.js';
+export { CalendarApi, CalendarErrorCode, wallClock } from './calendar/calendar.js';
 export type {
   CalendarEvent,
   CreateEventInput,
@@ -109,8 +109,8 @@ export type {
   OccurrencesResult,
   Rsvp,
   UpdateEventInput,
-} from './calendar.js';
-export { DEFAULT_TASK_STATUSES, TASK_PRIORITIES, TaskErrorCode, TasksApi, positionBetween } from './tasks.js';
+} from './calendar/calendar.js';
+export { DEFAULT_TASK_STATUSES, TASK_PRIORITIES, TaskErrorCode, TasksApi, positionBetween } from './tasks/tasks.js';
 export type {
   CreateTaskInput,
   ListTasksQuery,
@@ -122,13 +122,13 @@ export type {
   TaskPayload,
   TaskPriority,
   UpdateTaskInput,
-} from './tasks.js';
-export { Pager, pageOf } from './paging.js';
-export type { Page, PageFetcher } from './paging.js';
-export { CollabApi, CollabEvent, CollabSession } from './collab.js';
-export type { CollabApiConfig, CollabEventMap, CollabStatus, OpenDocOptions } from './collab.js';
+} from './tasks/tasks.js';
+export { Pager, pageOf } from './core/paging.js';
+export type { Page, PageFetcher } from './core/paging.js';
+export { CollabApi, CollabEvent, CollabSession } from './collab/collab.js';
+export type { CollabApiConfig, CollabEventMap, CollabStatus, OpenDocOptions } from './collab/collab.js';
 // The rich-text model of `<caas-doc>` (no Lit, no ProseMirror): the element itself is in `@caas/sdk/components`.
-export { DOC_FRAGMENT, docXmlText } from './components/doc-model.js';
+export { DOC_FRAGMENT, docXmlText } from './components/doc/model.js';
 
 export {
   ABORTED,
@@ -142,10 +142,10 @@ export {
   RequestError,
   TimeoutError,
   serverError,
-} from './errors.js';
-export type { CaasErrorOptions, CallErrorOptions, ConnectionErrorOptions } from './errors.js';
+} from './core/errors.js';
+export type { CaasErrorOptions, CallErrorOptions, ConnectionErrorOptions } from './core/errors.js';
 
-export { ClientEvent, TypedEmitter } from './events.js';
+export { ClientEvent, TypedEmitter } from './client/events.js';
 export type {
   ClientEventMap,
   ConnectedEvent,
@@ -153,18 +153,18 @@ export type {
   EventMap,
   Listener,
   ReconnectingEvent,
-} from './events.js';
+} from './client/events.js';
 
-export { DEFAULT_RECONNECT, backoffCap, backoffDelay } from './backoff.js';
-export type { ReconnectOptions, ResolvedReconnectOptions } from './backoff.js';
+export { DEFAULT_RECONNECT, backoffCap, backoffDelay } from './core/backoff.js';
+export type { ReconnectOptions, ResolvedReconnectOptions } from './core/backoff.js';
 
-export { RestClient, joinUrl } from './rest.js';
-export type { QueryParams, RestClientConfig, RestRequestOptions } from './rest.js';
+export { RestClient, joinUrl } from './core/rest.js';
+export type { QueryParams, RestClientConfig, RestRequestOptions } from './core/rest.js';
 
-export { TOKEN_PROVIDER_FAILED, TokenSource } from './tokens.js';
-export type { TokenProvider } from './tokens.js';
+export { TOKEN_PROVIDER_FAILED, TokenSource } from './core/tokens.js';
+export type { TokenProvider } from './core/tokens.js';
 
-export { WS_OPEN } from './transport.js';
+export { WS_OPEN } from './core/transport.js';
 export type {
   CloseEventLike,
   FetchInit,
@@ -176,6 +176,12 @@ export type {
   WebSocketLike,
   XMLHttpRequestConstructor,
   XMLHttpRequestLike,
-} from './transport.js';
+} from './core/transport.js';
 
-export type * from './types.js';
+// The wire types of the protocol, and the ops that carry them.
+export type * from './core/wire.js';
+export type * from './chat/types.js';
+export type * from './chat/social-types.js';
+export type * from './files/types.js';
+export type * from './calls/types.js';
+export type * from './client/ops.js';

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
 import { CalendarErrorCode, wallClock } from './calendar.js';
-import { CaasClient } from './client.js';
-import { FakeRest, refusal } from './testing/fake-rest.js';
-import { calEvent, occurrence } from './testing/work.js';
+import { CaasClient } from '../client/client.js';
+import { FakeRest, refusal } from '../testing/fake-rest.js';
+import { calEvent, occurrence } from '../testing/work.js';
 
 function client(rest: FakeRest): CaasClient {
   return new CaasClient({ url: 'http://caas.test/', token: 'tok en', fetch: rest.fetch });

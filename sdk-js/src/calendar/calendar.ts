@@ -6,9 +6,9 @@
  * @packageDocumentation
  */
 
-import { joinUrl, type RestClient } from './rest.js';
-import { Pager, pageOf } from './paging.js';
-import type { TokenSource } from './tokens.js';
+import { joinUrl, type RestClient } from '../core/rest.js';
+import { Pager, pageOf } from '../core/paging.js';
+import type { TokenSource } from '../core/tokens.js';
 
 /** An answer to an invitation. */
 export type Rsvp = 'needs_action' | 'accepted' | 'declined' | 'tentative';

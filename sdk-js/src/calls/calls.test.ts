@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 
-import { CallEvent, type CallDisconnectedEvent } from './call-events.js';
-import { CallError, ConnectionError } from './errors.js';
-import { join, offerBobsTracks, record, setup } from './testing/fake-call.js';
-import type { FakePeerConnection } from './testing/fake-rtc.js';
-import { Refusal, until } from './testing/fake-server.js';
+import { CallEvent, type CallDisconnectedEvent } from './events.js';
+import { CallError, ConnectionError } from '../core/errors.js';
+import { join, offerBobsTracks, record, setup } from '../testing/fake-call.js';
+import type { FakePeerConnection } from '../testing/fake-rtc.js';
+import { Refusal, until } from '../testing/fake-server.js';
 
 describe('client.calls.join', () => {
   it('captures, joins, publishes microphone and simulcast camera with sources by mid, and applies the answer', async () => {

@@ -14,12 +14,12 @@ import {
   resolveMedia,
   type CallMediaOptions,
   type Capture,
-} from './call-media.js';
-import { asCallError } from './call-core.js';
-import { CallRoom } from './call-room.js';
-import type { CaasClient } from './client.js';
-import { CaasError, CallError, CallErrorCode } from './errors.js';
-import { ClientEvent } from './events.js';
+} from './media.js';
+import { asCallError } from './core.js';
+import { CallRoom } from './room.js';
+import type { CaasClient } from '../client/client.js';
+import { CaasError, CallError, CallErrorCode } from '../core/errors.js';
+import { ClientEvent } from '../client/events.js';
 import type { CallJoinReply } from './types.js';
 
 /** Options of {@link CallsApi.join}. */

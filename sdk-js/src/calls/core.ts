@@ -3,21 +3,21 @@
  * local participant, its event emitter, its `call.*` requests, and the
  * conversion of failures to {@link CallError}s.
  *
- * The room is split by meaning: signaling (call-signaling.ts), the remote
- * participants and what is received of them (call-roster.ts), the local tracks
- * (call-publisher.ts) and the data channel (call-data.ts); call-room.ts wires
+ * The room is split by meaning: signaling (signaling.ts), the remote
+ * participants and what is received of them (roster.ts), the local tracks
+ * (publisher.ts) and the data channel (data.ts); room.ts wires
  * them and routes the server's events.
  *
  * @packageDocumentation
  */
 
-import type { CallRoomEventMap } from './call-events.js';
-import type { CallMedia } from './call-media.js';
-import type { LocalParticipant } from './call-participants.js';
+import type { CallRoomEventMap } from './events.js';
+import type { CallMedia } from './media.js';
+import type { LocalParticipant } from './participants.js';
 // CallRoom: for the {@link} tags.
-import type { CallRoom } from './call-room.js';
-import { CaasError, CallError, CallErrorCode, RequestError } from './errors.js';
-import type { Ops } from './types.js';
+import type { CallRoom } from './room.js';
+import { CaasError, CallError, CallErrorCode, RequestError } from '../core/errors.js';
+import type { Ops } from '../client/ops.js';
 
 /** The ops a joined room sends. */
 export type CallOp = 'call.offer' | 'call.answer' | 'call.candidate' | 'call.mute' | 'call.subscribe' | 'call.leave';

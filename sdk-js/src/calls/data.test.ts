@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 
-import { MAX_DATA_MESSAGE_BYTES, unwrapDataText } from './call-data.js';
-import { CallEvent } from './call-events.js';
-import type { RemoteParticipant } from './call-participants.js';
-import { CallError } from './errors.js';
-import { join, setup } from './testing/fake-call.js';
-import { FakePeerConnection } from './testing/fake-rtc.js';
+import { MAX_DATA_MESSAGE_BYTES, unwrapDataText } from './data.js';
+import { CallEvent } from './events.js';
+import type { RemoteParticipant } from './participants.js';
+import { CallError } from '../core/errors.js';
+import { join, setup } from '../testing/fake-call.js';
+import { FakePeerConnection } from '../testing/fake-rtc.js';
 
 /** What DataReceived gave: the data (text, or bytes as numbers) and the sender's id. */
 function received(list: Array<[string | ArrayBuffer, RemoteParticipant | undefined]>): Array<[string | number[], string | undefined]> {

@@ -6,12 +6,12 @@
  * @packageDocumentation
  */
 
-import type { RoomCore } from './call-core.js';
-import { CallEvent } from './call-events.js';
-import type { RemoteParticipant } from './call-participants.js';
+import type { RoomCore } from './core.js';
+import { CallEvent } from './events.js';
+import type { RemoteParticipant } from './participants.js';
 // CallRoom: for the {@link} tags.
-import type { CallRoom } from './call-room.js';
-import { CallError, CallErrorCode } from './errors.js';
+import type { CallRoom } from './room.js';
+import { CallError, CallErrorCode } from '../core/errors.js';
 
 /** The label of the data channel a {@link CallRoom} opens (ordered, reliable). */
 export const DATA_CHANNEL_LABEL = 'caas';

@@ -11,10 +11,10 @@ import type {
   RemoteParticipant,
   RemoteTrackPublication,
   TrackPublication,
-} from './call-participants.js';
+} from './participants.js';
 // CallRoom: for the {@link} tags.
-import type { CallRoom } from './call-room.js';
-import type { CaasError } from './errors.js';
+import type { CallRoom } from './room.js';
+import type { CaasError } from '../core/errors.js';
 
 /** Names of the events a {@link CallRoom} emits. */
 export enum CallEvent {

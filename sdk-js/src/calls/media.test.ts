@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
-import { SerialQueue, msidTracks, speakerLevel } from './call-media.js';
-import { deferred } from './testing/fake-call.js';
-import { serverSdp } from './testing/fake-rtc.js';
+import { SerialQueue, msidTracks, speakerLevel } from './media.js';
+import { deferred } from '../testing/fake-call.js';
+import { serverSdp } from '../testing/fake-rtc.js';
 
 describe('helpers', () => {
   it('msidTracks reads mid -> participant and track, skipping rejected sections', () => {

@@ -7,8 +7,8 @@
  */
 
 // CallRoom: for the {@link} tags.
-import type { CallRoom } from './call-room.js';
-import { CaasError, CallError, CallErrorCode } from './errors.js';
+import type { CallRoom } from './room.js';
+import { CaasError, CallError, CallErrorCode } from '../core/errors.js';
 import type { CallTrackRef, TrackSource } from './types.js';
 
 /** Creates the peer connection of a call (default: `new RTCPeerConnection(config)`). */

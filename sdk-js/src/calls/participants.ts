@@ -7,8 +7,8 @@
  */
 
 // CallRoom: for the {@link} tags.
-import type { CallRoom } from './call-room.js';
-import { CallError, CallErrorCode } from './errors.js';
+import type { CallRoom } from './room.js';
+import { CallError, CallErrorCode } from '../core/errors.js';
 import type { CallTrackInfo, TrackKind, TrackSource } from './types.js';
 
 /** A track a participant publishes. */

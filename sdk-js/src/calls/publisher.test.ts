@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
-import { join, record, setup } from './testing/fake-call.js';
-import type { FakeTrack } from './testing/fake-rtc.js';
-import { Refusal, until } from './testing/fake-server.js';
+import { join, record, setup } from '../testing/fake-call.js';
+import type { FakeTrack } from '../testing/fake-rtc.js';
+import { Refusal, until } from '../testing/fake-server.js';
 
 describe('the local participant', () => {
   it('mutes with call.mute once the server has named the track, and emits TrackMuted', async () => {

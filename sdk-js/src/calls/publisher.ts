@@ -6,13 +6,13 @@
  * @packageDocumentation
  */
 
-import { asCallError, type RoomCore } from './call-core.js';
-import { CallEvent } from './call-events.js';
-import { SIMULCAST_ENCODINGS, captureScreen, captureUserMedia, negotiationError, type Capture } from './call-media.js';
+import { asCallError, type RoomCore } from './core.js';
+import { CallEvent } from './events.js';
+import { SIMULCAST_ENCODINGS, captureScreen, captureUserMedia, negotiationError, type Capture } from './media.js';
 // LocalParticipant: for the {@link} tags.
-import { LocalPub, type LocalControls, type LocalParticipant, type ScreenShareOptions } from './call-participants.js';
-import type { CallSignaling } from './call-signaling.js';
-import { CallError, CallErrorCode } from './errors.js';
+import { LocalPub, type LocalControls, type LocalParticipant, type ScreenShareOptions } from './participants.js';
+import type { CallSignaling } from './signaling.js';
+import { CallError, CallErrorCode } from '../core/errors.js';
 import type { CallTrackInfo, TrackSource } from './types.js';
 
 /**

@@ -1,29 +1,30 @@
 /**
  * {@link CallRoom}: one call this client is in. Holds the peer connection with
  * the server's SFU and wires the parts of the room: its negotiation
- * (call-signaling.ts), the other participants (call-roster.ts), the local
- * tracks (call-publisher.ts) and the data channel (call-data.ts); routes the
+ * (signaling.ts), the other participants (roster.ts), the local
+ * tracks (publisher.ts) and the data channel (data.ts); routes the
  * server's events to them.
  *
  * @packageDocumentation
  */
 
-import { CallData } from './call-data.js';
-import { asCallError, type CallOp, type CallRoomSettings, type RoomCore } from './call-core.js';
-import { CallEvent, type CallDisconnectReason, type CallRoomEventMap } from './call-events.js';
-import type { CallMedia, Capture } from './call-media.js';
+import { CallData } from './data.js';
+import { asCallError, type CallOp, type CallRoomSettings, type RoomCore } from './core.js';
+import { CallEvent, type CallDisconnectReason, type CallRoomEventMap } from './events.js';
+import type { CallMedia, Capture } from './media.js';
 import {
   LocalParticipant,
   type LocalTrackPublication,
   type Participant,
   type RemoteParticipant,
-} from './call-participants.js';
-import { CallPublisher } from './call-publisher.js';
-import { CallRoster } from './call-roster.js';
-import { CallSignaling } from './call-signaling.js';
-import type { CaasClient } from './client.js';
-import { CallError, CallErrorCode, type CaasError } from './errors.js';
-import { TypedEmitter } from './events.js';
+} from './participants.js';
+import { CallPublisher } from './publisher.js';
+import { CallRoster } from './roster.js';
+import { CallSignaling } from './signaling.js';
+import type { CaasClient } from '../client/client.js';
+import { CallError, CallErrorCode, type CaasError } from '../core/errors.js';
+import { TypedEmitter } from '../client/events.js';
+import type { Ops } from '../client/ops.js';
 import type {
   CallIceServer,
   CallJoinReply,
@@ -34,7 +35,6 @@ import type {
   CallTrackMutedEvent,
   CallTrackPublishedEvent,
   CallTrackUnpublishedEvent,
-  Ops,
 } from './types.js';
 
 /** State of a {@link CallRoom}: `joining` until its first negotiation is answered, then `joined`, then `left` for good. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { bob, join, offerBobsTracks, record, setup } from './testing/fake-call.js';
-import { until } from './testing/fake-server.js';
+import { bob, join, offerBobsTracks, record, setup } from '../testing/fake-call.js';
+import { until } from '../testing/fake-server.js';
 
 describe('participants and tracks', () => {
   it('follows joins, publications, mutes, unpublications, leaves and speakers', async () => {

@@ -6,10 +6,10 @@
  * @packageDocumentation
  */
 
-import type { RoomCore } from './call-core.js';
-import { CallEvent } from './call-events.js';
-import { speakerLevel } from './call-media.js';
-import { RemoteParticipant, RemotePub, type Participant, type RemoteControls } from './call-participants.js';
+import type { RoomCore } from './core.js';
+import { CallEvent } from './events.js';
+import { speakerLevel } from './media.js';
+import { RemoteParticipant, RemotePub, type Participant, type RemoteControls } from './participants.js';
 import type {
   CallParticipantInfo,
   CallSpeakersEvent,

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
-import { CallEvent } from './call-events.js';
-import { deferred, join, offerBobsTracks, record, setup, bob } from './testing/fake-call.js';
-import { serverSdp } from './testing/fake-rtc.js';
-import { Refusal, until } from './testing/fake-server.js';
+import { CallEvent } from './events.js';
+import { deferred, join, offerBobsTracks, record, setup, bob } from '../testing/fake-call.js';
+import { serverSdp } from '../testing/fake-rtc.js';
+import { Refusal, until } from '../testing/fake-server.js';
 
 describe('server offers', () => {
   it('are applied and answered, and their tracks map attaches received media to remote publications', async () => {

@@ -7,11 +7,11 @@
  * @packageDocumentation
  */
 
-import { asCallError, type RoomCore } from './call-core.js';
-import { SerialQueue, msidTracks, negotiationError } from './call-media.js';
+import { asCallError, type RoomCore } from './core.js';
+import { SerialQueue, msidTracks, negotiationError } from './media.js';
 // CallRoom: for the {@link} tags.
-import type { CallRoom } from './call-room.js';
-import { CallError, CallErrorCode, type CaasError } from './errors.js';
+import type { CallRoom } from './room.js';
+import { CallError, CallErrorCode, type CaasError } from '../core/errors.js';
 import type { CallCandidateInit, CallOfferEvent, CallTrackRef, TrackSource } from './types.js';
 
 /** What the signaling asks of its room besides the {@link RoomCore}. */

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
-import type { CaasClient } from './client.js';
-import { RequestError } from './errors.js';
-import { FakeServer, Refusal, conversation, message, user } from './testing/fake-server.js';
-import type { SocialGraph } from './types.js';
+import type { CaasClient } from '../client/client.js';
+import { RequestError } from '../core/errors.js';
+import { FakeServer, Refusal, conversation, message, user } from '../testing/fake-server.js';
+import type { SocialGraph } from './social-types.js';
 
 const clients: CaasClient[] = [];
 

@@ -5,32 +5,33 @@
  * @packageDocumentation
  */
 
-import type { CaasClient, RequestOptions } from './client.js';
-import type { FilesApi } from './files.js';
-import { ConnectionError, ConnectionErrorCode, TimeoutError } from './errors.js';
+import type { CaasClient, RequestOptions } from '../client/client.js';
+import type { FilesApi } from '../files/files.js';
+import { ConnectionError, ConnectionErrorCode, TimeoutError } from '../core/errors.js';
+import type {
+  ChosenPresenceStatus,
+  FoundUser,
+  PresenceEvent,
+  RelationOp,
+  SocialGraph,
+  UserSearchData,
+} from './social-types.js';
 import type {
   AssignableRole,
-  ChosenPresenceStatus,
   Conversation,
   ConversationKind,
   ConversationSettings,
   CreateConversationData,
-  FoundUser,
   HistoryData,
   InboxFilter,
   InboxPage,
-  JsonObject,
-  JsonValue,
   Message,
   MessageSearchData,
-  PresenceEvent,
   ReadResult,
-  RelationOp,
   SendMessageData,
   SettingsData,
-  SocialGraph,
-  UserSearchData,
 } from './types.js';
+import type { JsonObject, JsonValue } from '../core/wire.js';
 
 /** Input of {@link ConversationsApi.create}. */
 export interface CreateConversationInput {

@@ -5,27 +5,28 @@
  * @packageDocumentation
  */
 
-import { DEFAULT_RECONNECT } from './backoff.js';
-import { CalendarApi } from './calendar.js';
-import { CallsApi } from './calls.js';
-import { ContactsApi, ConversationsApi, MessagesApi, PresenceApi, TypingApi, UsersApi } from './chat.js';
-import type { CaasClientOptions, ConnectionState, RequestOptions } from './client-options.js';
-import { CollabApi } from './collab.js';
+import { DEFAULT_RECONNECT } from '../core/backoff.js';
+import { CalendarApi } from '../calendar/calendar.js';
+import { CallsApi } from '../calls/calls.js';
+import { ContactsApi, ConversationsApi, MessagesApi, PresenceApi, TypingApi, UsersApi } from '../chat/chat.js';
+import type { CaasClientOptions, ConnectionState, RequestOptions } from './options.js';
+import { CollabApi } from '../collab/collab.js';
 import { Connection } from './connection.js';
-import { DocsApi } from './docs.js';
+import { DocsApi } from '../collab/docs.js';
 // AuthError, ConnectionError, RequestError, TimeoutError and ClientEvent: for the {@link} tags.
-import { CaasError, type AuthError, type ConnectionError, type RequestError, type TimeoutError } from './errors.js';
+import { CaasError, type AuthError, type ConnectionError, type RequestError, type TimeoutError } from '../core/errors.js';
 import { TypedEmitter, type ClientEvent, type ClientEventMap } from './events.js';
-import { FilesApi } from './files.js';
-import { NotificationsApi } from './notifications.js';
-import { FeedApi, ObjectsApi } from './objects.js';
-import { RestClient } from './rest.js';
-import { TasksApi } from './tasks.js';
-import { TokenSource } from './tokens.js';
-import type { FetchLike, XMLHttpRequestConstructor } from './transport.js';
-import type { JsonObject, OpName, Ops, SessionReady, User } from './types.js';
+import { FilesApi } from '../files/files.js';
+import { NotificationsApi } from '../notifications/notifications.js';
+import { FeedApi, ObjectsApi } from '../feed/objects.js';
+import { RestClient } from '../core/rest.js';
+import { TasksApi } from '../tasks/tasks.js';
+import { TokenSource } from '../core/tokens.js';
+import type { FetchLike, XMLHttpRequestConstructor } from '../core/transport.js';
+import type { OpName, Ops } from './ops.js';
+import type { JsonObject, SessionReady, User } from '../core/wire.js';
 
-export type { CaasClientOptions, ConnectionState, RequestOptions } from './client-options.js';
+export type { CaasClientOptions, ConnectionState, RequestOptions } from './options.js';
 export { MAX_FRAME_BYTES } from './requests.js';
 export { isNewer, isRetryable } from './protocol.js';
 

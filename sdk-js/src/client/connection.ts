@@ -8,9 +8,9 @@
  * @packageDocumentation
  */
 
-import { backoffDelay, type ResolvedReconnectOptions } from './backoff.js';
+import { backoffDelay, type ResolvedReconnectOptions } from '../core/backoff.js';
 import type { CaasClient } from './client.js';
-import type { ConnectionState, RequestOptions } from './client-options.js';
+import type { ConnectionState, RequestOptions } from './options.js';
 import {
   AuthError,
   CaasError,
@@ -19,7 +19,7 @@ import {
   INVALID_TOKEN,
   RequestError,
   TimeoutError,
-} from './errors.js';
+} from '../core/errors.js';
 import { ClientEvent, type ClientEventMap, type TypedEmitter } from './events.js';
 import {
   HandshakeFailure,
@@ -32,16 +32,16 @@ import {
   upgradeStatus,
 } from './protocol.js';
 import { PendingRequests } from './requests.js';
-import { describe, joinUrl, type RestClient } from './rest.js';
-import type { TokenSource } from './tokens.js';
+import { describe, joinUrl, type RestClient } from '../core/rest.js';
+import type { TokenSource } from '../core/tokens.js';
 import {
   WS_OPEN,
   type CloseEventLike,
   type MessageEventLike,
   type WebSocketConstructor,
   type WebSocketLike,
-} from './transport.js';
-import type { JsonValue, PushFrame, SessionReady, User } from './types.js';
+} from '../core/transport.js';
+import type { JsonValue, PushFrame, SessionReady, User } from '../core/wire.js';
 
 /** What a {@link Connection} needs from its client. */
 export interface ConnectionConfig {

@@ -5,9 +5,9 @@
  */
 
 // CallRoom: for the {@link} tags.
-import type { CallRoom } from './call-room.js';
-import type { CaasError } from './errors.js';
-import type { NotificationNewEvent } from './notifications.js';
+import type { CallRoom } from '../calls/room.js';
+import type { CaasError } from '../core/errors.js';
+import type { NotificationNewEvent } from '../notifications/notifications.js';
 import type {
   CallOfferEvent,
   CallParticipantJoinedEvent,
@@ -16,8 +16,9 @@ import type {
   CallTrackMutedEvent,
   CallTrackPublishedEvent,
   CallTrackUnpublishedEvent,
-  ContactEvent,
-  ContactRequestedEvent,
+} from '../calls/types.js';
+import type { ContactEvent, ContactRequestedEvent, PresenceEvent, UserFollowedEvent } from '../chat/social-types.js';
+import type {
   ConversationCreatedEvent,
   ConversationSettings,
   MemberAddedEvent,
@@ -25,15 +26,11 @@ import type {
   MemberUpdatedEvent,
   MessageChangedEvent,
   MessageNewEvent,
-  PresenceEvent,
-  PushFrame,
   ReactionEvent,
   ReadReceipt,
-  SessionReady,
   TypingEvent,
-  User,
-  UserFollowedEvent,
-} from './types.js';
+} from '../chat/types.js';
+import type { PushFrame, SessionReady, User } from '../core/wire.js';
 
 /**
  * Names of the events a {@link CaasClient} emits. Connection events are the

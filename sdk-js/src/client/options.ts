@@ -4,11 +4,11 @@
  * @packageDocumentation
  */
 
-import type { ReconnectOptions } from './backoff.js';
+import type { ReconnectOptions } from '../core/backoff.js';
 // For the {@link} tags only.
 import type { CaasClient } from './client.js';
-import type { TokenProvider } from './tokens.js';
-import type { FetchLike, WebSocketConstructor, XMLHttpRequestConstructor } from './transport.js';
+import type { TokenProvider } from '../core/tokens.js';
+import type { FetchLike, WebSocketConstructor, XMLHttpRequestConstructor } from '../core/transport.js';
 
 /** Options of {@link CaasClient}. */
 export interface CaasClientOptions {

@@ -13,11 +13,11 @@ import {
   INVALID_TOKEN,
   RequestError,
   TimeoutError,
-} from './errors.js';
-import { describe } from './rest.js';
-import { TOKEN_PROVIDER_FAILED } from './tokens.js';
-import type { CloseEventLike } from './transport.js';
-import type { SessionReady } from './types.js';
+} from '../core/errors.js';
+import { describe } from '../core/rest.js';
+import { TOKEN_PROVIDER_FAILED } from '../core/tokens.js';
+import type { CloseEventLike } from '../core/transport.js';
+import type { SessionReady } from '../core/wire.js';
 
 /** The socket closed (or never opened) before `session.ready`. */
 export class HandshakeFailure {

@@ -5,9 +5,9 @@
  * @packageDocumentation
  */
 
-import { CaasError, ConnectionError, ConnectionErrorCode, TimeoutError, serverError } from './errors.js';
-import { describe } from './rest.js';
-import type { WebSocketLike } from './transport.js';
+import { CaasError, ConnectionError, ConnectionErrorCode, TimeoutError, serverError } from '../core/errors.js';
+import { describe } from '../core/rest.js';
+import type { WebSocketLike } from '../core/transport.js';
 
 /** Largest frame the server accepts; a larger one would close the connection (1009). */
 export const MAX_FRAME_BYTES = 64 * 1024;

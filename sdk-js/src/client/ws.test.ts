@@ -11,10 +11,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 
 import { CaasClient } from './client.js';
-import { AuthError } from './errors.js';
+import { AuthError } from '../core/errors.js';
 import { ClientEvent } from './events.js';
-import type { WebSocketLike } from './transport.js';
-import type { Message } from './types.js';
+import type { WebSocketLike } from '../core/transport.js';
+import type { Message } from '../chat/types.js';
 
 interface LoggedEvent {
   cursor: number;

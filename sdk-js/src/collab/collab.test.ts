@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 
-import { CaasClient } from './client.js';
+import { CaasClient } from '../client/client.js';
 import { CollabEvent, type CollabSession } from './collab.js';
-import type { WebSocketConstructor } from './transport.js';
+import type { WebSocketConstructor } from '../core/transport.js';
 
 /** A WebSocket the test drives: records URLs and frames; `open()` and `fail()` it by hand. */
 class FakeWs {

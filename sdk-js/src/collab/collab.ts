@@ -13,9 +13,9 @@ import type { WebsocketProvider } from 'y-websocket';
 import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
 
-import { TypedEmitter } from './events.js';
-import type { TokenSource } from './tokens.js';
-import type { WebSocketConstructor } from './transport.js';
+import { TypedEmitter } from '../client/events.js';
+import type { TokenSource } from '../core/tokens.js';
+import type { WebSocketConstructor } from '../core/transport.js';
 
 /** The y-protocols message type of auth messages (permission denied). */
 const MESSAGE_AUTH = 2;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
-import { CaasClient } from './client.js';
-import { RequestError } from './errors.js';
-import type { FetchInit, FetchLike, ResponseLike } from './transport.js';
+import { CaasClient } from '../client/client.js';
+import { RequestError } from '../core/errors.js';
+import type { FetchInit, FetchLike, ResponseLike } from '../core/transport.js';
 
 function fakeFetch(replies: Array<{ status?: number; body?: unknown }>) {
   const calls: Array<{ url: string; init: FetchInit | undefined }> = [];

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 
-import type { RestClient } from './rest.js';
+import type { RestClient } from '../core/rest.js';
 
 /** What a document holds: a whiteboard or a rich-text document. */
 export type DocKind = 'whiteboard' | 'doc';

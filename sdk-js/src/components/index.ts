@@ -20,18 +20,18 @@
  * @packageDocumentation
  */
 
-import { CaasCalendar } from './calendar-view.js';
-import { CaasCall } from './call.js';
-import { CaasChatList } from './chat-list.js';
-import { CaasChatWindow } from './chat-window.js';
-import { CaasDoc } from './doc.js';
-import { CaasFeed } from './feed.js';
-import { CaasNotifications } from './notifications-bell.js';
-import { CaasTasks } from './tasks-view.js';
-import { CaasWhiteboard } from './whiteboard.js';
+import { CaasCalendar } from './calendar/calendar-view.js';
+import { CaasCall } from './call/call.js';
+import { CaasChatList } from './chat-list/chat-list.js';
+import { CaasChatWindow } from './chat-window/chat-window.js';
+import { CaasDoc } from './doc/doc.js';
+import { CaasFeed } from './feed/feed.js';
+import { CaasNotifications } from './notifications/notifications-bell.js';
+import { CaasTasks } from './tasks/tasks-view.js';
+import { CaasWhiteboard } from './whiteboard/whiteboard.js';
 
 export { CaasCalendar, CaasCall, CaasChatList, CaasChatWindow, CaasDoc, CaasFeed, CaasNotifications, CaasTasks, CaasWhiteboard };
-export type { EventCreatedDetail, EventSelectDetail } from './calendar-view.js';
+export type { EventCreatedDetail, EventSelectDetail } from './calendar/state.js';
 export {
   REPEAT_RULES,
   addDays,
@@ -49,9 +49,9 @@ export {
   weekDays,
   weekPlacement,
   weekdayNames,
-} from './calendar-logic.js';
-export type { CalendarView, EventForm, Repeat } from './calendar-logic.js';
-export type { TaskDeletedDetail, TaskDetail } from './tasks-view.js';
+} from './calendar/logic.js';
+export type { CalendarView, EventForm, Repeat } from './calendar/logic.js';
+export type { TaskDeletedDetail, TaskDetail } from './tasks/state.js';
 export {
   PRIORITY_LABELS,
   doneStatus,
@@ -62,9 +62,9 @@ export {
   placeTask,
   positionFor,
   statusLabel,
-} from './tasks-logic.js';
-export type { TaskColumn, TasksView } from './tasks-logic.js';
-export { isFeedMode } from './feed.js';
+} from './tasks/logic.js';
+export type { TaskColumn, TasksView } from './tasks/logic.js';
+export { isFeedMode } from './feed/feed.js';
 export type {
   FeedCommentDetail,
   FeedDeleteDetail,
@@ -72,7 +72,7 @@ export type {
   FeedPostDetail,
   FeedProfileDetail,
   FeedStoryViewDetail,
-} from './feed.js';
+} from './feed/state.js';
 export {
   COMPOSER_VISIBILITIES,
   FEED_IMAGE_MAX,
@@ -97,13 +97,13 @@ export {
   sortRings,
   withComments,
   withLike,
-} from './feed-logic.js';
-export type { ComposerFile, FeedMode } from './feed-logic.js';
-export { addNotification, appendNotifications, badgeText, markedRead } from './notifications-bell.js';
-export type { NotificationClickDetail, UnreadDetail } from './notifications-bell.js';
-export { ObjectPreviews, cardFetches, renderObjectCard } from './object-card.js';
-export type { ObjectCardActions, ObjectPreview, OpenObjectDetail } from './object-card.js';
-export type { DocReadOnlyDetail, DocStatusDetail, DocSyncedDetail } from './doc.js';
+} from './feed/logic.js';
+export type { ComposerFile, FeedMode } from './feed/logic.js';
+export { addNotification, appendNotifications, badgeText, markedRead } from './notifications/notifications-bell.js';
+export type { NotificationClickDetail, UnreadDetail } from './notifications/notifications-bell.js';
+export { ObjectPreviews, cardFetches, renderObjectCard } from './chat-window/object-card.js';
+export type { ObjectCardActions, ObjectPreview, OpenObjectDetail } from './chat-window/object-card.js';
+export type { DocReadOnlyDetail, DocStatusDetail, DocSyncedDetail } from './doc/doc.js';
 export {
   DOC_FRAGMENT,
   DOC_TOOLBAR,
@@ -116,10 +116,10 @@ export {
   selectionAttrs,
   shortcutLabel,
   userColor,
-} from './doc-model.js';
-export type { DocAction, DocActionSpec, DocActionState, DocStatusInput, DocStatusView, DocToolbarState, DocUser } from './doc-model.js';
-export { WHITEBOARD_COLORS } from './whiteboard.js';
-export type { WhiteboardSyncedDetail, WhiteboardTool } from './whiteboard.js';
+} from './doc/model.js';
+export type { DocAction, DocActionSpec, DocActionState, DocStatusInput, DocStatusView, DocToolbarState, DocUser } from './doc/model.js';
+export { WHITEBOARD_COLORS } from './whiteboard/whiteboard.js';
+export type { WhiteboardSyncedDetail, WhiteboardTool } from './whiteboard/whiteboard.js';
 export {
   WHITEBOARD_ORIGIN,
   addShape,
@@ -136,33 +136,33 @@ export {
   shapeBounds,
   shapesOf,
   updateShape,
-} from './whiteboard-model.js';
-export type { Box, Shape, ShapeEntry, ShapeType } from './whiteboard-model.js';
-export type { CallJoinedDetail, CallLeftDetail } from './call.js';
-export { callAudio, callTiles, initials, tileLabel } from './call-logic.js';
-export type { CallAudio, CallTile } from './call-logic.js';
-export type { ActionErrorDetail, SelectDetail } from './chat-list.js';
+} from './whiteboard/model.js';
+export type { Box, Shape, ShapeEntry, ShapeType } from './whiteboard/model.js';
+export type { CallJoinedDetail, CallLeftDetail } from './call/call.js';
+export { callAudio, callTiles, initials, tileLabel } from './call/logic.js';
+export type { CallAudio, CallTile } from './call/logic.js';
+export type { SelectDetail } from './chat-list/state.js';
+export type { ActionErrorDetail } from './shared/events.js';
+export { FILTER_LABELS, INBOX_FILTERS, conversationTitle, matchesFilter, previewText } from './chat-list/inbox.js';
 export {
-  ATTACHMENT_IMAGE_MAX,
   DEFAULT_REACTIONS,
-  FILTER_LABELS,
-  INBOX_FILTERS,
   TypingThrottle,
   TypingTracker,
-  attachmentKind,
-  attachmentsPreview,
-  conversationTitle,
-  dragHasFiles,
-  fitWithin,
-  formatBytes,
-  isImage,
-  matchesFilter,
-  previewText,
   receiptFor,
   repliesText,
   typingText,
-} from './logic.js';
-export type { InboxUpdate, Receipt } from './logic.js';
+} from './chat-window/message-logic.js';
+export {
+  ATTACHMENT_IMAGE_MAX,
+  attachmentKind,
+  attachmentsPreview,
+  dragHasFiles,
+  fitWithin,
+  isImage,
+} from './shared/attachments.js';
+export { formatBytes } from './shared/format.js';
+export type { InboxUpdate } from './chat-list/inbox.js';
+export type { Receipt } from './chat-window/message-logic.js';
 
 /** Registers the elements under their tag names, unless those names are taken. */
 export function defineCaasElements(registry: CustomElementRegistry = customElements): void {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import { CaasClient } from './client.js';
+import { CaasClient } from '../client/client.js';
 import { AuthError, ConnectionError, RequestError, TimeoutError } from './errors.js';
 import { RestClient, joinUrl } from './rest.js';
 import { TokenSource } from './tokens.js';

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 
-import { CaasClient } from './client.js';
-import { ABORTED, RequestError } from './errors.js';
+import { CaasClient } from '../client/client.js';
+import { ABORTED, RequestError } from '../core/errors.js';
 import { ObjectErrorCode, objectRefOf } from './objects.js';
-import { FakeRest, refusal } from './testing/fake-rest.js';
-import { comment, obj, ring, story } from './testing/social.js';
-import { fileMeta } from './testing/fake-xhr.js';
-import { message } from './testing/fake-server.js';
+import { FakeRest, refusal } from '../testing/fake-rest.js';
+import { comment, obj, ring, story } from '../testing/social.js';
+import { fileMeta } from '../testing/fake-xhr.js';
+import { message } from '../testing/fake-server.js';
 
 function client(rest: FakeRest): CaasClient {
   return new CaasClient({ url: 'http://caas.test/', token: 'tok', fetch: rest.fetch, XMLHttpRequest: null });

@@ -7,11 +7,13 @@
  * @packageDocumentation
  */
 
-import type { UploadOptions } from './files.js';
-import { ABORTED, CaasError } from './errors.js';
-import { Pager, pageOf } from './paging.js';
-import type { RestClient } from './rest.js';
-import type { Attachment, FileMeta, JsonObject, Message } from './types.js';
+import type { UploadOptions } from '../files/files.js';
+import { ABORTED, CaasError } from '../core/errors.js';
+import { Pager, pageOf } from '../core/paging.js';
+import type { RestClient } from '../core/rest.js';
+import type { Message } from '../chat/types.js';
+import type { Attachment, FileMeta } from '../files/types.js';
+import type { JsonObject } from '../core/wire.js';
 
 /** What an object is: a post (text and media), a story (gone after 24 h) or a reel (one video). */
 export type ObjectKind = 'post' | 'story' | 'reel';

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import { CaasClient, type CaasClientOptions } from './client.js';
-import { ABORTED, AuthError, CaasError, ConnectionError, RequestError, TimeoutError } from './errors.js';
+import { CaasClient, type CaasClientOptions } from '../client/client.js';
+import { ABORTED, AuthError, CaasError, ConnectionError, RequestError, TimeoutError } from '../core/errors.js';
 import { attachmentOf } from './files.js';
-import { FakeXhrServer, fileMeta } from './testing/fake-xhr.js';
-import type { FetchInit, FetchLike } from './transport.js';
+import { FakeXhrServer, fileMeta } from '../testing/fake-xhr.js';
+import type { FetchInit, FetchLike } from '../core/transport.js';
 
 const PNG_TYPE = 'image/png';
 

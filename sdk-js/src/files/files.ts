@@ -12,16 +12,16 @@ import {
   ConnectionErrorCode,
   RequestError,
   TimeoutError,
-} from './errors.js';
-import { describe, errorOf, joinUrl, type RestClient } from './rest.js';
-import type { TokenSource } from './tokens.js';
+} from '../core/errors.js';
+import { describe, errorOf, joinUrl, type RestClient } from '../core/rest.js';
+import type { TokenSource } from '../core/tokens.js';
 import type {
   FetchLike,
   ProgressEventLike,
   ResponseLike,
   XMLHttpRequestConstructor,
   XMLHttpRequestLike,
-} from './transport.js';
+} from '../core/transport.js';
 import type { Attachment, FileMeta } from './types.js';
 
 /** Options of {@link FilesApi.upload}. */

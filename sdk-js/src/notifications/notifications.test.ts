@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import { CaasClient } from './client.js';
-import { ClientEvent } from './events.js';
+import { CaasClient } from '../client/client.js';
+import { ClientEvent } from '../client/events.js';
 import { NotificationErrorCode, notificationText, type CaasNotification, type NotificationNewEvent } from './notifications.js';
-import { FakeRest, refusal } from './testing/fake-rest.js';
-import { FakeServer, user } from './testing/fake-server.js';
-import { notif } from './testing/social.js';
+import { FakeRest, refusal } from '../testing/fake-rest.js';
+import { FakeServer, user } from '../testing/fake-server.js';
+import { notif } from '../testing/social.js';
 
 const clients: CaasClient[] = [];
 afterEach(() => {

@@ -8,9 +8,9 @@
  */
 
 // ClientEvent: for the {@link} tags.
-import type { ClientEvent } from './events.js';
-import { Pager, pageOf } from './paging.js';
-import type { RestClient } from './rest.js';
+import type { ClientEvent } from '../client/events.js';
+import { Pager, pageOf } from '../core/paging.js';
+import type { RestClient } from '../core/rest.js';
 
 /**
  * Why a user is notified: a mention, a reply (to a message or to a comment),

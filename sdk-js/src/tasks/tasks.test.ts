@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 
-import { CaasClient } from './client.js';
+import { CaasClient } from '../client/client.js';
 import { TaskErrorCode, positionBetween } from './tasks.js';
-import { FakeRest, refusal } from './testing/fake-rest.js';
-import { task } from './testing/work.js';
+import { FakeRest, refusal } from '../testing/fake-rest.js';
+import { task } from '../testing/work.js';
 
 function client(rest: FakeRest): CaasClient {
   return new CaasClient({ url: 'http://caas.test', token: 'tok', fetch: rest.fetch });

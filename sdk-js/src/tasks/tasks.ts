@@ -6,8 +6,8 @@
  * @packageDocumentation
  */
 
-import { Pager, pageOf } from './paging.js';
-import type { RestClient } from './rest.js';
+import { Pager, pageOf } from '../core/paging.js';
+import type { RestClient } from '../core/rest.js';
 
 /** How urgent a task is. */
 export type TaskPriority = 'low' | 'normal' | 'high' | 'urgent';

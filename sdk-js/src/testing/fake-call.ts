@@ -7,11 +7,11 @@
 
 import { afterEach } from 'vitest';
 
-import { CallEvent } from '../call-events.js';
-import type { CallRoom } from '../call-room.js';
-import type { JoinCallOptions } from '../calls.js';
-import type { CaasClient } from '../client.js';
-import type { CallParticipantInfo } from '../types.js';
+import { CallEvent } from '../calls/events.js';
+import type { CallRoom } from '../calls/room.js';
+import type { JoinCallOptions } from '../calls/calls.js';
+import type { CaasClient } from '../client/client.js';
+import type { CallParticipantInfo } from '../calls/types.js';
 import { FakeMedia, FakeTrack, serverSdp } from './fake-rtc.js';
 import { FakeServer, user } from './fake-server.js';
 

@@ -3,7 +3,7 @@
  * calls by method and path to handlers, and records them.
  */
 
-import type { FetchInit, FetchLike } from '../transport.js';
+import type { FetchInit, FetchLike } from '../core/transport.js';
 
 /** One call the client made. */
 export interface RestCall {

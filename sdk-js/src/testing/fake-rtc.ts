@@ -6,7 +6,7 @@
  * negotiations.
  */
 
-import type { CallMedia } from '../call-media.js';
+import type { CallMedia } from '../calls/media.js';
 
 let nextId = 0;
 

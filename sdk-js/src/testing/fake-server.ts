@@ -4,9 +4,10 @@
  * can drive the components in tests.
  */
 
-import { CaasClient, type CaasClientOptions } from '../client.js';
-import type { WebSocketConstructor, WebSocketLike } from '../transport.js';
-import type { Conversation, InboxEntry, Message, User } from '../types.js';
+import { CaasClient, type CaasClientOptions } from '../client/client.js';
+import type { WebSocketConstructor, WebSocketLike } from '../core/transport.js';
+import type { Conversation, InboxEntry, Message } from '../chat/types.js';
+import type { User } from '../core/wire.js';
 
 /** One request the client sent. */
 export interface Request {

@@ -4,8 +4,8 @@
  * the test says so.
  */
 
-import type { XMLHttpRequestConstructor, XMLHttpRequestLike } from '../transport.js';
-import type { FileMeta } from '../types.js';
+import type { XMLHttpRequestConstructor, XMLHttpRequestLike } from '../core/transport.js';
+import type { FileMeta } from '../files/types.js';
 
 type Handler = ((event: never) => void) | null;
 

@@ -3,8 +3,8 @@
  * notifications as the server sends them.
  */
 
-import type { CaasNotification } from '../notifications.js';
-import type { CaasObject, ObjectComment, StoryRing } from '../objects.js';
+import type { CaasNotification } from '../notifications/notifications.js';
+import type { CaasObject, ObjectComment, StoryRing } from '../feed/objects.js';
 
 let clock = Date.UTC(2026, 10, 26, 10, 0, 0);
 

@@ -3,8 +3,8 @@
  * tasks as the server sends them.
  */
 
-import type { CalendarEvent, EventOccurrence } from '../calendar.js';
-import type { Task } from '../tasks.js';
+import type { CalendarEvent, EventOccurrence } from '../calendar/calendar.js';
+import type { Task } from '../tasks/tasks.js';
 
 /** An event of `owner` from `start` to `end` (wall clock, UTC zone). */
 export function calEvent(id: string, owner: string, title: string, start: string, end: string, extra: Partial<CalendarEvent['payload']> = {}): CalendarEvent {

@@ -1,13 +1,13 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it } from 'vitest';
 
-import type { EventOccurrence } from '../calendar.js';
-import type { CaasClient } from '../client.js';
-import { FakeRest, refusal } from '../testing/fake-rest.js';
-import { FakeServer, until, user } from '../testing/fake-server.js';
-import { calEvent, occurrence } from '../testing/work.js';
-import './index.js';
-import type { CaasCalendar } from './index.js';
+import type { EventOccurrence } from '../../calendar/calendar.js';
+import type { CaasClient } from '../../client/client.js';
+import { FakeRest, refusal } from '../../testing/fake-rest.js';
+import { FakeServer, until, user } from '../../testing/fake-server.js';
+import { calEvent, occurrence } from '../../testing/work.js';
+import '../index.js';
+import type { CaasCalendar } from '../index.js';
 
 const clients: CaasClient[] = [];
 afterEach(() => {

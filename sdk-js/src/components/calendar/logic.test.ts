@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { occurrence } from '../testing/work.js';
+import { occurrence } from '../../testing/work.js';
 import {
   addDays,
   dayKey,
@@ -17,7 +17,7 @@ import {
   weekDays,
   weekPlacement,
   weekdayNames,
-} from './calendar-logic.js';
+} from './logic.js';
 
 // Local times throughout: the helpers work in the runtime's zone.
 const local = (y: number, m: number, d: number, h = 0, min = 0): Date => new Date(y, m - 1, d, h, min);

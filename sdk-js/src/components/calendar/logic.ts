@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 
-import { wallClock, type CreateEventInput, type EventOccurrence } from '../calendar.js';
+import { wallClock, type CreateEventInput, type EventOccurrence } from '../../calendar/calendar.js';
 
 /** The views of `<caas-calendar>`. */
 export type CalendarView = 'month' | 'week';

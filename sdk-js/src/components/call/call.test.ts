@@ -1,12 +1,12 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { CaasClient } from '../client.js';
-import { FakeMedia, serverSdp } from '../testing/fake-rtc.js';
-import { FakeServer, Refusal, until, user } from '../testing/fake-server.js';
-import type { CallParticipantInfo } from '../types.js';
-import './index.js';
-import type { ActionErrorDetail, CaasCall, CallJoinedDetail, CallLeftDetail } from './index.js';
+import { CaasClient } from '../../client/client.js';
+import { FakeMedia, serverSdp } from '../../testing/fake-rtc.js';
+import { FakeServer, Refusal, until, user } from '../../testing/fake-server.js';
+import type { CallParticipantInfo } from '../../calls/types.js';
+import '../index.js';
+import type { ActionErrorDetail, CaasCall, CallJoinedDetail, CallLeftDetail } from '../index.js';
 
 const clients: CaasClient[] = [];
 

@@ -8,16 +8,16 @@ import { LitElement, css, html, nothing, type PropertyValues, type TemplateResul
 import { classMap } from 'lit/directives/class-map.js';
 import { repeat } from 'lit/directives/repeat.js';
 
-import { CallEvent, type CallDisconnectReason } from '../call-events.js';
-import type { CallRoom } from '../call-room.js';
-import type { JoinCallOptions } from '../calls.js';
-import type { CaasClient } from '../client.js';
-import type { CaasError } from '../errors.js';
-import { ClientEvent } from '../events.js';
-import type { ActionErrorDetail } from './chat-list.js';
-import { callAudio, callTiles, initials, tileLabel, type CallTile } from './call-logic.js';
-import { errorText } from './logic.js';
-import { baseStyles } from './styles.js';
+import { CallEvent, type CallDisconnectReason } from '../../calls/events.js';
+import type { CallRoom } from '../../calls/room.js';
+import type { JoinCallOptions } from '../../calls/calls.js';
+import type { CaasClient } from '../../client/client.js';
+import type { CaasError } from '../../core/errors.js';
+import { ClientEvent } from '../../client/events.js';
+import type { ActionErrorDetail } from '../shared/events.js';
+import { callAudio, callTiles, initials, tileLabel, type CallTile } from './logic.js';
+import { errorText } from '../shared/format.js';
+import { baseStyles } from '../shared/styles.js';
 
 /** Detail of the `caas-joined` event. */
 export interface CallJoinedDetail {

@@ -5,9 +5,9 @@
  * @packageDocumentation
  */
 
-import type { Participant } from '../call-participants.js';
-import type { CallRoom } from '../call-room.js';
-import type { TrackSource } from '../types.js';
+import type { Participant } from '../../calls/participants.js';
+import type { CallRoom } from '../../calls/room.js';
+import type { TrackSource } from '../../calls/types.js';
 
 /** One tile of the call grid: a participant's camera (or placeholder), or a shared screen. */
 export interface CallTile {

@@ -1,11 +1,12 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { CaasClient } from '../client.js';
-import { FakeServer, Refusal, conversation, entry, message, until, user } from '../testing/fake-server.js';
-import type { Attachment, InboxEntry } from '../types.js';
-import './index.js';
-import type { CaasChatList, SelectDetail } from './index.js';
+import { CaasClient } from '../../client/client.js';
+import { FakeServer, Refusal, conversation, entry, message, until, user } from '../../testing/fake-server.js';
+import type { InboxEntry } from '../../chat/types.js';
+import type { Attachment } from '../../files/types.js';
+import '../index.js';
+import type { CaasChatList, SelectDetail } from '../index.js';
 
 const clients: CaasClient[] = [];
 

@@ -1,43 +1,25 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { conversation, entry, message } from '../testing/fake-server.js';
-import type { Attachment } from '../types.js';
+import type { Attachment } from '../../files/types.js';
+import { conversation, entry, message } from '../../testing/fake-server.js';
+import { repliesText } from '../chat-window/message-logic.js';
+import { attachmentsPreview } from '../shared/attachments.js';
 import {
-  TypingThrottle,
-  TypingTracker,
   addConversation,
   appendPage,
-  applyChangedMessage,
   applyMessageChanged,
   applyMessageNew,
-  applyReactionEvent,
   applyReceipt,
   applySettings,
-  attachmentKind,
-  attachmentsPreview,
   conversationTitle,
-  dragHasFiles,
   entryOf,
-  fitWithin,
-  formatBytes,
   matchesFilter,
-  mergeMessages,
-  nearEnd,
   parseUserIds,
   previewText,
-  reactionChips,
-  receiptFor,
-  repliesText,
-  shortTime,
   sortEntries,
-  typingText,
-} from './logic.js';
+} from './inbox.js';
 
 const ids = (entries: { conversation: { id: string } }[]): string[] => entries.map((e) => e.conversation.id);
-
-afterEach(() => {
-  vi.useRealTimers();
-});
 
 describe('chat list logic', () => {
   it('names groups by name or members and direct conversations by the other member', () => {
@@ -178,146 +160,5 @@ describe('chat list logic', () => {
   it('parses member ids', () => {
     expect(parseUserIds(' bob, cy ,,bob  dan;eve ')).toEqual(['bob', 'cy', 'dan', 'eve']);
     expect(parseUserIds(' , ')).toEqual([]);
-  });
-});
-
-describe('chat window logic', () => {
-  it('merges pages and live messages by id in seq order', () => {
-    const m1 = message('c', 1, 'ann');
-    const m2 = message('c', 2, 'bob');
-    const m3 = message('c', 3, 'ann');
-    expect(mergeMessages([m2, m3], [m1, { ...m2, text: 'new' }]).map((m) => [m.seq, m.text])).toEqual([
-      [1, 'm1'],
-      [2, 'new'],
-      [3, 'm3'],
-    ]);
-  });
-
-  it('keeps my reactions when a changed message arrives without them', () => {
-    const mine = message('c', 1, 'ann', 'x', { reactions: { counts: { '👍': 1 }, mine: ['👍'] } });
-    const changed = message('c', 1, 'ann', 'y', { edited_at: '2026-11-26T10:05:00Z', reactions: { counts: { '👍': 1 }, mine: [] } });
-    const [after] = applyChangedMessage([mine], changed);
-    expect(after).toMatchObject({ text: 'y', reactions: { mine: ['👍'] } });
-    expect(applyChangedMessage([mine], { ...changed, id: 'zz' })).toEqual([mine]);
-  });
-
-  it('applies reaction events to counts and to my own reactions', () => {
-    const m = message('c', 1, 'bob');
-    const ev = { conversation_id: 'c', message_id: m.id, seq: 1, user_id: 'ann', kind: '👍', counts: { '👍': 1 } };
-    let [after] = applyReactionEvent([m], ev, true, 'ann');
-    expect(after?.reactions).toEqual({ counts: { '👍': 1 }, mine: ['👍'] });
-    [after] = applyReactionEvent([after!], { ...ev, user_id: 'bob', counts: { '👍': 2 } }, true, 'ann');
-    expect(after?.reactions).toEqual({ counts: { '👍': 2 }, mine: ['👍'] });
-    [after] = applyReactionEvent([after!], { ...ev, counts: { '👍': 1 } }, false, 'ann');
-    expect(after?.reactions).toEqual({ counts: { '👍': 1 }, mine: [] });
-    expect(reactionChips({ ...m, reactions: { counts: { '🎉': 2, '👍': 1 }, mine: ['🎉'] } }, ['👍', '❤️'])).toEqual([
-      { kind: '👍', count: 1, mine: false },
-      { kind: '❤️', count: 0, mine: false },
-      { kind: '🎉', count: 2, mine: true },
-    ]);
-  });
-
-  it('shows Seen under my newest message once another member read it', () => {
-    const msgs = [message('c', 1, 'ann'), message('c', 2, 'bob'), message('c', 3, 'ann'), message('c', 4, 'bob', '', { deleted_at: 'x' })];
-    expect(receiptFor(msgs, 'ann', new Map([['ann', 3], ['bob', 2]]))).toEqual({ messageId: 'c-m3', seq: 3, seenBy: [] });
-    expect(receiptFor(msgs, 'ann', new Map([['bob', 3], ['cy', 4], ['dan', 1]]))).toEqual({ messageId: 'c-m3', seq: 3, seenBy: ['bob', 'cy'] });
-    expect(receiptFor([message('c', 1, 'bob')], 'ann', new Map([['bob', 1]]))).toBeUndefined();
-    const deletedLast = [message('c', 1, 'ann'), message('c', 2, 'ann', '', { deleted_at: 'x' })];
-    expect(receiptFor(deletedLast, 'ann', new Map([['bob', 1]]))?.messageId).toBe('c-m1');
-  });
-
-  it('words the typing indicator', () => {
-    expect(typingText([])).toBe('');
-    expect(typingText(['bob'])).toBe('bob is typing…');
-    expect(typingText(['bob', 'cy'])).toBe('bob and cy are typing…');
-    expect(typingText(['bob', 'cy', 'dan'])).toBe('3 people are typing…');
-  });
-
-  it('throttles typing.start and sends one typing.stop', () => {
-    const t = new TypingThrottle(3000);
-    expect(t.stopped()).toBe(false);
-    expect(t.typed(1000)).toBe(true);
-    expect(t.typed(2000)).toBe(false);
-    expect(t.typed(3999)).toBe(false);
-    expect(t.typed(4000)).toBe(true);
-    expect(t.active).toBe(true);
-    expect(t.stopped()).toBe(true);
-    expect(t.stopped()).toBe(false);
-    expect(t.typed(4100)).toBe(true);
-  });
-
-  it('expires typing users after expires_in_ms unless refreshed', () => {
-    vi.useFakeTimers();
-    const seen: string[][] = [];
-    const tracker = new TypingTracker((users) => seen.push(users));
-    tracker.start('bob', 6000);
-    tracker.start('cy', 6000);
-    vi.advanceTimersByTime(4000);
-    tracker.start('bob', 6000); // refreshed: no change reported
-    vi.advanceTimersByTime(2000);
-    expect(tracker.users).toEqual(['bob']);
-    tracker.stop('bob');
-    tracker.stop('bob');
-    tracker.start('dan', 100);
-    tracker.clear();
-    vi.advanceTimersByTime(10_000);
-    expect(seen).toEqual([['bob'], ['bob', 'cy'], ['bob'], [], ['dan'], []]);
-  });
-
-  it('helps with scrolling and times', () => {
-    expect(nearEnd({ scrollTop: 100, clientHeight: 300, scrollHeight: 450 })).toBe(true);
-    expect(nearEnd({ scrollTop: 0, clientHeight: 300, scrollHeight: 1000 })).toBe(false);
-    const now = new Date(2026, 10, 26, 15, 0);
-    expect(shortTime(new Date(2026, 10, 26, 9, 5).toISOString(), now)).toBe('09:05');
-    expect(shortTime(new Date(2026, 2, 3, 9, 5).toISOString(), now)).toBe('3 Mar');
-    expect(shortTime(new Date(2025, 2, 3, 9, 5).toISOString(), now)).toBe('3 Mar 2025');
-    expect(shortTime(null)).toBe('');
-  });
-});
-
-describe('attachments', () => {
-  const a = (content_type: string, dims?: [number, number]) => ({
-    id: 'f',
-    name: 'f',
-    content_type,
-    size: 1,
-    ...(dims ? { width: dims[0], height: dims[1] } : {}),
-  });
-
-  it('shows PNG and JPEG with dimensions as thumbnails, other images as files, the rest as links', () => {
-    expect(attachmentKind(a('image/png', [10, 10]))).toBe('thumbnail');
-    expect(attachmentKind(a('image/jpeg', [10, 10]))).toBe('thumbnail');
-    expect(attachmentKind(a('image/png'))).toBe('image'); // the server could not decode it: no thumbnail
-    expect(attachmentKind(a('image/gif'))).toBe('image');
-    expect(attachmentKind(a('image/webp', [10, 10]))).toBe('image');
-    expect(attachmentKind(a('application/pdf'))).toBe('file');
-    expect(attachmentKind(a('text/plain'))).toBe('file');
-  });
-
-  it('fits image sizes in a box without enlarging them', () => {
-    expect(fitWithin(1000, 500)).toEqual({ width: 240, height: 120 });
-    expect(fitWithin(500, 1000)).toEqual({ width: 120, height: 240 });
-    expect(fitWithin(100, 50)).toEqual({ width: 100, height: 50 });
-    expect(fitWithin(10_000, 1)).toEqual({ width: 240, height: 1 });
-    expect(fitWithin(300, 300, 100)).toEqual({ width: 100, height: 100 });
-    expect(fitWithin(0, 10)).toEqual({ width: 240, height: 240 });
-  });
-
-  it('formats byte counts', () => {
-    expect(formatBytes(0)).toBe('0 B');
-    expect(formatBytes(1023)).toBe('1023 B');
-    expect(formatBytes(1024)).toBe('1 KB');
-    expect(formatBytes(1536)).toBe('1.5 KB');
-    expect(formatBytes(20 * 1024)).toBe('20 KB');
-    expect(formatBytes(5 * 1024 * 1024)).toBe('5 MB');
-    expect(formatBytes(1.25 * 1024 ** 3)).toBe('1.3 GB');
-  });
-
-  it('tells a drag of files from other drags', () => {
-    expect(dragHasFiles({ types: ['Files'] })).toBe(true);
-    expect(dragHasFiles({ types: ['text/plain', 'Files'] })).toBe(true);
-    expect(dragHasFiles({ types: ['text/uri-list'] })).toBe(false);
-    expect(dragHasFiles(null)).toBe(false);
-    expect(dragHasFiles(undefined)).toBe(false);
   });
 });

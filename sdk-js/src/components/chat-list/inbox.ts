@@ -1,21 +1,21 @@
 /**
- * The state logic of the chat components, free of Lit and of the DOM so that it
- * can be tested on its own: chat-list updates from live events, message list
- * merging, reactions, read receipts, typing indicators.
+ * The chat list's logic, free of Lit and of the DOM so that it can be tested on
+ * its own: the filters, titles and previews of its rows, and how live events
+ * (new messages, receipts, settings, edits, new conversations) update them.
  *
  * @packageDocumentation
  */
 
 import type {
-  Attachment,
   Conversation,
   ConversationSettings,
   InboxEntry,
   InboxFilter,
   Message,
-  ReactionEvent,
   ReadReceipt,
-} from '../types.js';
+} from '../../chat/types.js';
+import { attachmentIcon, attachmentsPreview } from '../shared/attachments.js';
+import { oneLine } from '../shared/format.js';
 
 /** The filters of the chat list, in the order its tabs show them. */
 export const INBOX_FILTERS: readonly InboxFilter[] = ['all', 'unread', 'direct', 'group', 'archived', 'pinned'];
@@ -29,9 +29,6 @@ export const FILTER_LABELS: Readonly<Record<InboxFilter, string>> = {
   archived: 'Archived',
   pinned: 'Pinned',
 };
-
-/** The reaction kinds the chat window offers by default. */
-export const DEFAULT_REACTIONS: readonly string[] = ['👍', '❤️', '😂', '😮', '😢', '🙏'];
 
 /**
  * The title of a conversation for `me`: a group's name (or its members' ids
@@ -68,40 +65,6 @@ export function previewText(entry: InboxEntry, me: string | undefined, deleted =
         : `${attachmentIcon(attachments)} ${body}`;
   if (last.sender_id === me) return `You: ${text}`;
   return entry.conversation.kind === 'group' ? `${last.sender_id}: ${text}` : text;
-}
-
-/** Whether an attachment is an image (by its content type). */
-export function isImage(attachment: Attachment): boolean {
-  return attachment.content_type.toLowerCase().startsWith('image/');
-}
-
-/**
- * A short description of a message's attachments for previews: `📷 Photo`
- * (one image), `📎 report.pdf` (one other file), `📷 3 photos` (only images),
- * `📎 3 files`; `''` for none.
- */
-export function attachmentsPreview(attachments: readonly Attachment[]): string {
-  const first = attachments[0];
-  if (!first) return '';
-  const images = attachments.every(isImage);
-  if (attachments.length === 1) return images ? '📷 Photo' : `📎 ${oneLine(first.name, 60)}`;
-  return images ? `📷 ${attachments.length} photos` : `📎 ${attachments.length} files`;
-}
-
-/** 📷 when every attachment is an image, else 📎. */
-function attachmentIcon(attachments: readonly Attachment[]): string {
-  return attachments.every(isImage) ? '📷' : '📎';
-}
-
-/** The label of a thread's reply count: `1 reply`, `3 replies`. */
-export function repliesText(count: number): string {
-  return count === 1 ? '1 reply' : `${count} replies`;
-}
-
-/** `text` on one line, cut to `max` characters with an ellipsis. */
-export function oneLine(text: string, max = 120): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
 /** Whether a chat-list row belongs under `filter`, as the server decides it. */
@@ -308,250 +271,4 @@ export function parseUserIds(text: string): string[] {
     if (id !== '' && !out.includes(id)) out.push(id);
   }
   return out;
-}
-
-/** Merges messages into a list: one per id (the incoming one wins), ordered by seq. */
-export function mergeMessages(existing: Message[], incoming: Message[]): Message[] {
-  const byId = new Map<string, Message>();
-  for (const m of existing) byId.set(m.id, m);
-  for (const m of incoming) byId.set(m.id, m);
-  return [...byId.values()].sort((a, b) => a.seq - b.seq);
-}
-
-/**
- * Applies `message.updated`, `message.deleted` or `message.pinned` to a list.
- * Those events carry no `reactions.mine` (it is per viewer), so the viewer's
- * own reactions are kept from the message already shown.
- */
-export function applyChangedMessage(messages: Message[], changed: Message): Message[] {
-  const i = messages.findIndex((m) => m.id === changed.id);
-  const old = messages[i];
-  if (!old) return messages;
-  const next = [...messages];
-  next[i] = { ...changed, reactions: { counts: { ...changed.reactions.counts }, mine: [...old.reactions.mine] } };
-  return next;
-}
-
-/** Applies `reaction.added` or `reaction.removed`: new counts, and `mine` when `me` reacted. */
-export function applyReactionEvent(
-  messages: Message[],
-  event: ReactionEvent,
-  added: boolean,
-  me: string | undefined,
-): Message[] {
-  const i = messages.findIndex((m) => m.id === event.message_id);
-  const old = messages[i];
-  if (!old) return messages;
-  let mine = old.reactions.mine;
-  if (event.user_id === me) {
-    mine = added ? (mine.includes(event.kind) ? mine : [...mine, event.kind]) : mine.filter((k) => k !== event.kind);
-  }
-  const next = [...messages];
-  next[i] = { ...old, reactions: { counts: { ...event.counts }, mine } };
-  return next;
-}
-
-/** The reaction kinds to show on a message: the offered ones, then any others it has, with counts. */
-export function reactionChips(
-  message: Message,
-  offered: readonly string[],
-): Array<{ kind: string; count: number; mine: boolean }> {
-  const kinds = [...offered];
-  for (const k of Object.keys(message.reactions.counts)) if (!kinds.includes(k)) kinds.push(k);
-  return kinds.map((kind) => ({
-    kind,
-    count: message.reactions.counts[kind] ?? 0,
-    mine: message.reactions.mine.includes(kind),
-  }));
-}
-
-/** The read receipt of the user's newest message. */
-export interface Receipt {
-  /** The message it stands under. */
-  messageId: string;
-  /** Its seq. */
-  seq: number;
-  /** The other members whose read position reached it. */
-  seenBy: string[];
-}
-
-/**
- * The receipt of `me`'s newest message (deleted ones aside): who among the
- * others has read it, from their read positions (`last_read_seq` by user).
- */
-export function receiptFor(
-  messages: readonly Message[],
-  me: string | undefined,
-  readPositions: ReadonlyMap<string, number>,
-): Receipt | undefined {
-  if (me === undefined) return undefined;
-  for (let i = messages.length - 1; i >= 0; i--) {
-    const m = messages[i] as Message;
-    if (m.sender_id !== me || m.deleted_at !== null) continue;
-    const seenBy = [...readPositions.entries()]
-      .filter(([user, seq]) => user !== me && seq >= m.seq)
-      .map(([user]) => user)
-      .sort();
-    return { messageId: m.id, seq: m.seq, seenBy };
-  }
-  return undefined;
-}
-
-/** The typing indicator's text: `bob is typing…`, `bob and cy are typing…`, `3 people are typing…`. */
-export function typingText(users: readonly string[]): string {
-  if (users.length === 0) return '';
-  if (users.length === 1) return `${users[0]} is typing…`;
-  if (users.length === 2) return `${users[0]} and ${users[1]} are typing…`;
-  return `${users.length} people are typing…`;
-}
-
-/**
- * When to send `typing.start` and `typing.stop` for one composer: a start at
- * the first keystroke and again every `intervalMs` while typing goes on (the
- * server forgets a start after 6 s), and one stop after a start.
- */
-export class TypingThrottle {
-  private lastStart: number | undefined;
-
-  /** @param intervalMs - the least time between two starts (default 3000). */
-  constructor(private readonly intervalMs = 3000) {}
-
-  /** Whether a `typing.start` is sent now (the last one is not stopped). */
-  get active(): boolean {
-    return this.lastStart !== undefined;
-  }
-
-  /** The user typed at `now` (ms): whether to send `typing.start`. */
-  typed(now: number): boolean {
-    if (this.lastStart !== undefined && now - this.lastStart < this.intervalMs) return false;
-    this.lastStart = now;
-    return true;
-  }
-
-  /** The user sent or left the composer: whether to send `typing.stop`. */
-  stopped(): boolean {
-    const was = this.lastStart !== undefined;
-    this.lastStart = undefined;
-    return was;
-  }
-}
-
-/**
- * Who is typing in one conversation: each `typing` start holds for its
- * `expires_in_ms` unless refreshed; a stop, or the user's message, ends it.
- */
-export class TypingTracker {
-  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
-
-  /** @param onChange - called with the users typing, in the order they started, whenever that changes. */
-  constructor(private readonly onChange: (users: string[]) => void) {}
-
-  /** The users typing, in the order they started. */
-  get users(): string[] {
-    return [...this.timers.keys()];
-  }
-
-  /** `user` is typing for `expiresInMs`. */
-  start(user: string, expiresInMs: number): void {
-    const had = this.timers.get(user);
-    if (had !== undefined) clearTimeout(had);
-    this.timers.set(
-      user,
-      setTimeout(() => this.stop(user), Math.max(0, expiresInMs)),
-    );
-    if (had === undefined) this.onChange(this.users);
-  }
-
-  /** `user` stopped typing. */
-  stop(user: string): void {
-    const had = this.timers.get(user);
-    if (had === undefined) return;
-    clearTimeout(had);
-    this.timers.delete(user);
-    this.onChange(this.users);
-  }
-
-  /** Forgets everyone (e.g. when another conversation opens). */
-  clear(): void {
-    const any = this.timers.size > 0;
-    for (const t of this.timers.values()) clearTimeout(t);
-    this.timers.clear();
-    if (any) this.onChange([]);
-  }
-}
-
-/** Whether a scrolled box is within `threshold` pixels of its end. */
-export function nearEnd(box: { scrollTop: number; clientHeight: number; scrollHeight: number }, threshold = 80): boolean {
-  return box.scrollTop + box.clientHeight >= box.scrollHeight - threshold;
-}
-
-/** A short local time for a timestamp: `14:05` today, else `3 Mar` (or with the year when not this year). */
-export function shortTime(iso: string | null | undefined, now: Date = new Date()): string {
-  if (!iso) return '';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return '';
-  const sameDay = d.getFullYear() === now.getFullYear() && d.getMonth() === now.getMonth() && d.getDate() === now.getDate();
-  if (sameDay) return `${pad(d.getHours())}:${pad(d.getMinutes())}`;
-  const month = d.toLocaleString('en', { month: 'short' });
-  return d.getFullYear() === now.getFullYear() ? `${d.getDate()} ${month}` : `${d.getDate()} ${month} ${d.getFullYear()}`;
-}
-
-function pad(n: number): string {
-  return String(n).padStart(2, '0');
-}
-
-/** A person-readable message for an error thrown by the client. */
-export function errorText(error: unknown): string {
-  if (error instanceof Error && error.message) return error.message;
-  if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string') {
-    return (error as { message: string }).message;
-  }
-  return String(error);
-}
-
-/** The longest side, in CSS pixels, of an image attachment shown in a message. */
-export const ATTACHMENT_IMAGE_MAX = 240;
-
-/**
- * How a message shows an attachment: `thumbnail` for PNG and JPEG images with
- * known dimensions (the server made a thumbnail of them), `image` for other
- * images (shown from the file itself), `file` for everything else (a download
- * link).
- */
-export function attachmentKind(attachment: Attachment): 'thumbnail' | 'image' | 'file' {
-  const type = attachment.content_type.toLowerCase();
-  if ((type === 'image/png' || type === 'image/jpeg') && attachment.width !== undefined && attachment.height !== undefined) {
-    return 'thumbnail';
-  }
-  return type.startsWith('image/') ? 'image' : 'file';
-}
-
-/**
- * `width` × `height` scaled down, keeping the aspect ratio, to fit a `max` ×
- * `max` box (never scaled up), in whole pixels of at least 1.
- */
-export function fitWithin(width: number, height: number, max = ATTACHMENT_IMAGE_MAX): { width: number; height: number } {
-  if (!(width > 0) || !(height > 0)) return { width: max, height: max };
-  const scale = Math.min(1, max / Math.max(width, height));
-  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
-}
-
-/** A byte count for people: `512 B`, `1.5 KB`, `12 MB`, `1.1 GB` (powers of 1024). */
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 1024) return `${Math.max(0, Math.round(bytes || 0))} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  const text = value < 10 ? value.toFixed(1).replace(/\.0$/, '') : String(Math.round(value));
-  return `${text} ${units[unit]}`;
-}
-
-/** Whether a drag carries files (`dataTransfer.types` includes `Files`). */
-export function dragHasFiles(dataTransfer: { types?: ArrayLike<string> | Iterable<string> } | null | undefined): boolean {
-  if (!dataTransfer?.types) return false;
-  return Array.from(dataTransfer.types as ArrayLike<string>).includes('Files');
 }

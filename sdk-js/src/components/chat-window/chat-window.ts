@@ -6,13 +6,14 @@
 
 import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 
-import type { Message } from '../types.js';
-import { renderMessage, renderPending, type MessageView } from './chat-window-messages.js';
-import { chatWindowStyles } from './chat-window-styles.js';
+import type { Message } from '../../chat/types.js';
+import { renderMessage, renderPending, type MessageView } from './messages.js';
+import { chatWindowStyles } from './styles.js';
 import { objectCardStyles, renderObjectCard, type OpenObjectDetail } from './object-card.js';
-import { ChatWindowThread } from './chat-window-thread.js';
-import { conversationTitle, receiptFor, typingText, type Receipt } from './logic.js';
-import { baseStyles } from './styles.js';
+import { ChatWindowThread } from './thread.js';
+import { conversationTitle } from '../chat-list/inbox.js';
+import { receiptFor, typingText, type Receipt } from './message-logic.js';
+import { baseStyles } from '../shared/styles.js';
 
 /**
  * `<caas-chat-window>`: the messages of one conversation with a composer.

@@ -10,13 +10,16 @@ import { html, nothing, type TemplateResult } from 'lit';
 import { ifDefined } from 'lit/directives/if-defined.js';
 import { live } from 'lit/directives/live.js';
 
-import { newClientMsgId } from '../chat.js';
-import type { CaasClient } from '../client.js';
-import { ABORTED, CaasError } from '../errors.js';
-import { MAX_ATTACHMENTS, attachmentOf } from '../files.js';
-import type { Message } from '../types.js';
-import { ChatWindowState, type PendingMessage, type UploadItem } from './chat-window-state.js';
-import { TypingThrottle, dragHasFiles, errorText, formatBytes, mergeMessages, oneLine } from './logic.js';
+import { newClientMsgId } from '../../chat/chat.js';
+import type { CaasClient } from '../../client/client.js';
+import { ABORTED, CaasError } from '../../core/errors.js';
+import { MAX_ATTACHMENTS, attachmentOf } from '../../files/files.js';
+import type { Message } from '../../chat/types.js';
+import { ChatWindowState } from './state.js';
+import { type PendingMessage, type UploadItem } from './outbox.js';
+import { TypingThrottle, mergeMessages } from './message-logic.js';
+import { dragHasFiles } from '../shared/attachments.js';
+import { errorText, formatBytes, oneLine } from '../shared/format.js';
 
 /**
  * The composer of `<caas-chat-window>` on top of its state

@@ -10,11 +10,14 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import { ifDefined } from 'lit/directives/if-defined.js';
 
-import type { FilesApi } from '../files.js';
-import { objectRefOf, type ObjectRef } from '../objects.js';
-import type { Attachment, Message } from '../types.js';
-import type { PendingMessage } from './chat-window-state.js';
-import { attachmentKind, fitWithin, formatBytes, oneLine, reactionChips, repliesText, shortTime, type Receipt } from './logic.js';
+import type { FilesApi } from '../../files/files.js';
+import { objectRefOf, type ObjectRef } from '../../feed/objects.js';
+import type { Message } from '../../chat/types.js';
+import type { Attachment } from '../../files/types.js';
+import type { PendingMessage } from './outbox.js';
+import { reactionChips, repliesText, type Receipt } from './message-logic.js';
+import { attachmentKind, fitWithin } from '../shared/attachments.js';
+import { formatBytes, oneLine, shortTime } from '../shared/format.js';
 
 /** The id of the thread panel, for `aria-controls` of the buttons that open it. */
 export const THREAD_PANEL_ID = 'caas-thread';

@@ -1,13 +1,13 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it } from 'vitest';
 
-import type { CaasClient } from '../client.js';
-import { FakeRest, refusal } from '../testing/fake-rest.js';
-import { FakeServer, conversation, message, until, user } from '../testing/fake-server.js';
-import { obj } from '../testing/social.js';
-import type { Message } from '../types.js';
-import './index.js';
-import type { CaasChatWindow, OpenObjectDetail } from './index.js';
+import type { CaasClient } from '../../client/client.js';
+import { FakeRest, refusal } from '../../testing/fake-rest.js';
+import { FakeServer, conversation, message, until, user } from '../../testing/fake-server.js';
+import { obj } from '../../testing/social.js';
+import type { Message } from '../../chat/types.js';
+import '../index.js';
+import type { CaasChatWindow, OpenObjectDetail } from '../index.js';
 
 const clients: CaasClient[] = [];
 afterEach(() => {

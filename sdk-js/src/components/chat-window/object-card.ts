@@ -10,12 +10,12 @@
 
 import { css, html, nothing, type TemplateResult } from 'lit';
 
-import type { CaasClient } from '../client.js';
-import type { FilesApi } from '../files.js';
-import type { CaasObject, ObjectRef } from '../objects.js';
-import { RequestError } from '../errors.js';
-import { kindLabel, mediaKind, objectExcerpt } from './feed-logic.js';
-import { errorText } from './logic.js';
+import type { CaasClient } from '../../client/client.js';
+import type { FilesApi } from '../../files/files.js';
+import type { CaasObject, ObjectRef } from '../../feed/objects.js';
+import { RequestError } from '../../core/errors.js';
+import { kindLabel, mediaKind, objectExcerpt } from '../feed/logic.js';
+import { errorText } from '../shared/format.js';
 
 /** Where the preview of a shared object stands. */
 export type ObjectPreview =

@@ -9,58 +9,20 @@
 
 import { LitElement } from 'lit';
 
-import type { CaasClient } from '../client.js';
-import { ClientEvent } from '../events.js';
-import type { Attachment, Conversation, FileMeta, Message } from '../types.js';
-import type { ActionErrorDetail } from './chat-list.js';
-import { ObjectPreviews } from './object-card.js';
+import type { Conversation, Message } from '../../chat/types.js';
+import type { CaasClient } from '../../client/client.js';
+import { ClientEvent } from '../../client/events.js';
+import type { ActionErrorDetail } from '../shared/events.js';
+import { errorText, nearEnd } from '../shared/format.js';
 import {
-  DEFAULT_REACTIONS,
-  TypingTracker,
   applyChangedMessage,
   applyReactionEvent,
-  errorText,
+  DEFAULT_REACTIONS,
   mergeMessages,
-  nearEnd,
-} from './logic.js';
-
-/** A message typed by the user that the server has not confirmed yet. */
-export interface PendingMessage {
-  /** Its idempotency key: a retry reuses it, so the message is stored once. */
-  clientMsgId: string;
-  /** Its text. */
-  text: string;
-  /** The message it quotes. */
-  replyTo: string | undefined;
-  /** The root of the thread it is posted in, or `undefined` for the main list. */
-  parentId: string | undefined;
-  /** The files it carries (uploaded already). */
-  attachments: Attachment[];
-  /** Why the last attempt failed, when it did. */
-  error: string | undefined;
-}
-
-/** A file attached in the composer: uploading, uploaded, or failed. */
-export interface UploadItem {
-  /** Identifies it in the list. */
-  key: number;
-  /** The bytes. */
-  blob: Blob;
-  /** File name shown and sent. */
-  name: string;
-  /** Size in bytes. */
-  size: number;
-  /** Bytes sent so far. */
-  sent: number;
-  /** Where it stands. */
-  state: 'uploading' | 'done' | 'error';
-  /** The stored file, once uploaded. */
-  file: FileMeta | undefined;
-  /** Why the upload failed, when it did. */
-  error: string | undefined;
-  /** Cancels the upload in flight. */
-  controller: AbortController | undefined;
-}
+  TypingTracker,
+} from './message-logic.js';
+import { ObjectPreviews } from './object-card.js';
+import type { PendingMessage, UploadItem } from './outbox.js';
 
 /** How close to the bottom (px) counts as "at the bottom" for following new messages. */
 const FOLLOW_THRESHOLD_PX = 60;

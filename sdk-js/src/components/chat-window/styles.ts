@@ -8,7 +8,7 @@
 
 import { css } from 'lit';
 
-import { ATTACHMENT_IMAGE_MAX } from './logic.js';
+import { ATTACHMENT_IMAGE_MAX } from '../shared/attachments.js';
 
 /** The window's own styles, on top of `baseStyles`. */
 export const chatWindowStyles = css`

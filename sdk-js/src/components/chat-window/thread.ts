@@ -9,12 +9,12 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import { live } from 'lit/directives/live.js';
 
-import { newClientMsgId } from '../chat.js';
-import type { Message } from '../types.js';
-import { ChatWindowComposer } from './chat-window-composer.js';
-import { THREAD_PANEL_ID, renderMessage, renderPending, type MessageView } from './chat-window-messages.js';
-import type { PendingMessage } from './chat-window-state.js';
-import { repliesText } from './logic.js';
+import { newClientMsgId } from '../../chat/chat.js';
+import type { Message } from '../../chat/types.js';
+import { ChatWindowComposer } from './composer.js';
+import { THREAD_PANEL_ID, renderMessage, renderPending, type MessageView } from './messages.js';
+import type { PendingMessage } from './outbox.js';
+import { repliesText } from './message-logic.js';
 
 /**
  * The thread panel of `<caas-chat-window>` on top of its composer

@@ -4,13 +4,13 @@ import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protoc
 import * as Y from 'yjs';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import type { CaasClient } from '../client.js';
-import { CollabEvent, type CollabEventMap, type CollabSession } from '../collab.js';
-import { TypedEmitter } from '../events.js';
-import { until } from '../testing/fake-server.js';
-import { DOC_FRAGMENT } from './doc-model.js';
-import './index.js';
-import type { CaasDoc } from './index.js';
+import type { CaasClient } from '../../client/client.js';
+import { CollabEvent, type CollabEventMap, type CollabSession } from '../../collab/collab.js';
+import { TypedEmitter } from '../../client/events.js';
+import { until } from '../../testing/fake-server.js';
+import { DOC_FRAGMENT } from './model.js';
+import '../index.js';
+import type { CaasDoc } from '../index.js';
 
 afterEach(() => {
   document.body.innerHTML = '';

@@ -1,32 +1,33 @@
 /**
  * `<caas-doc>`: a rich-text document that everyone on it edits live, over a
  * live document (`client.collab.open`) bound to ProseMirror by y-prosemirror.
- * The model is described in `doc-model.ts`; the editor in `doc-editor.ts`,
+ * The model is described in `model.ts`; the editor in `editor.ts`,
  * loaded on demand.
  *
  * @packageDocumentation
  */
 
-import { LitElement, css, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import type { EditorView } from 'prosemirror-view';
+import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import type * as Y from 'yjs';
+import type { EditorView } from 'prosemirror-view';
 
-import type { CaasClient } from '../client.js';
-import { CollabEvent, type CollabSession, type CollabStatus } from '../collab.js';
-import type { ActionErrorDetail } from './chat-list.js';
-import type { DocEditor } from './doc-editor.js';
+import type { CaasClient } from '../../client/client.js';
+import { CollabEvent, type CollabSession, type CollabStatus } from '../../collab/collab.js';
+import type { ActionErrorDetail } from '../shared/events.js';
+import { errorText } from '../shared/format.js';
+import { baseStyles } from '../shared/styles.js';
+import type { DocEditor } from './editor.js';
 import {
+  disabledToolbar,
   DOC_FRAGMENT,
   DOC_TOOLBAR,
-  disabledToolbar,
+  type DocAction,
   docStatus,
   remoteUsers,
   shortcutLabel,
   userColor,
-  type DocAction,
-} from './doc-model.js';
-import { errorText } from './logic.js';
-import { baseStyles } from './styles.js';
+} from './model.js';
+import { docStyles } from './styles.js';
 
 /** Detail of the `caas-synced` event. */
 export interface DocSyncedDetail {
@@ -109,233 +110,37 @@ export class CaasDoc extends LitElement {
     revision: { state: true },
   };
 
-  static override styles = [
-    baseStyles,
-    css`
-      :host {
-        --_doc-bg: var(--caas-doc-bg, var(--_bg));
-        --_doc-max: var(--caas-doc-max-width, 860px);
-        height: 100%;
-        min-height: 240px;
-      }
-      .toolbar {
-        display: flex;
-        flex-wrap: wrap;
-        align-items: center;
-        gap: 4px;
-        padding: 6px 8px;
-        border-bottom: 1px solid var(--_border);
-      }
-      .toolbar button {
-        min-width: 32px;
-        padding: 4px 8px;
-      }
-      .toolbar button[aria-pressed='true'] {
-        background: var(--_accent);
-        border-color: var(--_accent);
-        color: var(--_accent-fg);
-      }
-      button[data-action='bold'] {
-        font-weight: 700;
-      }
-      button[data-action='italic'] {
-        font-style: italic;
-        font-family: Georgia, serif;
-      }
-      .sep {
-        width: 1px;
-        align-self: stretch;
-        background: var(--_border);
-        margin: 0 4px;
-      }
-      .spacer {
-        flex: 1;
-      }
-      .users {
-        display: flex;
-        gap: 4px;
-        margin: 0;
-        padding: 0;
-        list-style: none;
-      }
-      .users li {
-        padding: 1px 8px;
-        border-radius: 999px;
-        color: #ffffff;
-        font-size: 12px;
-        white-space: nowrap;
-      }
-      .status {
-        display: inline-flex;
-        align-items: center;
-        gap: 6px;
-        font-size: 12px;
-        color: var(--_muted);
-        white-space: nowrap;
-      }
-      .dot {
-        width: 8px;
-        height: 8px;
-        border-radius: 50%;
-        background: #bf8700;
-      }
-      .status[data-status='online'] .dot {
-        background: #1a7f37;
-      }
-      .status[data-status='offline'] .dot {
-        background: var(--_danger);
-      }
-      .scroll {
-        flex: 1;
-        min-height: 0;
-        overflow: auto;
-        background: var(--_doc-bg);
-      }
-      .host {
-        max-width: var(--_doc-max);
-        margin: 0 auto;
-        min-height: 100%;
-        display: flex;
-        flex-direction: column;
-      }
-      /* ProseMirror's own rules (prosemirror-view/style/prosemirror.css). */
-      .ProseMirror {
-        position: relative;
-        flex: 1;
-        padding: 16px 24px 48px;
-        outline: none;
-        word-wrap: break-word;
-        white-space: pre-wrap;
-        white-space: break-spaces;
-        font-variant-ligatures: none;
-        font-feature-settings: 'liga' 0;
-        line-height: 1.55;
-      }
-      .ProseMirror pre {
-        white-space: pre-wrap;
-      }
-      .ProseMirror li {
-        position: relative;
-      }
-      .ProseMirror-hideselection *::selection {
-        background: transparent;
-      }
-      .ProseMirror-hideselection {
-        caret-color: transparent;
-      }
-      .ProseMirror [draggable][contenteditable='false'] {
-        user-select: text;
-      }
-      .ProseMirror-selectednode {
-        outline: 2px solid var(--_focus);
-      }
-      li.ProseMirror-selectednode {
-        outline: none;
-      }
-      img.ProseMirror-separator {
-        display: inline !important;
-        border: none !important;
-        margin: 0 !important;
-      }
-      .ProseMirror:focus-visible {
-        outline: none;
-      }
-      .ProseMirror[contenteditable='false'] {
-        cursor: default;
-      }
-      .ProseMirror p {
-        margin: 0 0 0.6em;
-      }
-      .ProseMirror h1,
-      .ProseMirror h2,
-      .ProseMirror h3 {
-        margin: 0.8em 0 0.4em;
-        line-height: 1.25;
-      }
-      .ProseMirror > :first-child {
-        margin-top: 0;
-      }
-      .ProseMirror blockquote {
-        margin: 0 0 0.6em;
-        padding-left: 12px;
-        border-left: 3px solid var(--_border);
-        color: var(--_muted);
-      }
-      .ProseMirror pre,
-      .ProseMirror code {
-        font-family: ui-monospace, SFMono-Regular, Menlo, monospace;
-        background: var(--_hover);
-        border-radius: 4px;
-      }
-      .ProseMirror pre {
-        padding: 8px 12px;
-      }
-      .ProseMirror ul,
-      .ProseMirror ol {
-        margin: 0 0 0.6em;
-        padding-left: 1.6em;
-      }
-      .ProseMirror li > p {
-        margin: 0;
-      }
-      .ProseMirror a {
-        color: var(--_accent);
-      }
-      .ProseMirror img {
-        max-width: 100%;
-      }
-      .ProseMirror .placeholder::before {
-        content: attr(data-placeholder);
-        color: var(--_muted);
-        pointer-events: none;
-        float: left;
-        height: 0;
-      }
-      /* Others' carets and selections (doc-model.ts: buildCursor, selectionAttrs). */
-      .remote-caret {
-        position: relative;
-        margin-left: -1px;
-        margin-right: -1px;
-        border-left: 2px solid;
-        word-break: normal;
-        pointer-events: none;
-      }
-      .remote-caret-label {
-        position: absolute;
-        top: -1.35em;
-        left: -2px;
-        padding: 0 4px;
-        border-radius: 3px 3px 3px 0;
-        color: #ffffff;
-        font-size: 11px;
-        font-style: normal;
-        font-weight: 600;
-        line-height: 1.4;
-        white-space: nowrap;
-        user-select: none;
-      }
-    `,
-  ];
+  static override styles = [baseStyles, docStyles];
 
   /** The client (required). */
   declare client: CaasClient | undefined;
+
   /** The document to open (a `doc` document, `client.docs.create`). */
   declare docId: string | undefined;
+
   /** Your name on others' screens (default: the client's user name or id). */
   declare userName: string | undefined;
+
   /** Your colour on others' screens, `#rrggbb` (default: derived from the name). */
   declare userColor: string | undefined;
+
   /** Read-only, set by the page (e.g. for users it knows to be viewers). */
   declare readonly: boolean;
+
   /** Shown in an empty document. */
   declare placeholder: string;
+
   /** The accessible name of the editor. */
   declare label: string;
 
   declare protected status: CollabStatus;
+
   declare protected synced: boolean;
+
   declare protected denied: boolean;
+
   declare protected error: string | undefined;
+
   declare protected revision: number;
 
   constructor() {
@@ -355,10 +160,15 @@ export class CaasDoc extends LitElement {
   }
 
   #session: CollabSession | undefined;
+
   #editor: DocEditor | undefined;
+
   #opening = 0;
+
   #everSynced = false;
+
   #reverts = 0;
+
   #cleanup: Array<() => void> = [];
 
   /** The open session, once open. */
@@ -465,7 +275,7 @@ export class CaasDoc extends LitElement {
     this.error = undefined;
     this.status = 'connecting';
     try {
-      const [session, editorModule] = await Promise.all([client.collab.open(docId), import('./doc-editor.js')]);
+      const [session, editorModule] = await Promise.all([client.collab.open(docId), import('./editor.js')]);
       if (ticket !== this.#opening) {
         session.destroy();
         return;

@@ -5,7 +5,7 @@ import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protoc
 import * as Y from 'yjs';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { until } from '../testing/fake-server.js';
+import { until } from '../../testing/fake-server.js';
 
 import {
   commandFor,
@@ -19,8 +19,8 @@ import {
   shimShadowRootCreateRange,
   toolbarState,
   type DocEditor,
-} from './doc-editor.js';
-import { DOC_FRAGMENT, docXmlText } from './doc-model.js';
+} from './editor.js';
+import { DOC_FRAGMENT, docXmlText } from './model.js';
 
 /** A state holding `json` (a doc node as JSON) with the cursor at `pos`. */
 function stateOf(json: unknown, pos = 1, to = pos): EditorState {

@@ -22,9 +22,9 @@ import { redoCommand, undoCommand, yCursorPlugin, ySyncPlugin, yUndoPlugin, yUnd
 import type { Awareness } from 'y-protocols/awareness';
 import type * as Y from 'yjs';
 
-import { buildCursor, selectionAttrs, type DocAction, type DocToolbarState } from './doc-model.js';
+import { buildCursor, selectionAttrs, type DocAction, type DocToolbarState } from './model.js';
 
-/** prosemirror-schema-basic with bulleted and numbered lists (see `doc-model.ts`). */
+/** prosemirror-schema-basic with bulleted and numbered lists (see `model.ts`). */
 export const docSchema = new Schema({
   nodes: addListNodes(basicSchema.spec.nodes, 'paragraph block*', 'block'),
   marks: basicSchema.spec.marks,

@@ -13,8 +13,8 @@ import {
   selectionAttrs,
   shortcutLabel,
   userColor,
-} from './doc-model.js';
-import { DOC_FRAGMENT as CORE_DOC_FRAGMENT, docXmlText as coreDocXmlText } from '../index.js';
+} from './model.js';
+import { DOC_FRAGMENT as CORE_DOC_FRAGMENT, docXmlText as coreDocXmlText } from '../../index.js';
 
 describe('doc model', () => {
   it('names the y-prosemirror root, also from the core entry', () => {

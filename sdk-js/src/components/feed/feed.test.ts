@@ -1,14 +1,14 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it } from 'vitest';
 
-import type { CaasClient } from '../client.js';
-import type { CaasObject, ObjectComment } from '../objects.js';
-import { FakeRest, refusal } from '../testing/fake-rest.js';
-import { FakeServer, until, user } from '../testing/fake-server.js';
-import { fileMeta } from '../testing/fake-xhr.js';
-import { comment, obj, ring, story } from '../testing/social.js';
-import './index.js';
-import type { CaasFeed } from './index.js';
+import type { CaasClient } from '../../client/client.js';
+import type { CaasObject, ObjectComment } from '../../feed/objects.js';
+import { FakeRest, refusal } from '../../testing/fake-rest.js';
+import { FakeServer, until, user } from '../../testing/fake-server.js';
+import { fileMeta } from '../../testing/fake-xhr.js';
+import { comment, obj, ring, story } from '../../testing/social.js';
+import '../index.js';
+import type { CaasFeed } from '../index.js';
 
 const clients: CaasClient[] = [];
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { comment, obj, ring, story } from '../testing/social.js';
+import { comment, obj, ring, story } from '../../testing/social.js';
 import {
   addStory,
   commentsText,
@@ -20,7 +20,7 @@ import {
   sortRings,
   withComments,
   withLike,
-} from './feed-logic.js';
+} from './logic.js';
 
 const png = { id: 'f1', name: 'a.png', content_type: 'image/png', size: 1, width: 4, height: 3 };
 const mp4 = { id: 'f2', name: 'b.mp4', content_type: 'video/mp4', size: 1 };

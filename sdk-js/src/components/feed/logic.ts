@@ -6,9 +6,9 @@
  * @packageDocumentation
  */
 
-import type { CaasObject, ObjectComment, ObjectKind, StoryRing, Visibility } from '../objects.js';
-import type { Attachment } from '../types.js';
-import { oneLine } from './logic.js';
+import type { CaasObject, ObjectComment, ObjectKind, StoryRing, Visibility } from '../../feed/objects.js';
+import type { Attachment } from '../../files/types.js';
+import { oneLine } from '../shared/format.js';
 
 /** What `<caas-feed>` shows: the home feed, explore, or one user's profile. */
 export type FeedMode = 'home' | 'explore' | 'profile';

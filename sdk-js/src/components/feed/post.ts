@@ -11,11 +11,12 @@ import { html, nothing, type TemplateResult } from 'lit';
 import { ifDefined } from 'lit/directives/if-defined.js';
 import { live } from 'lit/directives/live.js';
 
-import type { FilesApi } from '../files.js';
-import type { CaasObject, ObjectComment } from '../objects.js';
-import { initials } from './call-logic.js';
-import { FEED_IMAGE_MAX, VISIBILITY_LABELS, commentsText, kindLabel, likesText, mediaKind } from './feed-logic.js';
-import { fitWithin, shortTime } from './logic.js';
+import type { FilesApi } from '../../files/files.js';
+import type { CaasObject, ObjectComment } from '../../feed/objects.js';
+import { initials } from '../call/logic.js';
+import { FEED_IMAGE_MAX, VISIBILITY_LABELS, commentsText, kindLabel, likesText, mediaKind } from './logic.js';
+import { fitWithin } from '../shared/attachments.js';
+import { shortTime } from '../shared/format.js';
 
 /** The open comments panel: its comments, replies and composer. */
 export interface CommentsState {

@@ -8,11 +8,11 @@
 
 import { html, nothing, type TemplateResult } from 'lit';
 
-import type { FilesApi } from '../files.js';
-import type { CaasObject, StoryRing } from '../objects.js';
-import { initials } from './call-logic.js';
-import { mediaKind } from './feed-logic.js';
-import { shortTime } from './logic.js';
+import type { FilesApi } from '../../files/files.js';
+import type { CaasObject, StoryRing } from '../../feed/objects.js';
+import { initials } from '../call/logic.js';
+import { mediaKind } from './logic.js';
+import { shortTime } from '../shared/format.js';
 
 /** The story open in the viewer: whose ring, and which story of it. */
 export interface StoryPosition {

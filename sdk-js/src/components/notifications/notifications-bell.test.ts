@@ -1,13 +1,13 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it } from 'vitest';
 
-import type { CaasClient } from '../client.js';
-import type { CaasNotification } from '../notifications.js';
-import { FakeRest, refusal } from '../testing/fake-rest.js';
-import { FakeServer, until, user } from '../testing/fake-server.js';
-import { notif } from '../testing/social.js';
-import './index.js';
-import { addNotification, appendNotifications, badgeText, markedRead, type CaasNotifications } from './index.js';
+import type { CaasClient } from '../../client/client.js';
+import type { CaasNotification } from '../../notifications/notifications.js';
+import { FakeRest, refusal } from '../../testing/fake-rest.js';
+import { FakeServer, until, user } from '../../testing/fake-server.js';
+import { notif } from '../../testing/social.js';
+import '../index.js';
+import { addNotification, appendNotifications, badgeText, markedRead, type CaasNotifications } from '../index.js';
 
 const clients: CaasClient[] = [];
 afterEach(() => {

@@ -7,13 +7,13 @@
 
 import { LitElement, css, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 
-import type { CaasClient } from '../client.js';
-import { ClientEvent } from '../events.js';
-import { notificationText, type CaasNotification } from '../notifications.js';
-import type { Pager } from '../paging.js';
-import type { ActionErrorDetail } from './chat-list.js';
-import { errorText, nearEnd, shortTime } from './logic.js';
-import { baseStyles } from './styles.js';
+import type { CaasClient } from '../../client/client.js';
+import { ClientEvent } from '../../client/events.js';
+import { notificationText, type CaasNotification } from '../../notifications/notifications.js';
+import type { Pager } from '../../core/paging.js';
+import type { ActionErrorDetail } from '../shared/events.js';
+import { errorText, nearEnd, shortTime } from '../shared/format.js';
+import { baseStyles } from '../shared/styles.js';
 
 /** Detail of `caas-notification-click`. */
 export interface NotificationClickDetail {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { task } from '../testing/work.js';
+import { task } from '../../testing/work.js';
 import {
   doneStatus,
   dueFromDate,
@@ -15,7 +15,7 @@ import {
   statusLabel,
   statusesOf,
   tasksOf,
-} from './tasks-logic.js';
+} from './logic.js';
 
 const statuses = ['todo', 'doing', 'done'];
 

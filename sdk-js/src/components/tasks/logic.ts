@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 
-import { positionBetween, type Task, type TaskPriority } from '../tasks.js';
+import { positionBetween, type Task, type TaskPriority } from '../../tasks/tasks.js';
 
 /** The views of `<caas-tasks>`. */
 export type TasksView = 'list' | 'board';

@@ -1,13 +1,13 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it } from 'vitest';
 
-import type { CaasClient } from '../client.js';
-import type { Task } from '../tasks.js';
-import { FakeRest, refusal } from '../testing/fake-rest.js';
-import { FakeServer, until, user } from '../testing/fake-server.js';
-import { task } from '../testing/work.js';
-import './index.js';
-import type { CaasTasks } from './index.js';
+import type { CaasClient } from '../../client/client.js';
+import type { Task } from '../../tasks/tasks.js';
+import { FakeRest, refusal } from '../../testing/fake-rest.js';
+import { FakeServer, until, user } from '../../testing/fake-server.js';
+import { task } from '../../testing/work.js';
+import '../index.js';
+import type { CaasTasks } from '../index.js';
 
 const clients: CaasClient[] = [];
 afterEach(() => {

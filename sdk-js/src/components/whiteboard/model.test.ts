@@ -19,7 +19,7 @@ import {
   shapesOf,
   strokePath,
   updateShape,
-} from './whiteboard-model.js';
+} from './model.js';
 
 /** Two documents kept in sync both ways (a local and a "remote" client). */
 function pair(): [Y.Doc, Y.Doc] {

@@ -3,12 +3,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Awareness, applyAwarenessUpdate, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import * as Y from 'yjs';
 
-import type { CaasClient } from '../client.js';
-import type { CollabSession } from '../collab.js';
-import { until } from '../testing/fake-server.js';
-import './index.js';
-import type { CaasWhiteboard } from './index.js';
-import { addShape } from './whiteboard-model.js';
+import type { CaasClient } from '../../client/client.js';
+import type { CollabSession } from '../../collab/collab.js';
+import { until } from '../../testing/fake-server.js';
+import '../index.js';
+import type { CaasWhiteboard } from '../index.js';
+import { addShape } from './model.js';
 
 afterEach(() => {
   document.body.innerHTML = '';

@@ -1,18 +1,18 @@
 /**
  * `<caas-whiteboard>`: a shared whiteboard over a live document
- * (`client.collab.open`). The Yjs model is described in `whiteboard-model.ts`.
+ * (`client.collab.open`). The Yjs model is described in `model.ts`.
  *
  * @packageDocumentation
  */
 
-import { LitElement, css, html, nothing, svg, type PropertyValues, type TemplateResult } from 'lit';
+import { html, LitElement, nothing, type PropertyValues, svg, type TemplateResult } from 'lit';
 import type * as Y from 'yjs';
 
-import type { CaasClient } from '../client.js';
-import { CollabEvent, type CollabSession } from '../collab.js';
-import type { ActionErrorDetail } from './chat-list.js';
-import { errorText } from './logic.js';
-import { baseStyles } from './styles.js';
+import type { CaasClient } from '../../client/client.js';
+import { CollabEvent, type CollabSession } from '../../collab/collab.js';
+import type { ActionErrorDetail } from '../shared/events.js';
+import { errorText } from '../shared/format.js';
+import { baseStyles } from '../shared/styles.js';
 import {
   addShape,
   appendPoints,
@@ -25,10 +25,10 @@ import {
   moveShape,
   shapeAt,
   shapeBounds,
-  strokePath,
   updateShape,
-  type Shape,
-} from './whiteboard-model.js';
+} from './model.js';
+import { remoteCursors, renderCursor, renderShape } from './render.js';
+import { whiteboardStyles } from './styles.js';
 
 /** The tools of the toolbar. */
 export type WhiteboardTool = 'select' | 'pen' | 'rect' | 'ellipse' | 'text' | 'erase' | 'pan';
@@ -53,15 +53,6 @@ const MAX_ZOOM = 8;
 export interface WhiteboardSyncedDetail {
   /** The open session. */
   session: CollabSession;
-}
-
-/** A live cursor of another user, from awareness. */
-interface RemoteCursor {
-  clientId: number;
-  name: string;
-  color: string;
-  x: number;
-  y: number;
 }
 
 /** What a pointer gesture is doing. */
@@ -114,129 +105,44 @@ export class CaasWhiteboard extends LitElement {
     revision: { state: true },
   };
 
-  static override styles = [
-    baseStyles,
-    css`
-      :host {
-        --_canvas-bg: var(--caas-whiteboard-bg, #ffffff);
-        height: 100%;
-        min-height: 320px;
-      }
-      .toolbar {
-        display: flex;
-        flex-wrap: wrap;
-        align-items: center;
-        gap: 4px;
-        padding: 6px 8px;
-        border-bottom: 1px solid var(--_border);
-      }
-      .toolbar button {
-        min-width: 32px;
-        padding: 4px 8px;
-      }
-      .toolbar button[aria-pressed='true'] {
-        background: var(--_accent);
-        border-color: var(--_accent);
-        color: var(--_accent-fg);
-      }
-      .sep {
-        width: 1px;
-        align-self: stretch;
-        background: var(--_border);
-        margin: 0 4px;
-      }
-      .swatch {
-        width: 22px;
-        min-width: 22px !important;
-        height: 22px;
-        padding: 0 !important;
-        border-radius: 50%;
-      }
-      .toolbar .swatch[aria-pressed='true'] {
-        outline: 2px solid var(--_fg);
-        outline-offset: 1px;
-      }
-      .zoom {
-        min-width: 3.5em;
-        text-align: center;
-        font-variant-numeric: tabular-nums;
-      }
-      .stage {
-        position: relative;
-        flex: 1;
-        min-height: 0;
-        overflow: hidden;
-      }
-      svg {
-        display: block;
-        width: 100%;
-        height: 100%;
-        background: var(--_canvas-bg);
-        touch-action: none;
-        user-select: none;
-      }
-      svg.pen,
-      svg.rect,
-      svg.ellipse {
-        cursor: crosshair;
-      }
-      svg.text {
-        cursor: text;
-      }
-      svg.pan {
-        cursor: grab;
-      }
-      svg.erase {
-        cursor: cell;
-      }
-      .selection {
-        fill: none;
-        stroke: var(--_accent);
-        stroke-dasharray: 4 3;
-      }
-      .cursor-label {
-        font-size: 12px;
-        fill: #ffffff;
-      }
-      .text-input {
-        position: absolute;
-        min-width: 8em;
-        padding: 2px 4px;
-        border-radius: 4px;
-      }
-      .status {
-        position: absolute;
-        right: 8px;
-        bottom: 6px;
-        font-size: 12px;
-        pointer-events: none;
-      }
-    `,
-  ];
+  static override styles = [baseStyles, whiteboardStyles];
 
   /** The client (required). */
   declare client: CaasClient | undefined;
+
   /** The document to open (a `whiteboard` document, `client.docs.create`). */
   declare docId: string | undefined;
+
   /** The name shown on your cursor to others (default: the client's user name or id). */
   declare userName: string | undefined;
+
   /** The colour of your cursor (default: derived from the name). */
   declare userColor: string | undefined;
+
   /** The current tool (default `pen`). */
   declare tool: WhiteboardTool;
+
   /** The drawing colour. */
   declare color: string;
+
   /** The zoom factor (1 = 1 board unit per CSS pixel). */
   declare zoom: number;
+
   /** The stroke width of new shapes, in board units. */
   strokeWidth = 3;
 
   declare protected panX: number;
+
   declare protected panY: number;
+
   declare protected selected: string | undefined;
+
   declare protected textAt: { x: number; y: number } | undefined;
+
   declare protected error: string | undefined;
+
   declare protected readOnly: boolean;
+
   declare protected revision: number;
 
   constructor() {
@@ -258,9 +164,13 @@ export class CaasWhiteboard extends LitElement {
   }
 
   #session: CollabSession | undefined;
+
   #undo: Y.UndoManager | undefined;
+
   #opening = 0;
+
   #gesture: Gesture | undefined;
+
   #cleanup: Array<() => void> = [];
 
   /** The open session, once open. */
@@ -562,39 +472,6 @@ export class CaasWhiteboard extends LitElement {
     if (tool) this.tool = tool.tool;
   };
 
-  #remoteCursors(): RemoteCursor[] {
-    const session = this.#session;
-    if (!session) return [];
-    const out: RemoteCursor[] = [];
-    session.awareness.getStates().forEach((state, clientId) => {
-      if (clientId === session.awareness.clientID) return;
-      const cursor = state['cursor'] as { x?: unknown; y?: unknown } | null | undefined;
-      if (!cursor || typeof cursor.x !== 'number' || typeof cursor.y !== 'number') return;
-      const user = (state['user'] ?? {}) as { name?: unknown; color?: unknown };
-      const name = typeof user.name === 'string' ? user.name : `User ${clientId}`;
-      const color = typeof user.color === 'string' ? user.color : colorFor(name);
-      out.push({ clientId, name, color, x: cursor.x, y: cursor.y });
-    });
-    return out;
-  }
-
-  #renderShape(id: string, s: Shape): TemplateResult {
-    const common = { stroke: s.color, width: s.width };
-    switch (s.type) {
-      case 'stroke':
-        return svg`<path data-shape-id=${id} data-shape-type="stroke" d=${strokePath(s.points ?? [])} fill="none" stroke=${common.stroke} stroke-width=${common.width} stroke-linecap="round" stroke-linejoin="round"></path>`;
-      case 'rect':
-        return svg`<rect data-shape-id=${id} data-shape-type="rect" x=${s.x ?? 0} y=${s.y ?? 0} width=${s.w ?? 0} height=${s.h ?? 0} fill="none" stroke=${common.stroke} stroke-width=${common.width}></rect>`;
-      case 'ellipse': {
-        const w = s.w ?? 0;
-        const h = s.h ?? 0;
-        return svg`<ellipse data-shape-id=${id} data-shape-type="ellipse" cx=${(s.x ?? 0) + w / 2} cy=${(s.y ?? 0) + h / 2} rx=${w / 2} ry=${h / 2} fill="none" stroke=${common.stroke} stroke-width=${common.width}></ellipse>`;
-      }
-      case 'text':
-        return svg`<text data-shape-id=${id} data-shape-type="text" x=${s.x ?? 0} y=${s.y ?? 0} fill=${s.color} font-size=${s.width || 20}>${s.text ?? ''}</text>`;
-    }
-  }
-
   #renderSelection(): TemplateResult | typeof nothing {
     const doc = this.doc;
     const s = this.selected && doc ? getShape(doc, this.selected) : undefined;
@@ -602,17 +479,6 @@ export class CaasWhiteboard extends LitElement {
     const b = shapeBounds(s);
     const pad = 4 / this.zoom;
     return svg`<rect class="selection" x=${b.x - pad} y=${b.y - pad} width=${b.w + 2 * pad} height=${b.h + 2 * pad} stroke-width=${1 / this.zoom}></rect>`;
-  }
-
-  #renderCursor(c: RemoteCursor): TemplateResult {
-    const sx = c.x * this.zoom + this.panX;
-    const sy = c.y * this.zoom + this.panY;
-    const labelW = c.name.length * 7 + 10;
-    return svg`<g data-testid="whiteboard-cursor" data-name=${c.name} transform=${`translate(${sx} ${sy})`} pointer-events="none">
-      <path d="M0 0 L0 16 L4.5 12 L8 19 L10.5 18 L7 11 L12.5 11 Z" fill=${c.color} stroke="#ffffff" stroke-width="1"></path>
-      <rect x="12" y="16" rx="4" width=${labelW} height="18" fill=${c.color}></rect>
-      <text class="cursor-label" x="17" y="29">${c.name}</text>
-    </g>`;
   }
 
   protected override render(): TemplateResult {
@@ -691,9 +557,9 @@ export class CaasWhiteboard extends LitElement {
           @wheel=${this.#onWheel}
         >
           <g transform=${`translate(${this.panX} ${this.panY}) scale(${this.zoom})`}>
-            ${shapes.map(({ id, shape }) => this.#renderShape(id, shape))} ${this.#renderSelection()}
+            ${shapes.map(({ id, shape }) => renderShape(id, shape))} ${this.#renderSelection()}
           </g>
-          ${this.#remoteCursors().map((c) => this.#renderCursor(c))}
+          ${remoteCursors(this.#session).map((c) => renderCursor(c, { zoom: this.zoom, panX: this.panX, panY: this.panY }))}
         </svg>
         ${text
           ? html`<input
