@@ -138,7 +138,7 @@ async fn run(label: &str, url: &str, posts: i64, runs: usize) {
     let reader: UserId = "reader".parse().expect("id");
     let kinds = [ObjectKind::Post, ObjectKind::Reel];
     time("home feed, first page of 20", runs, || async {
-        scope.home_feed(&reader, &kinds, None, 20).await.expect("feed").objects.len()
+        scope.home_feed(&reader, &kinds, None, 20).await.expect("feed").items.len()
     })
     .await;
     let mut cursor = None;
@@ -146,25 +146,20 @@ async fn run(label: &str, url: &str, posts: i64, runs: usize) {
         cursor = scope.home_feed(&reader, &kinds, cursor.as_deref(), 20).await.expect("feed").next_cursor;
     }
     time("home feed, page 10 (cursor)", runs, || async {
-        scope.home_feed(&reader, &kinds, cursor.as_deref(), 20).await.expect("feed").objects.len()
+        scope.home_feed(&reader, &kinds, cursor.as_deref(), 20).await.expect("feed").items.len()
     })
     .await;
     let by_kind = ObjectFilter { kind: Some(ObjectKind::Post), ..Default::default() };
     time("objects by kind, as the reader", runs, || async {
-        scope.list_objects(Some(&reader), &by_kind, None, 20).await.expect("list").objects.len()
+        scope.list_objects(Some(&reader), &by_kind, None, 20).await.expect("list").items.len()
     })
     .await;
     time("objects by kind, admin", runs, || async {
-        scope.list_objects(None, &by_kind, None, 20).await.expect("list").objects.len()
+        scope.list_objects(None, &by_kind, None, 20).await.expect("list").items.len()
     })
     .await;
     time("explore, newest first", runs, || async {
-        scope
-            .explore(&reader, &kinds, caas_storage::ExploreSort::Recent, None, 20)
-            .await
-            .expect("explore")
-            .objects
-            .len()
+        scope.explore(&reader, &kinds, caas_storage::ExploreSort::Recent, None, 20).await.expect("explore").items.len()
     })
     .await;
     store.close().await;

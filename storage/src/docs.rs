@@ -117,12 +117,13 @@ pub struct NewDoc {
 }
 
 /// A page of documents.
-#[derive(Debug, Clone, Serialize)]
-pub struct DocPage {
-    /// Newest first.
-    pub docs: Vec<DocMeta>,
-    /// Pass back as `cursor` for the next page.
-    pub next_cursor: Option<String>,
+pub type DocPage = crate::Page<DocMeta>;
+
+impl crate::Listed for DocMeta {
+    const ITEMS: &'static str = "docs";
+    fn cursor(&self) -> String {
+        crate::time_cursor_of(self.created_at, self.id)
+    }
 }
 
 /// The stored state: snapshot and the updates after it.
@@ -189,17 +190,7 @@ impl AppScope<'_> {
         on_pool!(self.db(), |pool| {
             let mut tx = pool.begin_write().await?;
             if let Some(conv) = new.conversation_id {
-                let member: Option<(String,)> = sqlx::query_as(
-                    "SELECT role FROM members WHERE app_id = $1 AND conversation_id = $2 AND user_id = $3",
-                )
-                .bind(&app)
-                .bind(conv.to_string())
-                .bind(owner.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
-                if member.is_none() {
-                    return Err(StoreError::NotFound { what: "conversation" });
-                }
+                crate::require_conversation!(&mut *tx, &app, conv, owner);
             }
             sqlx::query(
                 "INSERT INTO docs (app_id, id, kind, title, owner_id, conversation_id, created_at, updated_at) \
@@ -331,13 +322,8 @@ impl AppScope<'_> {
             .fetch_all(pool)
             .await?
         });
-        let more = rows.len() as i64 > limit;
-        let mut docs = Vec::new();
-        for row in rows.into_iter().take(limit as usize) {
-            docs.push(meta(row, Vec::new())?);
-        }
-        let next_cursor = more.then(|| docs.last().map(|d| format!("{}_{}", d.created_at, d.id))).flatten();
-        Ok(DocPage { docs, next_cursor })
+        let docs = rows.into_iter().map(|row| meta(row, Vec::new())).collect::<Result<Vec<_>>>()?;
+        Ok(DocPage::of(docs, limit))
     }
 
     /// Sets (or with `None` removes) a user's role.

@@ -23,6 +23,7 @@ pub mod ids;
 mod keys;
 mod notifications;
 mod objects;
+mod paging;
 mod reminders;
 mod social;
 pub mod tasks;
@@ -98,6 +99,35 @@ macro_rules! on_pool {
     };
 }
 pub(crate) use on_pool;
+pub(crate) use paging::time_cursor;
+pub use paging::{Listed, Page, time_cursor_of};
+
+/// `$user`'s role in conversation `$conv` of app `$app`, as stored (`None`: not
+/// a member), read on `$ex` (a pool, or `&mut *tx`). The one query for it.
+macro_rules! member_role {
+    ($ex:expr, $app:expr, $conv:expr, $user:expr) => {{
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT role FROM members WHERE app_id = $1 AND conversation_id = $2 AND user_id = $3")
+                .bind($app)
+                .bind($conv.to_string())
+                .bind($user.as_str())
+                .fetch_optional($ex)
+                .await?;
+        row.map(|(role,)| role)
+    }};
+}
+pub(crate) use member_role;
+
+/// Fails with `NotFound` (a conversation) unless `$user` is a member of
+/// `$conv`: one who is not cannot tell it from one that does not exist.
+macro_rules! require_conversation {
+    ($ex:expr, $app:expr, $conv:expr, $user:expr) => {{
+        if $crate::member_role!($ex, $app, $conv, $user).is_none() {
+            return Err($crate::StoreError::NotFound { what: "conversation" });
+        }
+    }};
+}
+pub(crate) use require_conversation;
 
 /// Starting a transaction that will write. On SQLite it takes the write lock up
 /// front (`BEGIN IMMEDIATE`), so a transaction that reads before it writes waits
@@ -252,20 +282,6 @@ pub fn now_ms() -> i64 {
 /// A stored column's value parsed into its type; a failure means the row is corrupt.
 pub(crate) fn parse_column<T: FromStr>(column: &'static str, v: &str) -> Result<T> {
     v.parse().map_err(|_| StoreError::Corrupt { column, reason: format!("`{v}` does not parse") })
-}
-
-/// `(created_at, id)` of a page cursor `"<ms>_<id>"` given by a listing; the
-/// first page starts past every row.
-pub(crate) fn time_cursor(cursor: Option<&str>) -> Result<(i64, String)> {
-    match cursor {
-        None => Ok((i64::MAX, String::new())),
-        Some(c) => {
-            let bad =
-                || StoreError::Invalid { code: "invalid_cursor", message: "cursor is not one this server gave".into() };
-            let (at, id) = c.split_once('_').ok_or_else(bad)?;
-            Ok((at.parse().map_err(|_| bad())?, id.to_owned()))
-        }
-    }
 }
 
 pub(crate) fn json_list(column: &'static str, raw: &str) -> Result<Vec<String>> {

@@ -33,12 +33,13 @@ pub struct Notification {
 }
 
 /// A page of notifications, newest first.
-#[derive(Debug, Clone, Serialize)]
-pub struct NotificationPage {
-    /// The notifications.
-    pub notifications: Vec<Notification>,
-    /// Pass back as `cursor`; absent on the last page.
-    pub next_cursor: Option<String>,
+pub type NotificationPage = crate::Page<Notification>;
+
+impl crate::Listed for Notification {
+    const ITEMS: &'static str = "notifications";
+    fn cursor(&self) -> String {
+        crate::time_cursor_of(self.created_at, self.id)
+    }
 }
 
 /// A browser's web-push subscription (from `PushManager.subscribe`).
@@ -153,10 +154,8 @@ impl AppScope<'_> {
             .fetch_all(pool)
             .await?
         });
-        let more = rows.len() as i64 > limit;
-        let notifications = rows.into_iter().take(limit as usize).map(notification).collect::<Result<Vec<_>>>()?;
-        let next_cursor = if more { notifications.last().map(|n| format!("{}_{}", n.created_at, n.id)) } else { None };
-        Ok(NotificationPage { notifications, next_cursor })
+        let notifications = rows.into_iter().map(notification).collect::<Result<Vec<_>>>()?;
+        Ok(NotificationPage::of(notifications, limit))
     }
 
     /// How many of `user`'s notifications are unread.

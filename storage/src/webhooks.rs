@@ -220,7 +220,7 @@ impl AppScope<'_> {
         hook: WebhookId,
         cursor: Option<&str>,
         limit: i64,
-    ) -> Result<(Vec<Delivery>, Option<String>)> {
+    ) -> Result<crate::Page<Delivery>> {
         let (before_at, before_id) = crate::time_cursor(cursor)?;
         let rows: Vec<DeliveryRow> = on_pool!(self.db(), |pool| {
             sqlx::query_as(
@@ -236,10 +236,15 @@ impl AppScope<'_> {
             .fetch_all(pool)
             .await?
         });
-        let more = rows.len() as i64 > limit;
-        let list = rows.into_iter().take(limit as usize).map(delivery).collect::<Result<Vec<_>>>()?;
-        let next = if more { list.last().map(|d| format!("{}_{}", d.created_at, d.id)) } else { None };
-        Ok((list, next))
+        let list = rows.into_iter().map(delivery).collect::<Result<Vec<_>>>()?;
+        Ok(crate::Page::of(list, limit))
+    }
+}
+
+impl crate::Listed for Delivery {
+    const ITEMS: &'static str = "deliveries";
+    fn cursor(&self) -> String {
+        crate::time_cursor_of(self.created_at, self.id)
     }
 }
 

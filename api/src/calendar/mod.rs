@@ -314,7 +314,7 @@ pub async fn list(
     let limit = limit(q.limit, 30, 100)?;
     let page =
         state.store.app(user.app_id).list_events(&user.user_id, q.conversation, q.cursor.as_deref(), limit).await?;
-    Ok(ApiJson(EventsBody { events: page.events.iter().map(Into::into).collect(), next_cursor: page.next_cursor }))
+    Ok(ApiJson(EventsBody { events: page.items.iter().map(Into::into).collect(), next_cursor: page.next_cursor }))
 }
 
 /// An event the caller may see.

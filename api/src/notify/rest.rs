@@ -359,6 +359,6 @@ pub async fn deliveries(
     if !scope.webhooks().await?.iter().any(|w| w.id == id) {
         return Err(ApiError::not_found("not_found", "webhook not found"));
     }
-    let (deliveries, next_cursor) = scope.webhook_deliveries(id, q.cursor.as_deref(), limit).await?;
-    Ok(ApiJson(DeliveriesBody { deliveries, next_cursor }))
+    let page = scope.webhook_deliveries(id, q.cursor.as_deref(), limit).await?;
+    Ok(ApiJson(DeliveriesBody { deliveries: page.items, next_cursor: page.next_cursor }))
 }

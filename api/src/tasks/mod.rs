@@ -233,7 +233,7 @@ pub async fn list(
         status: q.status,
     };
     let page = state.store.app(user.app_id).list_tasks(&user.user_id, &filter, q.cursor.as_deref(), limit).await?;
-    Ok(ApiJson(TasksBody { tasks: page.tasks.iter().map(Into::into).collect(), next_cursor: page.next_cursor }))
+    Ok(ApiJson(TasksBody { tasks: page.items.iter().map(Into::into).collect(), next_cursor: page.next_cursor }))
 }
 
 /// Query of `GET /v1/tasks/board`.

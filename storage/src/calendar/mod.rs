@@ -264,12 +264,13 @@ impl EventInput {
 }
 
 /// A page of events.
-#[derive(Debug, Clone)]
-pub struct EventPage {
-    /// Newest first.
-    pub events: Vec<CalEvent>,
-    /// Pass back as `cursor` for the next page.
-    pub next_cursor: Option<String>,
+pub type EventPage = crate::Page<CalEvent>;
+
+impl crate::Listed for CalEvent {
+    const ITEMS: &'static str = "events";
+    fn cursor(&self) -> String {
+        crate::time_cursor_of(self.created_at, self.id)
+    }
 }
 
 /// One stored row of `cal_events`.

@@ -26,18 +26,7 @@ pub(crate) use users_exist;
 
 /// Fails with `NotFound` unless `$user` is a member of conversation `$conv`.
 macro_rules! require_member {
-    ($tx:expr, $app:expr, $conv:expr, $user:expr) => {{
-        let member: Option<(String,)> =
-            sqlx::query_as("SELECT role FROM members WHERE app_id = $1 AND conversation_id = $2 AND user_id = $3")
-                .bind($app)
-                .bind($conv.to_string())
-                .bind($user.as_str())
-                .fetch_optional(&mut *$tx)
-                .await?;
-        if member.is_none() {
-            return Err(StoreError::NotFound { what: "conversation" });
-        }
-    }};
+    ($tx:expr, $app:expr, $conv:expr, $user:expr) => {{ crate::require_conversation!(&mut *$tx, $app, $conv, $user) }};
 }
 pub(crate) use require_member;
 
@@ -316,10 +305,8 @@ impl AppScope<'_> {
             .fetch_all(pool)
             .await?
         });
-        let more = rows.len() as i64 > limit;
-        let events = self.hydrate(rows.into_iter().take(limit as usize).collect()).await?;
-        let next_cursor = more.then(|| events.last().map(|e| format!("{}_{}", e.created_at, e.id))).flatten();
-        Ok(EventPage { events, next_cursor })
+        let events = self.hydrate(rows).await?;
+        Ok(EventPage::of(events, limit))
     }
 }
 

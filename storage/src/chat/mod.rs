@@ -449,15 +449,8 @@ macro_rules! require_member {
         if exists.is_none() {
             return Err(StoreError::NotFound { what: "conversation" });
         }
-        let role: Option<(String,)> =
-            sqlx::query_as("SELECT role FROM members WHERE app_id = $1 AND conversation_id = $2 AND user_id = $3")
-                .bind($app)
-                .bind($conv.to_string())
-                .bind($user.as_str())
-                .fetch_optional($ex)
-                .await?;
-        match role {
-            Some((r,)) => r.parse::<Role>()?,
+        match $crate::member_role!($ex, $app, $conv, $user) {
+            Some(r) => r.parse::<Role>()?,
             None => {
                 return Err(StoreError::Forbidden("you are not a member of this conversation".into()));
             }

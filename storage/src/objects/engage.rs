@@ -35,12 +35,13 @@ pub struct Comment {
 }
 
 /// A page of comments, oldest first.
-#[derive(Debug, Clone, Serialize)]
-pub struct CommentPage {
-    /// The comments.
-    pub comments: Vec<Comment>,
-    /// Pass back as `cursor`; absent on the last page.
-    pub next_cursor: Option<String>,
+pub type CommentPage = crate::Page<Comment>;
+
+impl crate::Listed for Comment {
+    const ITEMS: &'static str = "comments";
+    fn cursor(&self) -> String {
+        crate::time_cursor_of(self.created_at, self.id)
+    }
 }
 
 /// Who viewed a story or reel.
@@ -227,10 +228,8 @@ impl AppScope<'_> {
             .fetch_all(pool)
             .await?
         });
-        let more = rows.len() as i64 > limit;
-        let comments = rows.into_iter().take(limit as usize).map(comment).collect::<Result<Vec<_>>>()?;
-        let next_cursor = if more { comments.last().map(|c| format!("{}_{}", c.created_at, c.id)) } else { None };
-        Ok(CommentPage { comments, next_cursor })
+        let comments = rows.into_iter().map(comment).collect::<Result<Vec<_>>>()?;
+        Ok(CommentPage::of(comments, limit))
     }
 
     /// Deletes a comment: its author or the object's owner may.

@@ -174,14 +174,9 @@ impl AppScope<'_> {
                     .fetch_all(pool)
                     .await?
                 });
-                let more = rows.len() as i64 > limit;
-                let objects = rows.into_iter().take(limit as usize).map(object).collect::<Result<Vec<_>>>()?;
-                let next_cursor = if more {
-                    objects.last().map(|o| format!("{}_{}_{}", o.stats.likes, o.created_at, o.id))
-                } else {
-                    None
-                };
-                Ok(ObjectPage { objects, next_cursor })
+                let objects = rows.into_iter().map(object).collect::<Result<Vec<_>>>()?;
+                // Most liked first: the cursor carries the likes too.
+                Ok(ObjectPage::with_cursor(objects, limit, |o| format!("{}_{}_{}", o.stats.likes, o.created_at, o.id)))
             }
         }
     }

@@ -211,12 +211,13 @@ pub struct NewObject {
 }
 
 /// A page of objects, newest first (or most popular first).
-#[derive(Debug, Clone, Serialize)]
-pub struct ObjectPage {
-    /// The objects.
-    pub objects: Vec<Object>,
-    /// Pass back as `cursor` for the next page; absent on the last one.
-    pub next_cursor: Option<String>,
+pub type ObjectPage = crate::Page<Object>;
+
+impl crate::Listed for Object {
+    const ITEMS: &'static str = "objects";
+    fn cursor(&self) -> String {
+        crate::time_cursor_of(self.created_at, self.id)
+    }
 }
 
 /// Filters of an object listing.
@@ -258,11 +259,9 @@ pub(crate) fn object(row: ObjectRow) -> Result<Object> {
 
 /// The page and its next cursor from `limit + 1` rows.
 pub(crate) fn page(rows: Vec<ObjectRow>, limit: i64) -> Result<ObjectPage> {
-    let more = rows.len() as i64 > limit;
-    let mut objects = rows.into_iter().take(limit as usize).map(object).collect::<Result<Vec<_>>>()?;
-    objects.shrink_to_fit();
-    let next_cursor = if more { objects.last().map(|o| format!("{}_{}", o.created_at, o.id)) } else { None };
-    Ok(ObjectPage { objects, next_cursor })
+    let keep = usize::try_from(limit.max(0)).unwrap_or(usize::MAX).saturating_add(1);
+    let objects = rows.into_iter().take(keep).map(object).collect::<Result<Vec<_>>>()?;
+    Ok(ObjectPage::of(objects, limit))
 }
 
 fn invalid(code: &'static str, message: impl Into<String>) -> StoreError {
@@ -344,17 +343,7 @@ impl AppScope<'_> {
         on_pool!(self.db(), |pool| {
             let mut tx = pool.begin_write().await?;
             if let Some(conv) = new.conversation_id {
-                let member: Option<(String,)> = sqlx::query_as(
-                    "SELECT role FROM members WHERE app_id = $1 AND conversation_id = $2 AND user_id = $3",
-                )
-                .bind(&app)
-                .bind(conv.to_string())
-                .bind(owner.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
-                if member.is_none() {
-                    return Err(StoreError::NotFound { what: "conversation" });
-                }
+                crate::require_conversation!(&mut *tx, &app, conv, owner);
             }
             sqlx::query(
                 "INSERT INTO objects (app_id, id, kind, owner_id, visibility, conversation_id, payload, created_at, \

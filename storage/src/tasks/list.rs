@@ -16,12 +16,13 @@ pub struct TaskFilter {
 }
 
 /// A page of tasks.
-#[derive(Debug, Clone)]
-pub struct TaskPage {
-    /// Newest first.
-    pub tasks: Vec<Task>,
-    /// Pass back as `cursor` for the next page.
-    pub next_cursor: Option<String>,
+pub type TaskPage = crate::Page<crate::tasks::Task>;
+
+impl crate::Listed for crate::tasks::Task {
+    const ITEMS: &'static str = "tasks";
+    fn cursor(&self) -> String {
+        crate::time_cursor_of(self.created_at, self.id)
+    }
 }
 
 /// A conversation's board: one column per status, tasks by position.
@@ -69,10 +70,8 @@ impl AppScope<'_> {
             .fetch_all(pool)
             .await?
         });
-        let more = rows.len() as i64 > limit;
-        let tasks = self.hydrate_tasks(rows.into_iter().take(limit as usize).collect()).await?;
-        let next_cursor = more.then(|| tasks.last().map(|t| format!("{}_{}", t.created_at, t.id))).flatten();
-        Ok(TaskPage { tasks, next_cursor })
+        let tasks = self.hydrate_tasks(rows).await?;
+        Ok(TaskPage::of(tasks, limit))
     }
 
     /// The board of a conversation `user` belongs to (else `NotFound`).
@@ -80,16 +79,7 @@ impl AppScope<'_> {
         let app = self.id();
         let conv = conversation.to_string();
         let (rows, assignees): (Vec<TaskRow>, Vec<(String, String)>) = on_pool!(self.db(), |pool| {
-            let member: Option<(String,)> =
-                sqlx::query_as("SELECT role FROM members WHERE app_id = $1 AND conversation_id = $2 AND user_id = $3")
-                    .bind(&app)
-                    .bind(&conv)
-                    .bind(user.as_str())
-                    .fetch_optional(pool)
-                    .await?;
-            if member.is_none() {
-                return Err(StoreError::NotFound { what: "conversation" });
-            }
+            crate::require_conversation!(pool, &app, conversation, user);
             let rows = sqlx::query_as(concat!(
                 "SELECT ",
                 task_columns!(),
