@@ -2,7 +2,7 @@
 //! right permissions and events; removed members stop receiving the group.
 
 // Tests and benches fail loudly: unwrap, expect and panic are their asserts.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::unreachable)]
 
 mod common;
 

@@ -9,7 +9,7 @@ pub mod docs;
 
 use std::sync::Arc;
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -19,6 +19,7 @@ use futures_util::{SinkExt, StreamExt};
 
 use crate::gate::upgrade::WsQuery;
 use crate::http::error::{ApiError, ErrorBody};
+use crate::live::sessions::close;
 
 crate::handle! {
     /// What shared documents need.
@@ -187,14 +188,6 @@ async fn session(state: Collaboration, app: AppId, user: UserId, doc: DocId, rol
         }
     }
     collab.close(app, doc, conn);
-}
-
-fn close(code: u16, reason: &str) -> Message {
-    let mut reason = reason.to_owned();
-    while reason.len() > 123 {
-        reason.pop();
-    }
-    Message::Close(Some(CloseFrame { code, reason: reason.into() }))
 }
 
 /// The routes of this feature.

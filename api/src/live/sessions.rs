@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use axum::extract::ws::{CloseFrame, Message};
+
 /// Ping after this much silence.
 pub const PING_AFTER: Duration = Duration::from_secs(20);
 /// Close after this much silence.
@@ -64,4 +66,14 @@ impl Sessions {
             tracing::warn!(open = self.open(), "sessions still open at shutdown");
         }
     }
+}
+
+/// A WebSocket close frame; the reason is cut to the 123 bytes a close frame
+/// may carry (at a character boundary).
+pub fn close(code: u16, reason: &str) -> Message {
+    let mut reason = reason.to_owned();
+    while reason.len() > 123 {
+        reason.pop();
+    }
+    Message::Close(Some(CloseFrame { code, reason: reason.into() }))
 }

@@ -11,7 +11,7 @@ mod ops;
 
 use std::time::{Duration, Instant};
 
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -26,6 +26,7 @@ use crate::gate::upgrade::{WsQuery, upgrade_user};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::wire::UserBody;
 use crate::live::event_frame;
+use crate::live::sessions::close;
 use crate::live::sessions::{DEAD_AFTER, PING_AFTER};
 
 crate::handle! {
@@ -241,15 +242,6 @@ async fn session(state: Realtime, user: EndUser, cursor: Option<i64>, socket: We
         let _ = sink.send(close(1011, &e)).await;
     }
     state.hub.unregister(conn);
-}
-
-fn close(code: u16, reason: &str) -> Message {
-    // A close reason is limited to 123 bytes.
-    let mut reason = reason.to_owned();
-    while reason.len() > 123 {
-        reason.pop();
-    }
-    Message::Close(Some(CloseFrame { code, reason: reason.into() }))
 }
 
 /// The routes of this feature.
