@@ -24,8 +24,11 @@ use clap::{Args, Parser, Subcommand};
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
+use crate::error::{ConfigError, Error};
+
 mod chat;
 mod collab;
+mod error;
 mod proto;
 mod sfu;
 
@@ -94,12 +97,12 @@ struct Report {
     max_ms: f64,
 }
 
-fn loopback_only(base: &str) -> Result<(), String> {
-    let rest = base.strip_prefix("http://").ok_or("--base must be an http:// URL")?;
+fn loopback_only(base: &str) -> Result<(), ConfigError> {
+    let rest = base.strip_prefix("http://").ok_or(ConfigError::NotHttp)?;
     let host = rest.split('/').next().unwrap_or_default();
     let host = host.rsplit_once(':').map(|(h, _)| h).unwrap_or(host);
     let ok = host == "localhost" || host == "[::1]" || host.starts_with("127.");
-    if ok { Ok(()) } else { Err(format!("refusing to load `{host}`: only loopback targets are allowed")) }
+    if ok { Ok(()) } else { Err(ConfigError::NotLoopback(host.to_owned())) }
 }
 
 #[tokio::main]
@@ -112,15 +115,11 @@ async fn main() {
             .with_writer(std::io::stderr)
             .try_init();
     }
-    let result = match cli.scenario {
-        Scenario::Sessions(args) => {
-            sessions(args).await.and_then(|r| serde_json::to_value(r).map_err(|e| e.to_string()))
-        }
-        Scenario::Chat(args) => chat::chat(args).await.and_then(|r| serde_json::to_value(r).map_err(|e| e.to_string())),
-        Scenario::Sfu(args) => sfu::sfu(args).await.and_then(|r| serde_json::to_value(r).map_err(|e| e.to_string())),
-        Scenario::Collab(args) => {
-            collab::collab(args).await.and_then(|r| serde_json::to_value(r).map_err(|e| e.to_string()))
-        }
+    let result: Result<serde_json::Value, Error> = match cli.scenario {
+        Scenario::Sessions(args) => sessions(args).await.and_then(|r| serde_json::to_value(r).map_err(Error::from)),
+        Scenario::Chat(args) => chat::chat(args).await.and_then(|r| serde_json::to_value(r).map_err(Error::from)),
+        Scenario::Sfu(args) => sfu::sfu(args).await.and_then(|r| serde_json::to_value(r).map_err(Error::from)),
+        Scenario::Collab(args) => collab::collab(args).await.and_then(|r| serde_json::to_value(r).map_err(Error::from)),
     };
     match result {
         Ok(report) => println!("{report}"),
@@ -131,17 +130,17 @@ async fn main() {
     }
 }
 
-async fn sessions(args: SessionsArgs) -> Result<Report, String> {
+async fn sessions(args: SessionsArgs) -> Result<Report, Error> {
     let c = &args.common;
     loopback_only(&c.base)?;
-    let client = reqwest::Client::builder().pool_max_idle_per_host(c.concurrency).build().map_err(|e| e.to_string())?;
+    let client = reqwest::Client::builder().pool_max_idle_per_host(c.concurrency).build()?;
     let url = format!("{}/v1/admin/sessions", c.base.trim_end_matches('/'));
     let next_user = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
     let start = Instant::now();
     let deadline = start + Duration::from_secs(c.duration);
     // One empty histogram, cloned for each worker and the total.
-    let empty = Histogram::<u64>::new(3).map_err(|e| e.to_string())?;
+    let empty = Histogram::<u64>::new(3)?;
     let mut workers = Vec::new();
     for _ in 0..c.concurrency.max(1) {
         let (client, url, next_user, errors) = (client.clone(), url.clone(), next_user.clone(), errors.clone());
@@ -175,8 +174,8 @@ async fn sessions(args: SessionsArgs) -> Result<Report, String> {
     }
     let mut hist = empty;
     for w in workers {
-        let h = w.await.map_err(|e| e.to_string())?;
-        hist.add(&h).map_err(|e| e.to_string())?;
+        let h = w.await?;
+        hist.add(&h)?;
     }
     let seconds = start.elapsed().as_secs_f64();
     let ms = |q: f64| hist.value_at_quantile(q) as f64 / 1000.0;

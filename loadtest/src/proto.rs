@@ -13,6 +13,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::error::ConfigError;
+
 /// Prefix of the text of every CAAS message the harness sends.
 pub const TEXT_PREFIX: &str = "lt:";
 
@@ -201,31 +203,29 @@ pub fn send_offset(i: usize, k: u64, n: usize, rate: f64) -> Duration {
 }
 
 /// The server's address from a loopback `--base` URL (already checked by `loopback_only`).
-pub fn target_addr(base: &str) -> Result<SocketAddr, String> {
+pub fn target_addr(base: &str) -> Result<SocketAddr, ConfigError> {
     crate::loopback_only(base)?;
-    let rest = base.strip_prefix("http://").ok_or("--base must be an http:// URL")?;
+    let rest = base.strip_prefix("http://").ok_or(ConfigError::NotHttp)?;
     let hostport = rest.split('/').next().unwrap_or_default();
-    let (host, port) = hostport.rsplit_once(':').ok_or("--base needs a port, e.g. http://127.0.0.1:8080")?;
-    let port: u16 = port.parse().map_err(|_| format!("bad port in --base: `{port}`"))?;
+    let (host, port) = hostport.rsplit_once(':').ok_or(ConfigError::NoPort)?;
+    let port: u16 = port.parse().map_err(|_| ConfigError::BadPort(port.to_owned()))?;
     let ip: IpAddr = match host {
         "localhost" => IpAddr::from([127, 0, 0, 1]),
-        h => {
-            h.trim_start_matches('[').trim_end_matches(']').parse().map_err(|_| format!("bad host in --base: `{h}`"))?
-        }
+        h => h.trim_start_matches('[').trim_end_matches(']').parse().map_err(|_| ConfigError::BadHost(h.to_owned()))?,
     };
     if !ip.is_loopback() {
-        return Err(format!("refusing to load `{ip}`: only loopback targets are allowed"));
+        return Err(ConfigError::NotLoopback(ip.to_string()));
     }
     Ok(SocketAddr::new(ip, port))
 }
 
 /// `--source-ips`: comma-separated loopback addresses (e.g. 127.0.0.1,127.0.0.2).
-pub fn source_ips(list: &str) -> Result<Vec<IpAddr>, String> {
+pub fn source_ips(list: &str) -> Result<Vec<IpAddr>, ConfigError> {
     let mut ips = Vec::new();
     for part in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let ip: IpAddr = part.parse().map_err(|_| format!("bad address in --source-ips: `{part}`"))?;
+        let ip: IpAddr = part.parse().map_err(|_| ConfigError::BadSourceIp(part.to_owned()))?;
         if !ip.is_loopback() {
-            return Err(format!("refusing source address `{ip}`: only loopback addresses are allowed"));
+            return Err(ConfigError::SourceNotLoopback(ip));
         }
         ips.push(ip);
     }

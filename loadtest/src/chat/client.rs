@@ -3,8 +3,8 @@
 use super::*;
 
 /// One session token per user, from 32 workers (the chat and collab scenarios share it).
-pub(crate) async fn sessions(base: &str, key: &str, secret: &str, users: &[String]) -> Result<Vec<String>, String> {
-    let client = reqwest::Client::builder().pool_max_idle_per_host(32).build().map_err(|e| e.to_string())?;
+pub(crate) async fn sessions(base: &str, key: &str, secret: &str, users: &[String]) -> Result<Vec<String>, ApiError> {
+    let client = reqwest::Client::builder().pool_max_idle_per_host(32).build()?;
     let url = format!("{}/v1/admin/sessions", base.trim_end_matches('/'));
     let next = Arc::new(AtomicU64::new(0));
     let users = Arc::new(users.to_vec());
@@ -24,28 +24,32 @@ pub(crate) async fn sessions(base: &str, key: &str, secret: &str, users: &[Strin
                     let res = client.post(&url).basic_auth(&key, Some(&secret)).json(&body).send().await;
                     let err = match res {
                         Ok(r) if r.status().is_success() => {
-                            let v: serde_json::Value = r.json().await.map_err(|e| e.to_string())?;
+                            let v: serde_json::Value = r.json().await?;
                             match v.get("token").and_then(|t| t.as_str()) {
                                 Some(t) => break t.to_owned(),
-                                None => "no token in the reply".to_owned(),
+                                None => ApiError::NoToken { user: user.clone() },
                             }
                         }
-                        Ok(r) => format!("{} {}", r.status(), r.text().await.unwrap_or_default()),
-                        Err(e) => e.to_string(),
+                        Ok(r) => ApiError::SessionRefused {
+                            user: user.clone(),
+                            status: r.status(),
+                            body: r.text().await.unwrap_or_default(),
+                        },
+                        Err(source) => ApiError::Session { user: user.clone(), source },
                     };
                     if tries >= 3 {
-                        return Err(format!("session for {user}: {err}"));
+                        return Err(err);
                     }
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 };
                 out.push((i, token));
             }
-            Ok::<_, String>(out)
+            Ok::<_, ApiError>(out)
         }));
     }
     let mut tokens = vec![String::new(); users.len()];
     for w in workers {
-        for (i, t) in w.await.map_err(|e| e.to_string())?? {
+        for (i, t) in w.await?? {
             tokens[i] = t;
         }
     }
@@ -54,22 +58,21 @@ pub(crate) async fn sessions(base: &str, key: &str, secret: &str, users: &[Strin
 
 type Ws = WebSocketStream<TcpStream>;
 
-async fn open(sh: &Shared, spec: &Spec) -> Result<Ws, String> {
-    let socket =
-        if sh.addr.is_ipv4() { TcpSocket::new_v4() } else { TcpSocket::new_v6() }.map_err(|e| e.to_string())?;
+async fn open(sh: &Shared, spec: &Spec) -> Result<Ws, WsError> {
+    let socket = if sh.addr.is_ipv4() { TcpSocket::new_v4() } else { TcpSocket::new_v6() }?;
     if let Some(src) = spec.source {
         bind_address_no_port(&socket);
-        socket.bind(SocketAddr::new(src, 0)).map_err(|e| format!("bind {src}: {e}"))?;
+        socket.bind(SocketAddr::new(src, 0)).map_err(|source| WsError::Bind { addr: src, source })?;
     }
-    let stream = socket.connect(sh.addr).await.map_err(|e| format!("connect: {e}"))?;
-    stream.set_nodelay(true).map_err(|e| e.to_string())?;
+    let stream = socket.connect(sh.addr).await.map_err(WsError::Connect)?;
+    stream.set_nodelay(true)?;
     // tungstenite reserves a 128 KiB read buffer per connection by default; 8 KiB
     // reads keep the load generator small with tens of thousands of clients
     // (a larger frame still arrives whole, over several reads).
     let config = WebSocketConfig::default().read_buffer_size(8 * 1024);
     let (ws, _) = tokio_tungstenite::client_async_with_config(spec.url.as_str(), stream, Some(config))
         .await
-        .map_err(|e| format!("upgrade: {e}"))?;
+        .map_err(WsError::Upgrade)?;
     Ok(ws)
 }
 
@@ -104,25 +107,25 @@ fn classify(target: Target, text: &str) -> Inbound {
 }
 
 /// Opens the connection and waits until the session can be used.
-async fn handshake(sh: &Shared, spec: &Spec) -> Result<Ws, String> {
+async fn handshake(sh: &Shared, spec: &Spec) -> Result<Ws, WsError> {
     let mut ws = open(sh, spec).await?;
     loop {
         let frame = match ws.next().await {
             Some(Ok(Message::Text(t))) => t,
-            Some(Ok(Message::Close(f))) => return Err(format!("closed before ready: {f:?}")),
+            Some(Ok(Message::Close(f))) => return Err(WsError::ClosedBeforeReady(Some(format!("{f:?}")))),
             Some(Ok(_)) => continue,
-            Some(Err(e)) => return Err(e.to_string()),
-            None => return Err("closed before ready".into()),
+            Some(Err(e)) => return Err(WsError::Read(e)),
+            None => return Err(WsError::ClosedBeforeReady(None)),
         };
         match classify(sh.target, frame.as_str()) {
             Inbound::Ready => return Ok(ws),
             Inbound::Open => {
-                ws.send(Message::Text(proto::SIO_CONNECT.into())).await.map_err(|e| e.to_string())?;
+                ws.send(Message::Text(proto::SIO_CONNECT.into())).await.map_err(WsError::Send)?;
             }
             Inbound::Ping => {
-                ws.send(Message::Text(proto::EIO_PONG.into())).await.map_err(|e| e.to_string())?;
+                ws.send(Message::Text(proto::EIO_PONG.into())).await.map_err(WsError::Send)?;
             }
-            Inbound::Error { code, .. } => return Err(format!("refused: {code}")),
+            Inbound::Error { code, .. } => return Err(WsError::Refused(code)),
             _ => {}
         }
     }
@@ -159,7 +162,7 @@ pub(super) async fn client(sh: Arc<Shared>, spec: Spec, mut phase: watch::Receiv
     let timer = tokio::time::sleep(Duration::from_secs(86_400));
     tokio::pin!(timer);
 
-    let outcome: Result<(), String> = async {
+    let outcome: Result<(), WsError> = async {
         loop {
             tokio::select! {
                 changed = phase.changed() => {
@@ -174,11 +177,11 @@ pub(super) async fn client(sh: Arc<Shared>, spec: Spec, mut phase: watch::Receiv
                             Target::Caas => {
                                 if let Some(members) = &spec.create_with {
                                     let frame = proto::caas_create_group(0, members);
-                                    ws.send(Message::Text(frame.into())).await.map_err(|e| format!("send: {e}"))?;
+                                    ws.send(Message::Text(frame.into())).await.map_err(WsError::Send)?;
                                 }
                             }
                             Target::Socketio => {
-                                ws.send(Message::Text(proto::sio_join(1, &room).into())).await.map_err(|e| format!("send: {e}"))?;
+                                ws.send(Message::Text(proto::sio_join(1, &room).into())).await.map_err(WsError::Send)?;
                             }
                         },
                         Phase::Send { start, end } => {
@@ -197,11 +200,11 @@ pub(super) async fn client(sh: Arc<Shared>, spec: Spec, mut phase: watch::Receiv
                         Some(Ok(Message::Text(t))) => t,
                         Some(Ok(Message::Close(f))) => {
                             let code = f.map(|f| format!("{} {}", u16::from(f.code), f.reason)).unwrap_or_else(|| "none".into());
-                            return Err(format!("closed by server: {code}"));
+                            return Err(WsError::Closed(code));
                         }
                         Some(Ok(_)) => continue,
-                        Some(Err(e)) => return Err(format!("read: {e}")),
-                        None => return Err("closed by server: eof".into()),
+                        Some(Err(e)) => return Err(WsError::Read(e)),
+                        None => return Err(WsError::Closed("eof".into())),
                     };
                     match classify(sh.target, text.as_str()) {
                         Inbound::Delivery { sent_ns } => {
@@ -239,9 +242,9 @@ pub(super) async fn client(sh: Arc<Shared>, spec: Spec, mut phase: watch::Receiv
                             Shared::count(&sh.error_codes, code);
                         }
                         Inbound::Ping => {
-                            ws.send(Message::Text(proto::EIO_PONG.into())).await.map_err(|e| format!("send: {e}"))?;
+                            ws.send(Message::Text(proto::EIO_PONG.into())).await.map_err(WsError::Send)?;
                         }
-                        Inbound::Close => return Err("closed by server (engine.io/socket.io close)".into()),
+                        Inbound::Close => return Err(WsError::EngineClosed),
                         Inbound::Ready | Inbound::Open | Inbound::Other => {}
                     }
                 }
@@ -264,7 +267,7 @@ pub(super) async fn client(sh: Arc<Shared>, spec: Spec, mut phase: watch::Receiv
                     if let Some(frame) = frame {
                         if let Err(e) = ws.send(Message::Text(frame.into())).await {
                             c.send_failures.fetch_add(1, Ordering::Relaxed);
-                            return Err(format!("send: {e}"));
+                            return Err(WsError::Send(e));
                         }
                         c.sent.fetch_add(1, Ordering::Relaxed);
                         c.expected.fetch_add(spec.group_len, Ordering::Relaxed);
@@ -288,8 +291,7 @@ pub(super) async fn client(sh: Arc<Shared>, spec: Spec, mut phase: watch::Receiv
             if !stopping {
                 c.disconnects.fetch_add(1, Ordering::Relaxed);
                 sh.note(&format!("client {}: {e}", spec.index));
-                let code = e.strip_prefix("closed by server: ").unwrap_or(&e).to_owned();
-                Shared::count(&sh.close_codes, code);
+                Shared::count(&sh.close_codes, e.close_code());
             }
         }
     }

@@ -31,6 +31,7 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
+use crate::error::{ApiError, ConfigError, Error, WsError};
 use crate::proto::{self, Inbound};
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
@@ -211,30 +212,30 @@ pub struct ChatReport {
     server_rss_per_conn_kib: Option<f64>,
 }
 
-pub async fn chat(args: ChatArgs) -> Result<ChatReport, String> {
+pub async fn chat(args: ChatArgs) -> Result<ChatReport, Error> {
     crate::loopback_only(&args.base)?;
     let addr = proto::target_addr(&args.base)?;
     let sources = proto::source_ips(&args.source_ips)?;
     if sources.iter().any(|s| s.is_ipv4() != addr.is_ipv4()) {
-        return Err("--source-ips must be of the same address family as --base".into());
+        return Err(ConfigError::SourceFamily.into());
     }
     let n = args.clients;
     if n == 0 {
-        return Err("--clients must be at least 1".into());
+        return Err(ConfigError::OutOfRange("--clients must be at least 1").into());
     }
     let g = if args.idle { 1 } else { args.group_size.clamp(1, n) };
     if !args.idle && (!args.rate.is_finite() || args.rate <= 0.0) {
-        return Err("--rate must be positive".into());
+        return Err(ConfigError::OutOfRange("--rate must be positive").into());
     }
     if let Some(limit) = std::fs::read_to_string("/proc/self/limits").ok().as_deref().and_then(proto::max_open_files)
         && n as u64 + 64 > limit
     {
-        return Err(format!("{n} clients need more open files than the limit of {limit}: raise `ulimit -n`"));
+        return Err(ConfigError::OpenFiles { n, what: "clients", limit }.into());
     }
     let hostport = args.base.trim_start_matches("http://").split('/').next().unwrap_or_default().to_owned();
     let shards = 16;
     let hists = (0..shards)
-        .map(|_| Histogram::new_with_bounds(1, 120_000_000, 3).map(Mutex::new).map_err(|e| e.to_string()))
+        .map(|_| Histogram::new_with_bounds(1, 120_000_000, 3).map(Mutex::new))
         .collect::<Result<Vec<_>, _>>()?;
     let shared = Arc::new(Shared {
         target: args.target,
@@ -260,7 +261,7 @@ pub async fn chat(args: ChatArgs) -> Result<ChatReport, String> {
     let urls: Vec<String> = match args.target {
         Target::Caas => {
             let (Some(key), Some(secret)) = (args.api_key.clone(), args.api_secret.clone()) else {
-                return Err("--api-key and --api-secret are needed for --target caas".into());
+                return Err(ConfigError::NoCredentials.into());
             };
             let tokens = sessions(&args.base, &key, &secret, &user_ids).await?;
             tokens.iter().map(|t| format!("ws://{}/v1/ws?token={t}", shared.hostport)).collect()
@@ -322,7 +323,12 @@ pub async fn chat(args: ChatArgs) -> Result<ChatReport, String> {
         }
         if connect_start.elapsed() > setup_limit {
             let _ = phase_tx.send(Phase::Stop);
-            return Err(format!("only {done} of {n} connections settled in {}s", setup_limit.as_secs()));
+            return Err(Error::Stalled {
+                done,
+                total: n as u64,
+                what: "connections settled",
+                secs: setup_limit.as_secs(),
+            });
         }
         if last_print.elapsed() >= Duration::from_secs(2) {
             progress("connect");
@@ -364,10 +370,12 @@ pub async fn chat(args: ChatArgs) -> Result<ChatReport, String> {
             }
             if group_start.elapsed() > setup_limit {
                 let _ = phase_tx.send(Phase::Stop);
-                return Err(format!(
-                    "only {grouped} of {alive} clients joined their group in {}s",
-                    setup_limit.as_secs()
-                ));
+                return Err(Error::Stalled {
+                    done: grouped,
+                    total: alive,
+                    what: "clients joined their group",
+                    secs: setup_limit.as_secs(),
+                });
             }
             if last_print.elapsed() >= Duration::from_secs(2) {
                 progress("group");
@@ -427,10 +435,10 @@ pub async fn chat(args: ChatArgs) -> Result<ChatReport, String> {
         }
     }
 
-    let mut hist = Histogram::<u64>::new_with_bounds(1, 120_000_000, 3).map_err(|e| e.to_string())?;
+    let mut hist = Histogram::<u64>::new_with_bounds(1, 120_000_000, 3)?;
     for h in &shared.hists {
-        let h = h.lock().map_err(|e| e.to_string())?;
-        hist.add(&*h).map_err(|e| e.to_string())?;
+        let h = h.lock().map_err(|_| Error::Poisoned)?;
+        hist.add(&*h)?;
     }
     let ms = |q: f64| if hist.is_empty() { 0.0 } else { hist.value_at_quantile(q) as f64 / 1000.0 };
     let sent = c.sent.load(Ordering::Relaxed);

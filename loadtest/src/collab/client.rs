@@ -15,6 +15,7 @@ use yrs::updates::encoder::Encode;
 use yrs::{Doc, ReadTxn, Text, Transact};
 
 use super::{Phase, Shared, hocuspocus, stamp};
+use crate::error::{FrameError, WsError};
 use crate::proto;
 
 /// How a client frames its messages.
@@ -48,7 +49,7 @@ impl Wire {
         }
     }
 
-    fn classify(&self, b: &[u8]) -> Result<Frame, String> {
+    fn classify(&self, b: &[u8]) -> Result<Frame, FrameError> {
         match self {
             Wire::YWebsocket => classify(b),
             Wire::Hocuspocus { address, token } => hocuspocus::classify(address, token, b),
@@ -58,14 +59,14 @@ impl Wire {
 
 type Ws = tokio_tungstenite::WebSocketStream<TcpStream>;
 
-async fn connect(sh: &Shared, url: &str) -> Result<Ws, String> {
-    let _permit = sh.gate.acquire().await.map_err(|e| e.to_string())?;
-    let stream = TcpStream::connect(sh.addr).await.map_err(|e| format!("connect: {e}"))?;
-    stream.set_nodelay(true).map_err(|e| e.to_string())?;
+async fn connect(sh: &Shared, url: &str) -> Result<Ws, WsError> {
+    let _permit = sh.gate.acquire().await?;
+    let stream = TcpStream::connect(sh.addr).await.map_err(WsError::Connect)?;
+    stream.set_nodelay(true)?;
     let (ws, _) = tokio::time::timeout(Duration::from_secs(30), tokio_tungstenite::client_async(url, stream))
         .await
-        .map_err(|_| "upgrade timed out".to_string())?
-        .map_err(|e| format!("upgrade: {e}"))?;
+        .map_err(|_| WsError::UpgradeTimeout)?
+        .map_err(WsError::Upgrade)?;
     Ok(ws)
 }
 
@@ -88,12 +89,12 @@ pub enum Frame {
 }
 
 /// A y-protocols sync message (`0` step 1, `1` step 2, `2` update, then the payload).
-pub fn classify_sync(m: &[u8]) -> Result<Frame, String> {
+pub fn classify_sync(m: &[u8]) -> Result<Frame, FrameError> {
     // Updates are by far the most frequent: only the leading byte is read.
     match m {
         [2, ..] => Ok(Frame::Update { at: 0 }),
         [1, ..] => Ok(Frame::Step2),
-        _ => match SyncMessage::decode_v1(m).map_err(|e| e.to_string())? {
+        _ => match SyncMessage::decode_v1(m)? {
             SyncMessage::SyncStep1(sv) => Ok(Frame::Step1(sv)),
             _ => Ok(Frame::Other),
         },
@@ -101,13 +102,13 @@ pub fn classify_sync(m: &[u8]) -> Result<Frame, String> {
 }
 
 /// A y-websocket frame.
-fn classify(b: &[u8]) -> Result<Frame, String> {
+fn classify(b: &[u8]) -> Result<Frame, FrameError> {
     match b {
         [0, m @ ..] => Ok(match classify_sync(m)? {
             Frame::Update { at } => Frame::Update { at: at + 1 },
             f => f,
         }),
-        _ => match Message::decode_v1(b).map_err(|e| e.to_string())? {
+        _ => match Message::decode_v1(b)? {
             Message::Auth(Some(reason)) => Ok(Frame::Denied(reason)),
             _ => Ok(Frame::Other),
         },

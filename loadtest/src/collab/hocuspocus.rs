@@ -38,6 +38,7 @@ use yrs::encoding::read::{Cursor, Read};
 use yrs::encoding::write::Write;
 
 use super::client::{Frame, classify_sync};
+use crate::error::FrameError;
 
 const SYNC: u8 = 0;
 const AUTH: u8 = 2;
@@ -81,12 +82,12 @@ pub fn auth(address: &[u8], token: &str) -> Vec<u8> {
 
 /// What a frame from the server asks of the client. `token` answers the
 /// server's token request (Auth / Token), as the provider does.
-pub fn classify(address: &[u8], token: &str, b: &[u8]) -> Result<Frame, String> {
+pub fn classify(address: &[u8], token: &str, b: &[u8]) -> Result<Frame, FrameError> {
     if b == [PING] {
         return Ok(Frame::Reply(vec![PONG]));
     }
     let Some(rest) = b.strip_prefix(address) else {
-        return Err(format!("frame for document `{}`", read_string(b)?));
+        return Err(FrameError::OtherDocument(read_string(b)?));
     };
     let at = address.len();
     match rest {
@@ -99,16 +100,16 @@ pub fn classify(address: &[u8], token: &str, b: &[u8]) -> Result<Frame, String> 
         [AUTH, AUTH_PERMISSION_DENIED, m @ ..] => Ok(Frame::Denied(read_string(m)?)),
         [AUTH, AUTH_TOKEN, ..] => Ok(Frame::Reply(auth(address, token))),
         [CLOSE, m @ ..] => Ok(Frame::Closed(read_string(m)?)),
-        [AUTH, ..] | [] => Err(format!("unexpected frame {:?}", &rest[..rest.len().min(8)])),
+        [AUTH, ..] | [] => Err(FrameError::Unexpected(rest[..rest.len().min(8)].to_vec())),
         // Awareness, QueryAwareness, Stateless, SyncStatus: nothing to do.
         _ => Ok(Frame::Other),
     }
 }
 
 /// A lib0 varString at the start of `b`.
-fn read_string(b: &[u8]) -> Result<String, String> {
+fn read_string(b: &[u8]) -> Result<String, FrameError> {
     let mut c = Cursor::new(b);
-    c.read_string().map(str::to_owned).map_err(|e| format!("bad string: {e}"))
+    c.read_string().map(str::to_owned).map_err(FrameError::BadString)
 }
 
 #[cfg(test)]

@@ -32,6 +32,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use tokio::sync::{Semaphore, watch};
 
+use crate::error::{ApiError, ConfigError, Error};
 use crate::proto;
 use crate::sfu::report::{cpu_seconds, round1, round3, status_kib};
 
@@ -195,39 +196,39 @@ pub struct CollabReport {
 }
 
 /// Creates one document per group of users (the first is the owner, the others editors).
-async fn create_docs(base: &str, owners: &[(String, Vec<String>)]) -> Result<Vec<String>, String> {
+async fn create_docs(base: &str, owners: &[(String, Vec<String>)]) -> Result<Vec<String>, ApiError> {
     let client = reqwest::Client::new();
     let url = format!("{}/v1/docs", base.trim_end_matches('/'));
     let mut ids = Vec::with_capacity(owners.len());
     for (d, (token, editors)) in owners.iter().enumerate() {
         let roles: serde_json::Map<String, Value> = editors.iter().map(|u| (u.clone(), json!("editor"))).collect();
         let body = json!({"kind": "doc", "title": format!("load {d}"), "roles": roles});
-        let r = client.post(&url).bearer_auth(token).json(&body).send().await.map_err(|e| e.to_string())?;
+        let r = client.post(&url).bearer_auth(token).json(&body).send().await?;
         if !r.status().is_success() {
-            return Err(format!("POST /v1/docs: {} {}", r.status(), r.text().await.unwrap_or_default()));
+            return Err(ApiError::DocRefused { status: r.status(), body: r.text().await.unwrap_or_default() });
         }
-        let v: Value = r.json().await.map_err(|e| e.to_string())?;
-        let id = v.pointer("/doc/id").and_then(Value::as_str).ok_or("no doc.id in the reply")?;
+        let v: Value = r.json().await?;
+        let id = v.pointer("/doc/id").and_then(Value::as_str).ok_or(ApiError::NoDocId)?;
         ids.push(id.to_owned());
     }
     Ok(ids)
 }
 
-pub async fn collab(args: CollabArgs) -> Result<CollabReport, String> {
+pub async fn collab(args: CollabArgs) -> Result<CollabReport, Error> {
     crate::loopback_only(&args.base)?;
     let addr = proto::target_addr(&args.base)?;
     let (nd, c) = (args.docs, args.clients);
     if nd == 0 || c < 2 {
-        return Err("--docs must be at least 1 and --clients at least 2".into());
+        return Err(ConfigError::OutOfRange("--docs must be at least 1 and --clients at least 2").into());
     }
     if !args.rate.is_finite() || args.rate <= 0.0 {
-        return Err("--rate must be positive".into());
+        return Err(ConfigError::OutOfRange("--rate must be positive").into());
     }
     let n = nd * c;
     if let Some(limit) = std::fs::read_to_string("/proc/self/limits").ok().as_deref().and_then(proto::max_open_files)
         && n as u64 + 64 > limit
     {
-        return Err(format!("{n} clients need more open files than the limit of {limit}: raise `ulimit -n`"));
+        return Err(ConfigError::OpenFiles { n, what: "clients", limit }.into());
     }
     let hostport = args.base.trim_start_matches("http://").split('/').next().unwrap_or_default().to_owned();
     let tag = match args.target {
@@ -242,7 +243,7 @@ pub async fn collab(args: CollabArgs) -> Result<CollabReport, String> {
     let urls: Vec<(String, Wire)> = match args.target {
         Target::Caas => {
             let (Some(key), Some(secret)) = (args.api_key.as_deref(), args.api_secret.as_deref()) else {
-                return Err("--api-key and --api-secret are needed for --target caas".into());
+                return Err(ConfigError::NoCredentials.into());
             };
             let users: Vec<String> = (0..n).map(|i| format!("{}{run}-{i}", args.prefix)).collect();
             let tokens = crate::chat::sessions(&args.base, key, secret, &users).await?;
@@ -268,7 +269,7 @@ pub async fn collab(args: CollabArgs) -> Result<CollabReport, String> {
     };
 
     let hists = (0..16)
-        .map(|_| Histogram::new_with_bounds(1, 120_000_000, 3).map(Mutex::new).map_err(|e| e.to_string()))
+        .map(|_| Histogram::new_with_bounds(1, 120_000_000, 3).map(Mutex::new))
         .collect::<Result<Vec<_>, _>>()?;
     let shared = Arc::new(Shared {
         base: Instant::now(),
@@ -311,7 +312,7 @@ pub async fn collab(args: CollabArgs) -> Result<CollabReport, String> {
         }
         if connect_start.elapsed() > limit {
             let _ = phase_tx.send(Phase::Stop);
-            return Err(format!("only {done} of {n} connections settled in {}s", limit.as_secs()));
+            return Err(Error::Stalled { done, total: n as u64, what: "connections settled", secs: limit.as_secs() });
         }
         if last_print.elapsed() >= Duration::from_secs(2) {
             progress("connect");
@@ -374,9 +375,9 @@ pub async fn collab(args: CollabArgs) -> Result<CollabReport, String> {
         }
     }
 
-    let mut hist = Histogram::<u64>::new_with_bounds(1, 120_000_000, 3).map_err(|e| e.to_string())?;
+    let mut hist = Histogram::<u64>::new_with_bounds(1, 120_000_000, 3)?;
     for h in &shared.hists {
-        hist.add(&*h.lock().map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+        hist.add(&*h.lock().map_err(|_| Error::Poisoned)?)?;
     }
     let ms = |q: f64| if hist.is_empty() { 0.0 } else { hist.value_at_quantile(q) as f64 / 1000.0 };
     let sent = k.sent.load(Ordering::Relaxed);

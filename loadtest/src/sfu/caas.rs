@@ -13,14 +13,16 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::error::{ApiError, WsError};
+
 /// One session token per (user, grants), from 16 workers.
 pub(super) async fn sessions(
     base: &str,
     key: &str,
     secret: &str,
     users: Vec<(String, Value)>,
-) -> Result<Vec<String>, String> {
-    let client = reqwest::Client::builder().pool_max_idle_per_host(16).build().map_err(|e| e.to_string())?;
+) -> Result<Vec<String>, ApiError> {
+    let client = reqwest::Client::builder().pool_max_idle_per_host(16).build()?;
     let url = format!("{}/v1/admin/sessions", base.trim_end_matches('/'));
     let next = Arc::new(AtomicU64::new(0));
     let users = Arc::new(users);
@@ -37,26 +39,29 @@ pub(super) async fn sessions(
                 let res = client.post(&url).basic_auth(&key, Some(&secret)).json(&body).send().await;
                 let token = match res {
                     Ok(r) if r.status().is_success() => {
-                        let v: Value = r.json().await.map_err(|e| e.to_string())?;
-                        v.get("token").and_then(Value::as_str).map(str::to_owned).ok_or("no token in the reply")?
+                        let v: Value = r.json().await?;
+                        v.get("token")
+                            .and_then(Value::as_str)
+                            .map(str::to_owned)
+                            .ok_or_else(|| ApiError::NoToken { user: user.clone() })?
                     }
                     Ok(r) => {
-                        return Err(format!(
-                            "session for {user}: {} {}",
-                            r.status(),
-                            r.text().await.unwrap_or_default()
-                        ));
+                        return Err(ApiError::SessionRefused {
+                            user: user.clone(),
+                            status: r.status(),
+                            body: r.text().await.unwrap_or_default(),
+                        });
                     }
-                    Err(e) => return Err(format!("session for {user}: {e}")),
+                    Err(source) => return Err(ApiError::Session { user: user.clone(), source }),
                 };
                 out.push((i, token));
             }
-            Ok::<_, String>(out)
+            Ok::<_, ApiError>(out)
         }));
     }
     let mut tokens = vec![String::new(); users.len()];
     for w in workers {
-        for (i, t) in w.await.map_err(|e| e.to_string())?? {
+        for (i, t) in w.await?? {
             tokens[i] = t;
         }
     }
@@ -71,22 +76,21 @@ pub(super) struct Conn {
     backlog: VecDeque<Value>,
 }
 
-fn parse(msg: Message) -> Result<Option<Value>, String> {
+fn parse(msg: Message) -> Result<Option<Value>, WsError> {
     match msg {
-        Message::Text(t) => serde_json::from_str(t.as_str()).map(Some).map_err(|e| format!("bad frame: {e}")),
-        Message::Close(f) => Err(format!("closed by server: {f:?}")),
+        Message::Text(t) => serde_json::from_str(t.as_str()).map(Some).map_err(WsError::BadFrame),
+        Message::Close(f) => Err(WsError::Closed(format!("{f:?}"))),
         _ => Ok(None),
     }
 }
 
 impl Conn {
     /// Connects to `ws://{hostport}/v1/ws?token=…` and waits for `session.ready`.
-    pub async fn connect(hostport: &str, token: &str) -> Result<Conn, String> {
+    pub async fn connect(hostport: &str, token: &str) -> Result<Conn, WsError> {
         let url = format!("ws://{hostport}/v1/ws?token={token}");
-        let stream = TcpStream::connect(hostport).await.map_err(|e| format!("connect: {e}"))?;
-        stream.set_nodelay(true).map_err(|e| e.to_string())?;
-        let (ws, _) =
-            tokio_tungstenite::client_async(url.as_str(), stream).await.map_err(|e| format!("upgrade: {e}"))?;
+        let stream = TcpStream::connect(hostport).await.map_err(WsError::Connect)?;
+        stream.set_nodelay(true)?;
+        let (ws, _) = tokio_tungstenite::client_async(url.as_str(), stream).await.map_err(WsError::Upgrade)?;
         let mut conn = Conn { ws, next_id: 1, backlog: VecDeque::new() };
         loop {
             let v = conn.read().await?;
@@ -96,12 +100,12 @@ impl Conn {
         }
     }
 
-    async fn read(&mut self) -> Result<Value, String> {
+    async fn read(&mut self) -> Result<Value, WsError> {
         loop {
             let msg = match self.ws.next().await {
                 Some(Ok(m)) => m,
-                Some(Err(e)) => return Err(format!("read: {e}")),
-                None => return Err("closed by server".into()),
+                Some(Err(e)) => return Err(WsError::Read(e)),
+                None => return Err(WsError::Closed("eof".into())),
             };
             if let Some(v) = parse(msg)? {
                 return Ok(v);
@@ -109,16 +113,16 @@ impl Conn {
         }
     }
 
-    async fn send(&mut self, op: &str, data: Value) -> Result<u64, String> {
+    async fn send(&mut self, op: &str, data: Value) -> Result<u64, WsError> {
         let id = self.next_id;
         self.next_id += 1;
         let frame = json!({"id": id, "op": op, "data": data}).to_string();
-        self.ws.send(Message::Text(frame.into())).await.map_err(|e| format!("send: {e}"))?;
+        self.ws.send(Message::Text(frame.into())).await.map_err(WsError::Send)?;
         Ok(id)
     }
 
     /// Sends a request and waits for its reply (other frames are kept for later).
-    pub async fn request(&mut self, op: &str, data: Value) -> Result<Value, String> {
+    pub async fn request(&mut self, op: &str, data: Value) -> Result<Value, WsError> {
         let id = self.send(op, data).await?;
         loop {
             let v = self.read().await?;
@@ -126,19 +130,20 @@ impl Conn {
                 if v.get("ok").and_then(Value::as_bool) == Some(true) {
                     return Ok(v.get("data").cloned().unwrap_or(Value::Null));
                 }
-                return Err(format!("{op} refused: {}", v.get("error").cloned().unwrap_or(Value::Null)));
+                let error = v.get("error").cloned().unwrap_or(Value::Null);
+                return Err(WsError::RequestRefused { op: op.to_owned(), error });
             }
             self.backlog.push_back(v);
         }
     }
 
     /// Sends a request without waiting: its reply comes through [`Conn::next`].
-    pub async fn send_only(&mut self, op: &str, data: Value) -> Result<(), String> {
+    pub async fn send_only(&mut self, op: &str, data: Value) -> Result<(), WsError> {
         self.send(op, data).await.map(|_| ())
     }
 
     /// The next frame (kept ones first). Cancel-safe: nothing is awaited after a frame is taken.
-    pub async fn next(&mut self) -> Result<Value, String> {
+    pub async fn next(&mut self) -> Result<Value, WsError> {
         if let Some(v) = self.backlog.pop_front() {
             return Ok(v);
         }

@@ -17,6 +17,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::peer::Peer;
+use crate::error::JanusError;
 
 pub(super) const VIDEOROOM: &str = "janus.plugin.videoroom";
 /// How long one request or one awaited event may take.
@@ -30,8 +31,8 @@ pub(super) struct Janus {
 
 impl Janus {
     /// `base` is the HTTP transport's URL, e.g. `http://127.0.0.1:8088/janus`.
-    pub fn new(base: &str) -> Result<Arc<Janus>, String> {
-        let http = reqwest::Client::builder().pool_max_idle_per_host(64).build().map_err(|e| e.to_string())?;
+    pub fn new(base: &str) -> Result<Arc<Janus>, JanusError> {
+        let http = reqwest::Client::builder().pool_max_idle_per_host(64).build()?;
         Ok(Arc::new(Janus { http, base: base.trim_end_matches('/').to_owned(), next_tx: AtomicU64::new(1) }))
     }
 
@@ -39,20 +40,28 @@ impl Janus {
         format!("lt{}", self.next_tx.fetch_add(1, Ordering::Relaxed))
     }
 
-    async fn post(&self, path: &str, body: Value) -> Result<Value, String> {
+    async fn post(&self, path: &str, body: Value) -> Result<Value, JanusError> {
         let url = format!("{}{path}", self.base);
-        let r = self.http.post(&url).timeout(WAIT).json(&body).send().await.map_err(|e| format!("POST {url}: {e}"))?;
-        let v: Value = r.json().await.map_err(|e| format!("POST {url}: {e}"))?;
+        let r = match self.http.post(&url).timeout(WAIT).json(&body).send().await {
+            Ok(r) => r,
+            Err(source) => return Err(JanusError::Post { url, source }),
+        };
+        let v: Value = match r.json().await {
+            Ok(v) => v,
+            Err(source) => return Err(JanusError::Post { url, source }),
+        };
         if v["janus"] == "error" {
-            return Err(format!("janus error: {}", v["error"]));
+            return Err(JanusError::Janus(v["error"].clone()));
         }
         Ok(v)
     }
 
     /// A new session, with its long-poll running.
-    pub async fn session(self: &Arc<Janus>) -> Result<Session, String> {
+    pub async fn session(self: &Arc<Janus>) -> Result<Session, JanusError> {
         let v = self.post("", json!({"janus": "create", "transaction": self.tx()})).await?;
-        let id = v["data"]["id"].as_u64().ok_or_else(|| format!("no session id in {v}"))?;
+        let Some(id) = v["data"]["id"].as_u64() else {
+            return Err(JanusError::NoId { what: "session id", reply: v });
+        };
         let (tx, rx) = mpsc::unbounded_channel();
         let poller = tokio::spawn(poll(self.clone(), id, tx));
         Ok(Session { janus: self.clone(), id, events: rx, poller })
@@ -119,15 +128,15 @@ pub(super) struct Reply {
 
 impl Session {
     /// Attaches a handle of `plugin`.
-    pub async fn attach(&self, plugin: &str) -> Result<u64, String> {
+    pub async fn attach(&self, plugin: &str) -> Result<u64, JanusError> {
         let body = json!({"janus": "attach", "plugin": plugin, "transaction": self.janus.tx()});
         let v = self.janus.post(&format!("/{}", self.id), body).await?;
-        v["data"]["id"].as_u64().ok_or_else(|| format!("no handle id in {v}"))
+        v["data"]["id"].as_u64().ok_or(JanusError::NoId { what: "handle id", reply: v })
     }
 
     /// Sends a plugin message (with `jsep`) and returns the plugin's answer:
     /// at once for synchronous requests, else the event with the same transaction.
-    pub async fn message(&mut self, handle: u64, body: Value, jsep: Option<Value>) -> Result<Reply, String> {
+    pub async fn message(&mut self, handle: u64, body: Value, jsep: Option<Value>) -> Result<Reply, JanusError> {
         let transaction = self.janus.tx();
         let mut msg = json!({"janus": "message", "transaction": transaction, "body": body});
         if let Some(j) = jsep {
@@ -137,18 +146,18 @@ impl Session {
         let event = match v["janus"].as_str() {
             Some("success") => v,
             Some("ack") => self.wait_event(&transaction).await?,
-            _ => return Err(format!("unexpected reply {v}")),
+            _ => return Err(JanusError::UnexpectedReply(v)),
         };
         reply_of(event)
     }
 
-    async fn wait_event(&mut self, transaction: &str) -> Result<Value, String> {
+    async fn wait_event(&mut self, transaction: &str) -> Result<Value, JanusError> {
         let until = tokio::time::Instant::now() + WAIT;
         loop {
             let e = tokio::time::timeout_at(until, self.events.recv())
                 .await
-                .map_err(|_| format!("no answer to transaction {transaction} in {} s", WAIT.as_secs()))?
-                .ok_or("the session's event stream ended")?;
+                .map_err(|_| JanusError::NoAnswer { transaction: transaction.to_owned(), secs: WAIT.as_secs() })?
+                .ok_or(JanusError::EventsEnded)?;
             if e["transaction"].as_str() == Some(transaction) && e["janus"] == "event" {
                 return Ok(e);
             }
@@ -156,7 +165,7 @@ impl Session {
     }
 
     /// Tells Janus that all our candidates were in the SDP.
-    pub async fn trickle_done(&self, handle: u64) -> Result<(), String> {
+    pub async fn trickle_done(&self, handle: u64) -> Result<(), JanusError> {
         let body = json!({"janus": "trickle", "candidate": {"completed": true}, "transaction": self.janus.tx()});
         self.janus.post(&format!("/{}/{handle}", self.id), body).await.map(|_| ())
     }
@@ -170,10 +179,10 @@ impl Session {
 }
 
 /// A plugin event or synchronous success as data and JSEP; a plugin error is an error.
-pub(super) fn reply_of(event: Value) -> Result<Reply, String> {
+pub(super) fn reply_of(event: Value) -> Result<Reply, JanusError> {
     let data = event.pointer("/plugindata/data").cloned().unwrap_or(Value::Null);
     if let Some(err) = data.get("error") {
-        return Err(format!("videoroom error {}: {err}", data["error_code"]));
+        return Err(JanusError::Plugin { code: data["error_code"].clone(), error: err.clone() });
     }
     let jsep = event.get("jsep").cloned().filter(|j| !j.is_null());
     Ok(Reply { data, jsep })
@@ -191,13 +200,13 @@ pub(super) fn create_room_body(room: u64, publishers: usize) -> Value {
 }
 
 /// Creates the rooms on a control session (kept open until the end of the run).
-pub(super) async fn create_rooms(janus: &Arc<Janus>, rooms: &[u64], publishers: usize) -> Result<Session, String> {
+pub(super) async fn create_rooms(janus: &Arc<Janus>, rooms: &[u64], publishers: usize) -> Result<Session, JanusError> {
     let mut s = janus.session().await?;
     let h = s.attach(VIDEOROOM).await?;
     for room in rooms {
         let r = s.message(h, create_room_body(*room, publishers), None).await?;
         if r.data["videoroom"] != "created" {
-            return Err(format!("room {room} not created: {}", r.data));
+            return Err(JanusError::RoomNotCreated { room: *room, data: r.data });
         }
     }
     Ok(s)
@@ -212,20 +221,23 @@ pub(super) async fn publish(
     publisher: u32,
     audio: bool,
     video: bool,
-) -> Result<(Session, u64), String> {
+) -> Result<(Session, u64), JanusError> {
     let mut s = janus.session().await?;
     let h = s.attach(VIDEOROOM).await?;
     let joined =
         s.message(h, json!({"request": "join", "ptype": "publisher", "room": room, "display": display}), None).await?;
     if joined.data["videoroom"] != "joined" {
-        return Err(format!("join as publisher: {}", joined.data));
+        return Err(JanusError::Rejected { request: "join as publisher", data: joined.data });
     }
-    let feed = joined.data["id"].as_u64().ok_or_else(|| format!("no feed id in {}", joined.data))?;
+    let Some(feed) = joined.data["id"].as_u64() else {
+        return Err(JanusError::NoId { what: "feed id", reply: joined.data });
+    };
     let (sdp, pending, _) = peer.offer(Some(publisher), audio, video, false)?;
     let body = json!({"request": "configure", "audio": audio, "video": video});
     let r = s.message(h, body, Some(json!({"type": "offer", "sdp": sdp}))).await?;
-    let answer =
-        r.jsep.as_ref().and_then(|j| j["sdp"].as_str()).ok_or_else(|| format!("no JSEP answer: {}", r.data))?;
+    let Some(answer) = r.jsep.as_ref().and_then(|j| j["sdp"].as_str()) else {
+        return Err(JanusError::NoJsep { kind: "answer", data: r.data });
+    };
     peer.accept_answer(pending, answer)?;
     s.trickle_done(h).await?;
     Ok((s, feed))
@@ -237,20 +249,22 @@ pub(super) async fn subscribe(
     room: u64,
     feeds: &[u64],
     peer: &mut Peer,
-) -> Result<Session, String> {
+) -> Result<Session, JanusError> {
     let mut s = janus.session().await?;
     let h = s.attach(VIDEOROOM).await?;
     let streams: Vec<Value> = feeds.iter().map(|f| json!({"feed": f})).collect();
     let body = json!({"request": "join", "ptype": "subscriber", "room": room, "streams": streams});
     let r = s.message(h, body, None).await?;
     if r.data["videoroom"] != "attached" {
-        return Err(format!("join as subscriber: {}", r.data));
+        return Err(JanusError::Rejected { request: "join as subscriber", data: r.data });
     }
-    let offer = r.jsep.as_ref().and_then(|j| j["sdp"].as_str()).ok_or_else(|| format!("no JSEP offer: {}", r.data))?;
+    let Some(offer) = r.jsep.as_ref().and_then(|j| j["sdp"].as_str()) else {
+        return Err(JanusError::NoJsep { kind: "offer", data: r.data });
+    };
     let answer = peer.accept_offer(offer)?;
     let started = s.message(h, json!({"request": "start"}), Some(json!({"type": "answer", "sdp": answer}))).await?;
     if started.data.get("started").is_none() {
-        return Err(format!("start: {}", started.data));
+        return Err(JanusError::Rejected { request: "start", data: started.data });
     }
     s.trickle_done(h).await?;
     Ok(s)
@@ -275,7 +289,7 @@ mod tests {
         assert_eq!(r.data["room"], 5);
         assert!(r.jsep.is_none());
         let err = json!({"janus": "event", "plugindata": {"data": {"videoroom": "event", "error_code": 426, "error": "No such room"}}});
-        assert!(reply_of(err).unwrap_err().contains("No such room"));
+        assert!(reply_of(err).unwrap_err().to_string().contains("No such room"));
     }
 
     #[test]

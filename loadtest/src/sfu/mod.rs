@@ -34,6 +34,7 @@ mod media;
 mod peer;
 pub(crate) mod report;
 
+use crate::error::{ConfigError, Error, SetupError, WsError};
 use media::Kind;
 use peer::{Peer, PeerResult};
 pub use report::SfuReport;
@@ -287,7 +288,7 @@ impl Ctx {
 }
 
 /// Sets one participant up: signaling, offer/answer, its peer.
-async fn setup(sh: &Shared, ctx: &Ctx, spec: &Spec) -> Result<(Peer, Signaling), String> {
+async fn setup(sh: &Shared, ctx: &Ctx, spec: &Spec) -> Result<(Peer, Signaling), SetupError> {
     let expect = if spec.publisher.is_some() { 0 } else { ctx.publishers_per_room * ctx.kinds() };
     let mut peer = Peer::new(ctx.local_ip, expect).await?;
     match ctx.target {
@@ -299,12 +300,12 @@ async fn setup(sh: &Shared, ctx: &Ctx, spec: &Spec) -> Result<(Peer, Signaling),
             let sources: serde_json::Map<String, serde_json::Value> =
                 sources.into_iter().map(|(mid, s)| (mid, json!(s))).collect();
             let answer = conn.request("call.offer", json!({"room_id": room, "sdp": sdp, "sources": sources})).await?;
-            let answer = answer["sdp"].as_str().ok_or("no sdp in the call.offer reply")?;
+            let answer = answer["sdp"].as_str().ok_or(SetupError::NoSdp)?;
             peer.accept_answer(pending, answer)?;
             Ok((peer, Signaling::Caas(Box::new(conn))))
         }
         Target::Janus => {
-            let janus = ctx.janus.as_ref().ok_or("no Janus client")?;
+            let janus = ctx.janus.as_ref().ok_or(SetupError::NoJanus)?;
             let room = Ctx::janus_room(spec.room);
             match spec.publisher {
                 Some(p) => {
@@ -318,7 +319,7 @@ async fn setup(sh: &Shared, ctx: &Ctx, spec: &Spec) -> Result<(Peer, Signaling),
                 None => {
                     let feeds = sh.feeds.lock().map(|f| f[spec.room].clone()).unwrap_or_default();
                     if feeds.is_empty() {
-                        return Err(format!("no publisher in room {room} to subscribe to"));
+                        return Err(SetupError::NoPublisher(room));
                     }
                     let session = janus::subscribe(janus, room, &feeds, &mut peer).await?;
                     Ok((peer, Signaling::Janus(session)))
@@ -385,12 +386,12 @@ async fn participant(
                                     let room = format!("{}{}", ctx.room_prefix, spec.room);
                                     let data = json!({"room_id": room, "offer_id": offer_id, "sdp": answer});
                                     if let Err(e) = conn.send_only("call.answer", data).await {
-                                        sh.note(&e);
+                                        sh.note(&e.to_string());
                                         sh.live.signaling_errors.fetch_add(1, Ordering::Relaxed);
                                     }
                                 }
                                 Err(e) => {
-                                    sh.note(&e);
+                                    sh.note(&e.to_string());
                                     sh.live.signaling_errors.fetch_add(1, Ordering::Relaxed);
                                 }
                             },
@@ -419,7 +420,7 @@ async fn participant(
 }
 
 /// The next CAAS frame; never ready for Janus (its events are not needed while media flows).
-async fn caas_next(sig: &mut Signaling) -> Result<serde_json::Value, String> {
+async fn caas_next(sig: &mut Signaling) -> Result<serde_json::Value, WsError> {
     match sig {
         Signaling::Caas(conn) => conn.next().await,
         Signaling::Janus(_) => std::future::pending().await,
@@ -445,27 +446,27 @@ async fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool, m
 
 /// Media stays on this machine: loopback, or the benchmarking range (198.18.0.0/15)
 /// that janus.sh puts on a veth pair inside its own network namespace.
-fn media_address_allowed(ip: std::net::IpAddr) -> Result<(), String> {
+fn media_address_allowed(ip: std::net::IpAddr) -> Result<(), ConfigError> {
     let ok = match ip {
         std::net::IpAddr::V4(v4) => v4.is_loopback() || (v4.octets()[0] == 198 && v4.octets()[1] & 0xfe == 18),
         std::net::IpAddr::V6(v6) => v6.is_loopback(),
     };
-    if ok { Ok(()) } else { Err(format!("refusing --local-ip {ip}: loopback or 198.18.0.0/15 only")) }
+    if ok { Ok(()) } else { Err(ConfigError::MediaAddress(ip)) }
 }
 
-pub async fn sfu(args: SfuArgs) -> Result<SfuReport, String> {
+pub async fn sfu(args: SfuArgs) -> Result<SfuReport, Error> {
     crate::loopback_only(&args.base)?;
     crate::proto::target_addr(&args.base)?;
     media_address_allowed(args.local_ip)?;
     if args.rooms == 0 || args.publishers == 0 || args.subscribers == 0 {
-        return Err("--rooms, --publishers and --subscribers must be at least 1".into());
+        return Err(ConfigError::OutOfRange("--rooms, --publishers and --subscribers must be at least 1").into());
     }
     if args.publishers + args.subscribers > 50 {
-        return Err("at most 50 participants per room (the CAAS room limit)".into());
+        return Err(ConfigError::OutOfRange("at most 50 participants per room (the CAAS room limit)").into());
     }
     let (audio, video) = (!args.no_audio, args.video_kbps > 0);
     if !audio && !video {
-        return Err("nothing to publish: --no-audio and --video-kbps 0".into());
+        return Err(ConfigError::OutOfRange("nothing to publish: --no-audio and --video-kbps 0").into());
     }
     let fps = args.fps.clamp(1, 120);
     let total_pubs = args.rooms * args.publishers;
@@ -473,7 +474,7 @@ pub async fn sfu(args: SfuArgs) -> Result<SfuReport, String> {
     let n = total_pubs + total_subs;
     let limit = std::fs::read_to_string("/proc/self/limits").ok().as_deref().and_then(crate::proto::max_open_files);
     if let Some(limit) = limit.filter(|l| 2 * n as u64 + 64 > *l) {
-        return Err(format!("{n} participants need more open files than the limit of {limit}: raise `ulimit -n`"));
+        return Err(ConfigError::OpenFiles { n, what: "participants", limit }.into());
     }
     let hostport = args.base.trim_start_matches("http://").split('/').next().unwrap_or_default().to_owned();
     let tag = match args.target {
@@ -512,7 +513,7 @@ pub async fn sfu(args: SfuArgs) -> Result<SfuReport, String> {
     let janus_client = match args.target {
         Target::Caas => {
             let (Some(key), Some(secret)) = (args.api_key.clone(), args.api_secret.clone()) else {
-                return Err("--api-key and --api-secret are needed for --target caas".into());
+                return Err(ConfigError::NoCredentials.into());
             };
             let users = specs
                 .iter()
@@ -593,9 +594,9 @@ pub async fn sfu(args: SfuArgs) -> Result<SfuReport, String> {
     if !pubs_ok || failed > 0 {
         let _ = phase_tx.send(Phase::Stop);
         return Err(if failed > 0 {
-            format!("{failed} of {total_pubs} publishers could not be set up")
+            Error::PublishersFailed { failed, total: total_pubs }
         } else {
-            format!("publishers not connected in {} s", limit.as_secs())
+            Error::Timeout { what: "publishers not connected", secs: limit.as_secs() }
         });
     }
     for spec in specs.iter().filter(|s| s.publisher.is_none()) {
@@ -604,7 +605,7 @@ pub async fn sfu(args: SfuArgs) -> Result<SfuReport, String> {
     drop(phase_rx);
     if !wait_for("subscribers", limit, settled(n as u64), progress).await {
         let _ = phase_tx.send(Phase::Stop);
-        return Err(format!("participants not set up in {} s", limit.as_secs()));
+        return Err(Error::Timeout { what: "participants not set up", secs: limit.as_secs() });
     }
     let all_ready = wait_for(
         "media",
@@ -678,12 +679,12 @@ pub async fn sfu(args: SfuArgs) -> Result<SfuReport, String> {
     }
 
     // Latency and loss over frames sent inside the window.
-    let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).map_err(|e| e.to_string())?;
+    let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
     let (mut expected, mut received, mut gaps) = (0u64, 0u64, 0u64);
     let kinds: Vec<Kind> =
         [(audio, Kind::Audio), (video, Kind::Video)].into_iter().filter(|k| k.0).map(|k| k.1).collect();
     for (spec, r) in &results {
-        hist.add(&r.hist).map_err(|e| e.to_string())?;
+        hist.add(&r.hist)?;
         if spec.publisher.is_some() {
             continue;
         }

@@ -21,6 +21,7 @@ use tokio::net::UdpSocket;
 
 use super::Shared;
 use super::media::{self, Kind, SeqSet, Stamp};
+use crate::error::PeerError;
 
 /// Audio packets are 20 ms apart.
 const AUDIO_PERIOD: Duration = Duration::from_millis(20);
@@ -69,14 +70,14 @@ pub(super) struct Peer {
 
 impl Peer {
     /// A peer with a socket on `ip` (127.0.0.1 unless Janus) and its host candidate.
-    pub async fn new(ip: std::net::IpAddr, expect_tracks: usize) -> Result<Peer, String> {
+    pub async fn new(ip: std::net::IpAddr, expect_tracks: usize) -> Result<Peer, PeerError> {
         let now = Instant::now();
         let mut rtc = Rtc::builder().clear_codecs().enable_opus(true, false).enable_vp8(true).build(now);
-        let socket = UdpSocket::bind(SocketAddr::new(ip, 0)).await.map_err(|e| format!("udp bind: {e}"))?;
-        let local = socket.local_addr().map_err(|e| e.to_string())?;
-        let candidate = Candidate::host(local, "udp").map_err(|e| format!("candidate: {e}"))?;
+        let socket = UdpSocket::bind(SocketAddr::new(ip, 0)).await.map_err(PeerError::Bind)?;
+        let local = socket.local_addr().map_err(PeerError::Socket)?;
+        let candidate = Candidate::host(local, "udp").map_err(PeerError::Candidate)?;
         rtc.add_local_candidate(candidate);
-        let hist = Histogram::new_with_bounds(1, 60_000_000, 3).map_err(|e| e.to_string())?;
+        let hist = Histogram::new_with_bounds(1, 60_000_000, 3)?;
         Ok(Peer {
             rtc,
             socket,
@@ -96,7 +97,13 @@ impl Peer {
     /// An offer publishing audio (if `audio`) and video (if `video`), send-only,
     /// plus a data channel if `channel` (a subscriber's first offer on CAAS).
     /// Returns the SDP and what to apply the answer to; remembers the mids.
-    pub fn offer(&mut self, publisher: Option<u32>, audio: bool, video: bool, channel: bool) -> Result<Offer, String> {
+    pub fn offer(
+        &mut self,
+        publisher: Option<u32>,
+        audio: bool,
+        video: bool,
+        channel: bool,
+    ) -> Result<Offer, PeerError> {
         let mut change = self.rtc.sdp_api();
         let mut sources = Vec::new();
         let mut a = None;
@@ -116,7 +123,7 @@ impl Peer {
         if channel {
             change.add_channel("lt".into());
         }
-        let (offer, pending) = change.apply().ok_or("nothing to offer")?;
+        let (offer, pending) = change.apply().ok_or(PeerError::NothingToOffer)?;
         if let Some(publisher) = publisher {
             let now = Instant::now();
             self.sending = Some(Sending {
@@ -135,15 +142,15 @@ impl Peer {
         Ok((offer.to_sdp_string(), pending, sources))
     }
 
-    pub fn accept_answer(&mut self, pending: SdpPendingOffer, sdp: &str) -> Result<(), String> {
-        let answer = SdpAnswer::from_sdp_string(sdp).map_err(|e| format!("answer sdp: {e}"))?;
-        self.rtc.sdp_api().accept_answer(pending, answer).map_err(|e| format!("accept answer: {e}"))
+    pub fn accept_answer(&mut self, pending: SdpPendingOffer, sdp: &str) -> Result<(), PeerError> {
+        let answer = SdpAnswer::from_sdp_string(sdp).map_err(PeerError::AnswerSdp)?;
+        self.rtc.sdp_api().accept_answer(pending, answer).map_err(PeerError::AcceptAnswer)
     }
 
     /// Answers a remote offer; returns the answer's SDP.
-    pub fn accept_offer(&mut self, sdp: &str) -> Result<String, String> {
-        let offer = SdpOffer::from_sdp_string(sdp).map_err(|e| format!("offer sdp: {e}"))?;
-        let answer = self.rtc.sdp_api().accept_offer(offer).map_err(|e| format!("accept offer: {e}"))?;
+    pub fn accept_offer(&mut self, sdp: &str) -> Result<String, PeerError> {
+        let offer = SdpOffer::from_sdp_string(sdp).map_err(PeerError::OfferSdp)?;
+        let answer = self.rtc.sdp_api().accept_offer(offer).map_err(PeerError::AcceptOffer)?;
         Ok(answer.to_sdp_string())
     }
 
