@@ -2,10 +2,10 @@
 //! secrets, IP and origin allowlists, session JWTs), tenancy, OpenAPI and metrics.
 //! The `caas` binary (`src/main.rs`) serves it and manages apps from the command line.
 //!
-//! The tree shows the layers: `http` (errors, configuration, wire types) and
-//! `gate` (who is calling) import no feature; `live` is the real-time fan-out the
-//! features publish through; each feature folder owns its routes and glue;
-//! `state` and `server` compose them.
+//! The tree shows the layers: `http` (errors, observation, input and wire
+//! types), `gate` (who is calling) and `config` import no feature; `live` is the
+//! real-time fan-out the features publish through; each feature folder owns its
+//! routes, its WebSocket ops and its handle; `state` and `server` compose them.
 
 pub mod gate;
 pub mod http;

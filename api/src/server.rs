@@ -168,7 +168,7 @@ impl Server {
             .await?;
         let plans = load_plans(config)?;
         let openapi_json = serde_json::to_string(&openapi()).unwrap_or_else(|_| "{}".to_owned());
-        let state = AppState::new(
+        let state = AppState::build(
             config,
             crate::state::Parts {
                 store: store.clone(),

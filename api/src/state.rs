@@ -57,10 +57,14 @@ pub struct Parts {
     pub plans: caas_billing::Plans,
 }
 
-/// Every feature's handle, and the few parts the server itself drives
-/// (background loops, shutdown). Cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
+crate::handle! {
+    /// Every feature's handle, and the few parts the server itself drives
+    /// (background loops, shutdown). Cheap to clone: axum clones it per request.
+    AppState => AppParts
+}
+
+/// What [`AppState`] holds.
+pub struct AppParts {
     /// The database.
     pub store: Store,
     /// Keys and origins of every app, in memory.
@@ -71,8 +75,6 @@ pub struct AppState {
     pub sessions: Sessions,
     /// Who is online (refreshed in the background).
     pub presence: Arc<Presence>,
-    /// Usage meters of this node.
-    pub meter: Arc<Meter>,
     /// Who is calling.
     pub gate: Gate,
     /// Health, metrics, the OpenAPI document.
@@ -109,7 +111,7 @@ pub struct AppState {
 
 impl AppState {
     /// Builds every feature's handle from the parts.
-    pub fn new(config: &ServeArgs, parts: Parts) -> Self {
+    pub fn build(config: &ServeArgs, parts: Parts) -> Self {
         let Parts { store, directory, metrics, openapi_json, redis, bus, presence, demo_app, blobs, sfu, plans } =
             parts;
         let presence = Arc::new(presence);
@@ -178,7 +180,7 @@ impl AppState {
             billing: billing.clone(),
             files: files.clone(),
         });
-        AppState {
+        AppState::new(AppParts {
             system: System::new(SystemParts { store: store.clone(), redis: redis.clone(), metrics, openapi_json }),
             realtime: Realtime::new(RealtimeParts {
                 gate: gate.clone(),
@@ -223,7 +225,6 @@ impl AppState {
             redis,
             sessions,
             presence,
-            meter,
             gate,
             users,
             admin,
@@ -232,7 +233,7 @@ impl AppState {
             billing,
             files,
             notifier,
-        }
+        })
     }
 }
 

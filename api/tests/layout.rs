@@ -36,35 +36,46 @@ fn module_of(src: &Path, file: &Path) -> String {
     first.trim_end_matches(".rs").to_owned()
 }
 
-/// Every module named by a `crate::` path in `text`, skipping comments.
+/// Every module named by a `crate::` path in `text`, skipping comment lines.
+/// A group (`crate::{a, b::{c, d}}`, over several lines too) names each of its
+/// top-level items.
 fn imports(text: &str) -> BTreeSet<String> {
+    let code: String =
+        text.lines().filter(|line| !line.trim_start().starts_with("//")).map(|line| format!("{line}\n")).collect();
+    let ident =
+        |s: &str| -> String { s.trim().chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect() };
     let mut found = BTreeSet::new();
-    for line in text.lines() {
-        let code = line.trim_start();
-        if code.starts_with("//") {
+    let mut rest = code.as_str();
+    while let Some(at) = rest.find("crate::") {
+        rest = &rest[at + "crate::".len()..];
+        let Some(group) = rest.strip_prefix('{') else {
+            let name = ident(rest);
+            // `crate::handle!` is a macro at the crate root; it is defined in `http`.
+            let name = if rest[name.len()..].starts_with('!') { "http".to_owned() } else { name };
+            if !name.is_empty() {
+                found.insert(name);
+            }
             continue;
-        }
-        let mut rest = code;
-        while let Some(at) = rest.find("crate::") {
-            rest = &rest[at + "crate::".len()..];
-            if let Some(group) = rest.strip_prefix('{') {
-                // `crate::{a, b::c}`: every first segment in the group (one line).
-                let inner = group.split('}').next().unwrap_or("");
-                for item in inner.split(',') {
-                    let name: String =
-                        item.trim().chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
-                    if !name.is_empty() {
-                        found.insert(name);
-                    }
+        };
+        // Split the group at its top-level commas, up to its closing brace.
+        let (mut depth, mut start) = (0usize, 0usize);
+        for (i, c) in group.char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' if depth == 0 => {
+                    found.insert(ident(&group[start..i]));
+                    break;
                 }
-            } else {
-                let name: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
-                if !name.is_empty() {
-                    found.insert(name);
+                '}' => depth -= 1,
+                ',' if depth == 0 => {
+                    found.insert(ident(&group[start..i]));
+                    start = i + 1;
                 }
+                _ => {}
             }
         }
     }
+    found.remove("");
     found
 }
 
@@ -158,6 +169,9 @@ fn the_lower_floors_import_no_feature() {
 fn the_checker_sees_loops_and_groups() {
     let found = imports("use crate::{chat, users::rest};\n// crate::ignored\nlet x = crate::live::publish;");
     assert_eq!(found, ["chat", "live", "users"].iter().map(|s| s.to_string()).collect());
+    let wrapped = imports("use crate::{\n    gate::{auth, tokens},\n    http,\n};\nuse crate::{a::{b, c}, d};");
+    assert_eq!(wrapped, ["a", "d", "gate", "http"].iter().map(|s| s.to_string()).collect());
+    assert_eq!(imports("crate::handle! { X => Y }"), ["http".to_owned()].into_iter().collect());
     let mut g: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     g.entry("a".into()).or_default().insert("b".into());
     g.entry("b".into()).or_default().insert("c".into());

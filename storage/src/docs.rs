@@ -322,8 +322,9 @@ impl AppScope<'_> {
             .fetch_all(pool)
             .await?
         });
+        let (rows, more) = crate::cut(rows, limit);
         let docs = rows.into_iter().map(|row| meta(row, Vec::new())).collect::<Result<Vec<_>>>()?;
-        Ok(DocPage::of(docs, limit))
+        Ok(DocPage::after(docs, more))
     }
 
     /// Sets (or with `None` removes) a user's role.

@@ -100,7 +100,7 @@ macro_rules! on_pool {
 }
 pub(crate) use on_pool;
 pub(crate) use paging::time_cursor;
-pub use paging::{Listed, Page, time_cursor_of};
+pub use paging::{Listed, Page, cut, time_cursor_of};
 
 /// `$user`'s role in conversation `$conv` of app `$app`, as stored (`None`: not
 /// a member), read on `$ex` (a pool, or `&mut *tx`). The one query for it.

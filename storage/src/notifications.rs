@@ -154,8 +154,9 @@ impl AppScope<'_> {
             .fetch_all(pool)
             .await?
         });
+        let (rows, more) = crate::cut(rows, limit);
         let notifications = rows.into_iter().map(notification).collect::<Result<Vec<_>>>()?;
-        Ok(NotificationPage::of(notifications, limit))
+        Ok(NotificationPage::after(notifications, more))
     }
 
     /// How many of `user`'s notifications are unread.

@@ -26,28 +26,35 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
+/// Cuts up to `limit + 1` rows to `limit`, and says whether a next page
+/// exists (the extra row). Cut the raw rows before converting them, so that
+/// the extra row costs nothing more than being read.
+pub fn cut<R>(mut rows: Vec<R>, limit: i64) -> (Vec<R>, bool) {
+    let limit = usize::try_from(limit.max(0)).unwrap_or(usize::MAX);
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    (rows, more)
+}
+
 impl<T: Listed> Page<T> {
-    /// The page of `limit` items out of up to `limit + 1` rows: the extra row
-    /// only says that a next page exists.
+    /// The page of `limit` items out of up to `limit + 1` (see [`cut`]).
     pub fn of(rows: Vec<T>, limit: i64) -> Self {
-        Page::with_cursor(rows, limit, T::cursor)
+        let (items, more) = cut(rows, limit);
+        Page::after(items, more)
+    }
+
+    /// The page of `items`, cut already; `more` if a next page exists.
+    pub fn after(items: Vec<T>, more: bool) -> Self {
+        Page::after_with(items, more, T::cursor)
     }
 }
 
 impl<T> Page<T> {
-    /// Like [`Page::of`], for a list ordered by something else than creation
-    /// time: `cursor` says how to continue after an item.
-    pub fn with_cursor(mut rows: Vec<T>, limit: i64, cursor: impl Fn(&T) -> String) -> Self {
-        let limit = usize::try_from(limit.max(0)).unwrap_or(usize::MAX);
-        let more = rows.len() > limit;
-        rows.truncate(limit);
-        let next_cursor = if more { rows.last().map(cursor) } else { None };
-        Page { items: rows, next_cursor }
-    }
-
-    /// The same page with every item converted.
-    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page { items: self.items.into_iter().map(f).collect(), next_cursor: self.next_cursor }
+    /// Like [`Page::after`], for a list ordered by something else than
+    /// creation time: `cursor` says how to continue after an item.
+    pub fn after_with(items: Vec<T>, more: bool, cursor: impl Fn(&T) -> String) -> Self {
+        let next_cursor = if more { items.last().map(cursor) } else { None };
+        Page { items, next_cursor }
     }
 }
 

@@ -236,8 +236,9 @@ impl AppScope<'_> {
             .fetch_all(pool)
             .await?
         });
+        let (rows, more) = crate::cut(rows, limit);
         let list = rows.into_iter().map(delivery).collect::<Result<Vec<_>>>()?;
-        Ok(crate::Page::of(list, limit))
+        Ok(crate::Page::after(list, more))
     }
 }
 

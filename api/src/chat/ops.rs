@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{ChangeOp, Chat, ConversationRef, MembersOp};
+use super::{ChangeOp, Chat, ConversationRef, MembersOp, MessageBody};
 use crate::gate::auth::EndUser;
 use crate::http::error::ApiError;
 use crate::http::input::{op_data as input, op_reply as reply};
@@ -38,7 +38,7 @@ pub async fn handle(chat: &Chat, user: &EndUser, op: &str, data: Value) -> Resul
         "conversation.history" => history(chat, user, data).await,
         "conversation.list" => list(chat, user, data).await,
         "conversation.settings" => settings(chat, user, data).await,
-        "message.send" => send(chat, user, data).await,
+        "message.send" => reply(send(chat, user, data).await?),
         "message.read" => read(chat, user, data).await,
         "message.search" => search(chat, user, data).await,
         "member.add" => members(chat, user, MembersOp::Add, data).await,
@@ -76,8 +76,10 @@ async fn settings(chat: &Chat, user: &EndUser, data: Value) -> Result<Value, Api
     super::update_settings(chat, user, None, input(data)?).await
 }
 
-async fn send(chat: &Chat, user: &EndUser, data: Value) -> Result<Value, ApiError> {
-    reply(super::send_message(chat, user, None, input(data)?).await?)
+/// `message.send`, answered with the stored message (the real-time loop also
+/// ends the sender's typing indicator with it).
+pub async fn send(chat: &Chat, user: &EndUser, data: Value) -> Result<MessageBody, ApiError> {
+    super::send_message(chat, user, None, input(data)?).await
 }
 
 async fn read(chat: &Chat, user: &EndUser, data: Value) -> Result<Value, ApiError> {

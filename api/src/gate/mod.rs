@@ -12,7 +12,6 @@ pub mod secrets;
 pub mod tokens;
 pub mod upgrade;
 
-use std::ops::Deref;
 use std::sync::Arc;
 
 use caas_storage::{AppId, Store, UserId};
@@ -28,9 +27,10 @@ pub trait Activity: Send + Sync + 'static {
     fn active(&self, app: AppId, user: &UserId);
 }
 
-/// What the gate checks callers against. Cheap to clone.
-#[derive(Clone)]
-pub struct Gate(Arc<GateParts>);
+crate::handle! {
+    /// What the gate checks callers against. Cheap to clone.
+    Gate => GateParts
+}
 
 /// The parts of a [`Gate`].
 pub struct GateParts {
@@ -46,18 +46,4 @@ pub struct GateParts {
     pub user_limiter: RateLimiter<(AppId, UserId)>,
     /// Told of each authenticated end user.
     pub activity: Arc<dyn Activity>,
-}
-
-impl Gate {
-    /// A gate over these parts.
-    pub fn new(parts: GateParts) -> Self {
-        Gate(Arc::new(parts))
-    }
-}
-
-impl Deref for Gate {
-    type Target = GateParts;
-    fn deref(&self) -> &GateParts {
-        &self.0
-    }
 }

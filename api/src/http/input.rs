@@ -1,4 +1,5 @@
-//! Request-parsing helpers shared by the calendar and task routes.
+//! Input helpers: REST query and body parsing shared by several routes, and the
+//! data and answer of WebSocket ops.
 
 use caas_storage::UserId;
 use serde::Deserialize;

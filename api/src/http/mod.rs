@@ -1,6 +1,7 @@
 //! The HTTP floor every feature stands on: the error type and its JSON shape,
-//! configuration, request observation (logs, metrics, traces), input helpers and
-//! the wire types shared by several features. It imports no feature.
+//! request observation (logs, metrics, traces), input helpers for REST and
+//! WebSocket ops, the wire types shared by several features, and the macro of
+//! features' state handles. It imports nothing else of the crate.
 
 pub mod error;
 pub mod handle;

@@ -88,18 +88,16 @@ async fn dispatch(
             Ok(json!({"presence": out}))
         }
         _ => {
-            if crate::chat::ops::OPS.contains(&op) {
-                let sent = crate::chat::ops::handle(&state.chat, user, op, data).await?;
-                if op == "message.send" {
-                    // Sending ends the sender's typing indicator in that conversation.
-                    let conv = sent["message"]["conversation_id"].as_str().and_then(|c| c.parse().ok());
-                    if let Some(conv) = conv
-                        && conn.typing.stop(&conv)
-                    {
-                        typing_changed(state, user, conv, false).await;
-                    }
+            if op == "message.send" {
+                let sent = crate::chat::ops::send(&state.chat, user, data).await?;
+                // Sending ends the sender's typing indicator in that conversation.
+                if conn.typing.stop(&sent.message.conversation_id) {
+                    typing_changed(state, user, sent.message.conversation_id, false).await;
                 }
-                return Ok(sent);
+                return crate::http::input::op_reply(sent);
+            }
+            if crate::chat::ops::OPS.contains(&op) {
+                return crate::chat::ops::handle(&state.chat, user, op, data).await;
             }
             if let Some(answer) = crate::users::ops::handle(&state.users, user, op, data).await {
                 return answer;

@@ -305,8 +305,9 @@ impl AppScope<'_> {
             .fetch_all(pool)
             .await?
         });
+        let (rows, more) = crate::cut(rows, limit);
         let events = self.hydrate(rows).await?;
-        Ok(EventPage::of(events, limit))
+        Ok(EventPage::after(events, more))
     }
 }
 

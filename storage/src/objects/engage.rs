@@ -228,8 +228,9 @@ impl AppScope<'_> {
             .fetch_all(pool)
             .await?
         });
+        let (rows, more) = crate::cut(rows, limit);
         let comments = rows.into_iter().map(comment).collect::<Result<Vec<_>>>()?;
-        Ok(CommentPage::of(comments, limit))
+        Ok(CommentPage::after(comments, more))
     }
 
     /// Deletes a comment: its author or the object's owner may.

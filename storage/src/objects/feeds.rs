@@ -174,9 +174,10 @@ impl AppScope<'_> {
                     .fetch_all(pool)
                     .await?
                 });
+                let (rows, more) = crate::cut(rows, limit);
                 let objects = rows.into_iter().map(object).collect::<Result<Vec<_>>>()?;
                 // Most liked first: the cursor carries the likes too.
-                Ok(ObjectPage::with_cursor(objects, limit, |o| format!("{}_{}_{}", o.stats.likes, o.created_at, o.id)))
+                Ok(ObjectPage::after_with(objects, more, |o| format!("{}_{}_{}", o.stats.likes, o.created_at, o.id)))
             }
         }
     }

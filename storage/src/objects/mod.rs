@@ -259,9 +259,9 @@ pub(crate) fn object(row: ObjectRow) -> Result<Object> {
 
 /// The page and its next cursor from `limit + 1` rows.
 pub(crate) fn page(rows: Vec<ObjectRow>, limit: i64) -> Result<ObjectPage> {
-    let keep = usize::try_from(limit.max(0)).unwrap_or(usize::MAX).saturating_add(1);
-    let objects = rows.into_iter().take(keep).map(object).collect::<Result<Vec<_>>>()?;
-    Ok(ObjectPage::of(objects, limit))
+    let (rows, more) = crate::cut(rows, limit);
+    let objects = rows.into_iter().map(object).collect::<Result<Vec<_>>>()?;
+    Ok(ObjectPage::after(objects, more))
 }
 
 fn invalid(code: &'static str, message: impl Into<String>) -> StoreError {

@@ -70,8 +70,9 @@ impl AppScope<'_> {
             .fetch_all(pool)
             .await?
         });
+        let (rows, more) = crate::cut(rows, limit);
         let tasks = self.hydrate_tasks(rows).await?;
-        Ok(TaskPage::of(tasks, limit))
+        Ok(TaskPage::after(tasks, more))
     }
 
     /// The board of a conversation `user` belongs to (else `NotFound`).
