@@ -200,6 +200,7 @@ impl Server {
             Duration::from_secs(config.digest_after_secs),
         )));
         if let Some(client) = &state.redis {
+            background.push(tokio::spawn(crate::gate::shared::share(state.gate.clone(), client.clone())));
             state.collab.collab.start_relay(client).await.map_err(|e| match e {
                 caas_collab::RelayError::Redis(e) => BootError::Bus(caas_signaling::bus::BusError::Redis(e)),
                 other => BootError::Relay(other),

@@ -9,6 +9,7 @@ pub mod netacl;
 pub mod origin;
 pub mod ratelimit;
 pub mod secrets;
+pub mod shared;
 pub mod tokens;
 pub mod upgrade;
 

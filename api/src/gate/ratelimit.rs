@@ -1,6 +1,12 @@
 //! Rate limits: a token bucket per key (an app, or an end user within an app).
 //! The bucket is a pure state machine over an explicit clock, so it is tested on
 //! simulated time; [`RateLimiter`] keeps one per key behind a mutex.
+//!
+//! In a cluster every node keeps its own buckets (no network on the request
+//! path) and tells the others what it took: [`RateLimiter::drain`] gives the
+//! takes not reported yet, and [`RateLimiter::debit`] takes the other nodes'
+//! from the local bucket, so a key's buckets on every node follow the whole
+//! cluster's use within one report interval (`shared.rs` carries them).
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -21,12 +27,14 @@ pub struct Rate {
 pub struct TokenBucket {
     tokens: f64,
     last: Instant,
+    /// Tokens taken here and not yet reported to the other nodes.
+    unreported: u32,
 }
 
 impl TokenBucket {
     /// A full bucket at `now`.
     pub fn full(rate: Rate, now: Instant) -> Self {
-        TokenBucket { tokens: rate.burst, last: now }
+        TokenBucket { tokens: rate.burst, last: now, unreported: 0 }
     }
 
     fn refill(&mut self, rate: Rate, now: Instant) {
@@ -40,10 +48,18 @@ impl TokenBucket {
         self.refill(rate, now);
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
+            self.unreported = self.unreported.saturating_add(1);
             Ok(())
         } else {
             Err(Duration::from_secs_f64((1.0 - self.tokens) / rate.per_sec))
         }
+    }
+
+    /// Takes `n` tokens that were used elsewhere (another node). The bucket may
+    /// go into debt, down to minus one burst: it refills from there.
+    pub fn debit(&mut self, rate: Rate, n: f64, now: Instant) {
+        self.refill(rate, now);
+        self.tokens = (self.tokens - n).max(-rate.burst);
     }
 
     /// Whether the bucket would be full at `now` (an idle key that can be forgotten).
@@ -81,6 +97,22 @@ impl<K: Hash + Eq + Clone> RateLimiter<K> {
                 r
             }
         }
+    }
+
+    /// Takes `n` tokens of `key` that another node used.
+    pub fn debit(&self, key: &K, n: u32, now: Instant) {
+        let Some(rate) = self.rate else { return };
+        let mut map = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        map.entry(key.clone()).or_insert_with(|| TokenBucket::full(rate, now)).debit(rate, f64::from(n), now);
+    }
+
+    /// The tokens taken here since the last drain, per key (for the other nodes).
+    pub fn drain(&self) -> Vec<(K, u32)> {
+        let mut map = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        map.iter_mut()
+            .filter(|(_, b)| b.unreported > 0)
+            .map(|(k, b)| (k.clone(), std::mem::take(&mut b.unreported)))
+            .collect()
     }
 
     /// Forgets keys whose buckets have refilled, so memory follows active keys only.
@@ -138,6 +170,34 @@ mod tests {
         assert_eq!(l.len(), 2);
         l.sweep(t0 + Duration::from_secs(10));
         assert!(l.is_empty());
+    }
+
+    #[test]
+    fn other_nodes_takes_empty_the_bucket_and_each_take_is_reported_once() {
+        let t0 = Instant::now();
+        let here = RateLimiter::new(Some(RATE));
+        let there = RateLimiter::new(Some(RATE));
+        assert!(here.check(&"a", t0).is_ok());
+        assert!(here.check(&"a", t0).is_ok());
+        assert!(here.check(&"b", t0).is_ok());
+        let mut taken = here.drain();
+        taken.sort();
+        assert_eq!(taken, [("a", 2), ("b", 1)]);
+        assert!(here.drain().is_empty(), "reported once");
+        // The other node takes what was used here: one token of "a" is left there.
+        for (key, n) in taken {
+            there.debit(&key, n, t0);
+        }
+        assert!(there.check(&"a", t0).is_ok());
+        assert_eq!(there.check(&"a", t0), Err(Duration::from_millis(500)));
+        // Debt is bounded by one burst, and refills.
+        there.debit(&"c", 100, t0);
+        assert!(there.check(&"c", t0 + Duration::from_millis(1999)).is_err());
+        assert!(there.check(&"c", t0 + Duration::from_secs(2)).is_ok());
+        // Only its own takes are reported by the other node, not the debits.
+        let mut theirs = there.drain();
+        theirs.sort();
+        assert_eq!(theirs, [("a", 1), ("c", 1)]);
     }
 
     #[test]

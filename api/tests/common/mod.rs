@@ -414,11 +414,17 @@ pub struct Cluster {
 impl Cluster {
     /// Creates the schema and the app, then starts both nodes.
     pub async fn start() -> Cluster {
+        Cluster::start_with(&[]).await
+    }
+
+    /// Like [`Cluster::start`], with more environment for both nodes.
+    pub async fn start_with(extra: &[(&str, &str)]) -> Cluster {
         let db = TestDb::new(Backend::Postgres).await;
         let store = Store::connect(&db.url).await.expect("store");
         let app = ops::create_app(&store, "Cluster", &["127.0.0.1".into()], &[]).await.expect("app");
         store.close().await;
-        let env = [("CAAS_DATABASE_URL", db.url.as_str()), ("CAAS_REDIS_URL", "redis://127.0.0.1:6379")];
+        let mut env = vec![("CAAS_DATABASE_URL", db.url.as_str()), ("CAAS_REDIS_URL", "redis://127.0.0.1:6379")];
+        env.extend_from_slice(extra);
         let nodes = [CaasProcess::start(&env), CaasProcess::start(&env)];
         Cluster { db, app, nodes, http: reqwest::Client::new() }
     }
