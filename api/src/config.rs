@@ -49,6 +49,10 @@ pub struct ServeArgs {
     /// Redis URL for a cluster's event bus (unset: in-process bus).
     #[arg(long, env = "CAAS_REDIS_URL")]
     pub redis_url: Option<String>,
+    /// The cluster's name: nodes with the same name on one Redis place calls
+    /// among themselves (1–64 characters of A-Z a-z 0-9 _ -).
+    #[arg(long, env = "CAAS_CLUSTER", default_value = "caas")]
+    pub cluster: crate::live::nodes::ClusterName,
     /// Blob store URL: `file://…` or `s3://bucket?endpoint=…&region=…` (credentials from `AWS_*`) [default: file://$CAAS_DATA_DIR/blobs]
     #[arg(long, env = "CAAS_BLOB_URL")]
     pub blob_url: Option<String>,

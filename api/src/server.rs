@@ -199,7 +199,20 @@ impl Server {
             Duration::from_secs(config.digest_every_secs.max(1)),
             Duration::from_secs(config.digest_after_secs),
         )));
+        background.push(tokio::spawn(crate::calls::placement::upkeep(
+            state.calls.sfu.clone(),
+            state.nodes.clone(),
+            state.calls.relay.clone(),
+        )));
         if let Some(client) = &state.redis {
+            background.push(tokio::spawn(state.nodes.clone().heartbeat(client.clone())));
+            if let Some(relay) = &state.calls.relay {
+                background.push(tokio::spawn(crate::calls::relay::run(
+                    relay.clone(),
+                    state.calls.sfu.clone(),
+                    state.nodes.clone(),
+                )));
+            }
             background.push(tokio::spawn(crate::gate::shared::share(state.gate.clone(), client.clone())));
             state.collab.collab.start_relay(client).await.map_err(|e| match e {
                 caas_collab::RelayError::Redis(e) => BootError::Bus(caas_signaling::bus::BusError::Redis(e)),

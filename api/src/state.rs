@@ -11,6 +11,7 @@ use crate::admin::{Admin, AdminParts};
 use crate::billing::meters::Meter;
 use crate::billing::{Billing, BillingParts, PlanCache};
 use crate::calendar::{Calendar, CalendarParts};
+use crate::calls::relay::Relay;
 use crate::calls::{Calls, CallsParts, IceConfig};
 use crate::chat::{Chat, ChatParts};
 use crate::collab::{Collab, Collaboration, CollaborationParts, Docs};
@@ -22,6 +23,7 @@ use crate::files::{Files, FilesParts};
 use crate::gate::directory::Directory;
 use crate::gate::ratelimit::RateLimiter;
 use crate::gate::{Gate, GateParts};
+use crate::live::nodes::Nodes;
 use crate::live::presence::Presence;
 use crate::live::sessions::Sessions;
 use crate::notify::webhooks::Hooks;
@@ -75,6 +77,8 @@ pub struct AppParts {
     pub sessions: Sessions,
     /// Who is online (refreshed in the background).
     pub presence: Arc<Presence>,
+    /// The cluster's nodes, this one's heartbeat.
+    pub nodes: Arc<Nodes>,
     /// Who is calling.
     pub gate: Gate,
     /// Health, metrics, the OpenAPI document.
@@ -115,6 +119,7 @@ impl AppState {
         let Parts { store, directory, metrics, openapi_json, redis, bus, presence, demo_app, blobs, sfu, plans } =
             parts;
         let presence = Arc::new(presence);
+        let nodes = Arc::new(Nodes::new(config.cluster.clone()));
         let hub = caas_signaling::driver::HubHandle::spawn(&bus, crate::live::StoreSource(store.clone()));
         let sessions = Sessions::default();
         let meter = Arc::new(Meter::default());
@@ -166,6 +171,8 @@ impl AppState {
             },
             meter: meter.clone(),
             notifier: notifier.clone(),
+            nodes: nodes.clone(),
+            relay: redis.clone().map(|client| Arc::new(Relay::new(&nodes, client))),
         });
         let files = Files::new(FilesParts {
             store: store.clone(),
@@ -225,6 +232,7 @@ impl AppState {
             redis,
             sessions,
             presence,
+            nodes,
             gate,
             users,
             admin,

@@ -16,7 +16,7 @@ const ROOT: &[&str] = &["lib", "main", "state", "server"];
 
 /// Floors below the features, and what each may import.
 const FLOORS: &[(&str, &[&str])] =
-    &[("http", &[]), ("gate", &["http"]), ("config", &["http", "gate"]), ("live", &["http", "gate"])];
+    &[("http", &[]), ("gate", &["http"]), ("config", &["http", "gate", "live"]), ("live", &["http", "gate"])];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("read src") {

@@ -49,6 +49,8 @@ pub struct Departure {
     pub usage: Usage,
     /// `left`, `ice_timeout` or `disconnected`.
     pub reason: &'static str,
+    /// It was the room's last participant (the call ended).
+    pub last: bool,
 }
 
 type Reply<T> = oneshot::Sender<Result<T, SfuError>>;
@@ -97,6 +99,9 @@ enum Command {
     },
     Stats {
         reply: oneshot::Sender<(usize, usize)>,
+    },
+    Rooms {
+        reply: oneshot::Sender<Vec<(RoomKey, usize)>>,
     },
 }
 
@@ -251,6 +256,20 @@ impl SfuHandle {
         }
         total
     }
+
+    /// Every room of this SFU with its number of participants.
+    pub async fn rooms(&self) -> Vec<(RoomKey, usize)> {
+        let mut all = Vec::new();
+        for c in &self.commands {
+            let (tx, rx) = oneshot::channel();
+            if c.send(Command::Rooms { reply: tx }).is_ok()
+                && let Ok(rooms) = rx.await
+            {
+                all.extend(rooms);
+            }
+        }
+        all
+    }
 }
 
 /// The worker tag at the end of a STUN request's target ufrag.
@@ -336,6 +355,7 @@ async fn worker(
                     }
                     Command::Leave { p } => sfu.leave(now, p),
                     Command::Stats { reply } => { let _ = reply.send((sfu.room_count(), sfu.participant_count())); }
+                    Command::Rooms { reply } => { let _ = reply.send(sfu.rooms()); }
                 }
             }
             d = datagrams.recv() => {
@@ -363,9 +383,9 @@ async fn worker(
                         let _ = tx.send(Signal { event, data });
                     }
                 }
-                SfuOutput::Left { participant, room, user, usage, reason } => {
+                SfuOutput::Left { participant, room, user, usage, reason, last } => {
                     signals.remove(&participant);
-                    let _ = departures.send(Departure { participant, room, user, usage, reason });
+                    let _ = departures.send(Departure { participant, room, user, usage, reason, last });
                 }
             }
         }

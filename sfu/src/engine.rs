@@ -85,6 +85,8 @@ pub enum SfuOutput {
         /// Why: `left`, `ice_timeout` (never connected, or went silent) or
         /// `disconnected` (the connection failed after it was up).
         reason: &'static str,
+        /// It was the room's last participant (the call ended).
+        last: bool,
     },
 }
 
@@ -184,6 +186,11 @@ impl Sfu {
     /// Number of rooms.
     pub fn room_count(&self) -> usize {
         self.rooms.len()
+    }
+
+    /// The rooms with participants, and how many each has.
+    pub fn rooms(&self) -> Vec<(RoomKey, usize)> {
+        self.rooms.iter().map(|(k, r)| (k.clone(), r.participants.len())).collect()
     }
 
     /// The ICE ufrag of a participant (for the driver's demultiplexer).
@@ -494,6 +501,7 @@ impl Sfu {
             user: peer.user,
             usage: Usage { audio_ms: peer.audio_ms, video_ms: peer.video_ms, bytes_out: peer.bytes_out },
             reason,
+            last: empty,
         });
     }
 

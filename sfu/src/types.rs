@@ -74,7 +74,7 @@ impl Source {
 }
 
 /// What a participant may do, from the session token's `grants.call`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Permissions {
     /// May send media.
     pub can_publish: bool,
@@ -134,8 +134,8 @@ pub struct Usage {
     pub bytes_out: u64,
 }
 
-/// Why an operation was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why an operation was refused (serializable: another node's SFU may have refused it).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum SfuError {
     /// The participant is not in a room (left, reaped, never joined).
     #[error("not in this call")]

@@ -1,6 +1,7 @@
 //! Joins storage to the real-time hub: after a write commits, its event is
 //! published on the bus; the hub reads missed events back from the database.
 
+pub mod nodes;
 pub mod presence;
 pub mod sessions;
 

@@ -67,8 +67,6 @@ const KNOWN_FOR: Duration = Duration::from_secs(5);
 pub struct Hooks {
     /// Events each app's active endpoints want, remembered for a while.
     known: std::sync::Mutex<HashMap<AppId, (Instant, Vec<String>)>>,
-    /// Participants per call room on this node (a room lives on one node).
-    calls: std::sync::Mutex<HashMap<(AppId, String), usize>>,
     wake: Notify,
     client: reqwest::Client,
     retry_base: Duration,
@@ -82,7 +80,7 @@ impl Hooks {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap_or_default();
-        Hooks { known: Default::default(), calls: Default::default(), wake: Notify::new(), client, retry_base }
+        Hooks { known: Default::default(), wake: Notify::new(), client, retry_base }
     }
 
     /// Forgets what was known about `app`'s endpoints (they changed).
@@ -100,31 +98,6 @@ impl Hooks {
 
     fn remember(&self, app: AppId, events: Vec<String>) {
         self.known.lock().unwrap_or_else(|e| e.into_inner()).insert(app, (Instant::now(), events));
-    }
-
-    /// A participant joined `room`; true if it is the first (the call started).
-    pub fn call_joined(&self, app: AppId, room: &str) -> bool {
-        let mut calls = self.calls.lock().unwrap_or_else(|e| e.into_inner());
-        let n = calls.entry((app, room.to_owned())).or_insert(0);
-        *n += 1;
-        *n == 1
-    }
-
-    /// A participant left `room`; true if it was the last (the call ended).
-    pub fn call_left(&self, app: AppId, room: &str) -> bool {
-        let mut calls = self.calls.lock().unwrap_or_else(|e| e.into_inner());
-        let key = (app, room.to_owned());
-        match calls.get_mut(&key) {
-            Some(n) if *n > 1 => {
-                *n -= 1;
-                false
-            }
-            Some(_) => {
-                calls.remove(&key);
-                true
-            }
-            None => false,
-        }
     }
 
     /// Delay before retry number `attempts` (1-based).

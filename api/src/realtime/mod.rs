@@ -195,8 +195,8 @@ async fn session(state: Realtime, user: EndUser, cursor: Option<i64>, socket: We
                         return Ok(());
                     }
                 },
-                Some((room, signal)) = crate::calls::next_signal(&mut conn_state.calls) => {
-                    if let Some(frame) = conn_state.calls.as_mut().and_then(|c| c.frame(room, signal)) {
+                Some((room, push)) = crate::calls::next_push(&mut conn_state.calls) => {
+                    if let Some(frame) = conn_state.calls.as_mut().and_then(|c| c.frame(room, push)) {
                         sink.send(Message::Text(frame.into())).await.map_err(|e| e.to_string())?;
                     }
                 }
@@ -225,7 +225,7 @@ async fn session(state: Realtime, user: EndUser, cursor: Option<i64>, socket: We
     }
     .await;
     if let Some(calls) = conn_state.calls.as_mut() {
-        calls.leave_all(&state.calls.sfu);
+        calls.leave_all(&state.calls);
     }
     for conv in conn_state.typing.drain() {
         typing_changed(&state, &user, conv, false).await;

@@ -403,11 +403,15 @@ impl WsClient {
     }
 }
 
-/// Two `caas serve` processes sharing one PostgreSQL schema and Redis, with an app.
+/// Two `caas serve` processes sharing one PostgreSQL schema and Redis, with an
+/// app. Each cluster has its own name (`CAAS_CLUSTER`), so that tests running
+/// at once on one Redis place calls only on their own nodes.
 pub struct Cluster {
     pub db: TestDb,
     pub app: caas_api::apps::Created,
     pub nodes: [CaasProcess; 2],
+    /// `CAAS_CLUSTER` of both nodes.
+    pub name: String,
     http: reqwest::Client,
 }
 
@@ -423,22 +427,47 @@ impl Cluster {
         let store = Store::connect(&db.url).await.expect("store");
         let app = ops::create_app(&store, "Cluster", &["127.0.0.1".into()], &[]).await.expect("app");
         store.close().await;
-        let mut env = vec![("CAAS_DATABASE_URL", db.url.as_str()), ("CAAS_REDIS_URL", "redis://127.0.0.1:6379")];
+        let name = format!("t{:016x}", rand::random::<u64>());
+        let mut env = vec![
+            ("CAAS_DATABASE_URL", db.url.as_str()),
+            ("CAAS_REDIS_URL", "redis://127.0.0.1:6379"),
+            ("CAAS_CLUSTER", name.as_str()),
+        ];
         env.extend_from_slice(extra);
         let nodes = [CaasProcess::start(&env), CaasProcess::start(&env)];
-        Cluster { db, app, nodes, http: reqwest::Client::new() }
+        Cluster { db, app, nodes, name, http: reqwest::Client::new() }
     }
 
     /// A session token for `user`, opened on node `n`.
     pub async fn token(&self, n: usize, user: &str) -> String {
+        self.token_of(&self.app, n, user).await
+    }
+
+    /// Another app in the cluster's database.
+    pub async fn other_app(&self, name: &str) -> caas_api::apps::Created {
+        let store = Store::connect(&self.db.url).await.expect("store");
+        let app = ops::create_app(&store, name, &["127.0.0.1".into()], &[]).await.expect("app");
+        store.close().await;
+        app
+    }
+
+    /// A session token for `user` of `app`, opened on node `n`.
+    pub async fn token_of(&self, app: &caas_api::apps::Created, n: usize, user: &str) -> String {
         let req = self
             .http
             .post(self.nodes[n].url("/v1/admin/sessions"))
-            .basic_auth(&self.app.app.api_key, Some(&self.app.api_secret))
+            .basic_auth(&app.app.api_key, Some(&app.api_secret))
             .json(&serde_json::json!({"user_id": user}));
         let (s, b) = read(req.send().await.expect("session")).await;
         assert_eq!(s, 200, "{b}");
         b["token"].as_str().expect("token").to_owned()
+    }
+
+    /// A real-time connection with `token` to node `n`, past `session.ready`.
+    pub async fn connect_with(&self, n: usize, token: &str) -> WsClient {
+        let mut ws = WsClient::try_connect_addr(self.nodes[n].addr, token, None, None).await.expect("connected");
+        assert_eq!(ws.frame().await["event"], "session.ready");
+        ws
     }
 
     /// A real-time connection of `user` to node `n`, past `session.ready`.
