@@ -49,6 +49,12 @@ pub struct ServeArgs {
     /// Redis URL for a cluster's event bus (unset: in-process bus).
     #[arg(long, env = "CAAS_REDIS_URL")]
     pub redis_url: Option<String>,
+    /// Open real-time connections (`/v1/ws`) per end user, across the cluster (0: no limit).
+    #[arg(long, env = "CAAS_MAX_CONNECTIONS_PER_USER", default_value_t = 50)]
+    pub max_connections_per_user: u32,
+    /// Open real-time connections (`/v1/ws`) per app, across the cluster (0: no limit).
+    #[arg(long, env = "CAAS_MAX_CONNECTIONS_PER_APP", default_value_t = 0)]
+    pub max_connections_per_app: u32,
     /// The cluster's name: nodes with the same name on one Redis place calls
     /// among themselves (1–64 characters of A-Z a-z 0-9 _ -).
     #[arg(long, env = "CAAS_CLUSTER", default_value = "caas")]

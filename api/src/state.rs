@@ -25,6 +25,7 @@ use crate::gate::ratelimit::RateLimiter;
 use crate::gate::{Gate, GateParts};
 use crate::live::nodes::Nodes;
 use crate::live::presence::Presence;
+use crate::live::quota::{ConnectionLimits, ConnectionQuota};
 use crate::live::sessions::Sessions;
 use crate::notify::webhooks::Hooks;
 use crate::notify::{Mailer, Notifier, NotifierParts};
@@ -196,6 +197,14 @@ impl AppState {
                 hub,
                 presence: presence.clone(),
                 sessions: sessions.clone(),
+                quota: Arc::new(ConnectionQuota::new(
+                    ConnectionLimits {
+                        per_user: config.max_connections_per_user,
+                        per_app: config.max_connections_per_app,
+                    },
+                    nodes.clone(),
+                    redis.clone(),
+                )),
                 meter: meter.clone(),
                 chat: chat.clone(),
                 users: users.clone(),

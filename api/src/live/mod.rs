@@ -3,6 +3,7 @@
 
 pub mod nodes;
 pub mod presence;
+pub mod quota;
 pub mod sessions;
 
 use std::sync::Arc;

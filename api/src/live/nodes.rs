@@ -24,6 +24,8 @@ use tokio::sync::watch;
 pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(1);
 /// A node not heard from for this long is dead.
 pub const DEAD_AFTER: Duration = Duration::from_secs(3);
+/// A node's load and connection counts expire this long after its last beat.
+pub const COUNTS_TTL: Duration = Duration::from_secs(12);
 /// Nodes silent this long are removed from the set of nodes.
 const FORGET_AFTER: Duration = Duration::from_secs(60);
 
@@ -114,8 +116,8 @@ pub struct Nodes {
 }
 
 /// Stamps the node, writes its load and returns the live nodes with theirs:
-/// `[id1, participants1, id2, participants2, …]`. KEYS: the set of nodes and
-/// this node's load; ARGV: id, participants, dead after (ms), load TTL (ms),
+/// `[id1, participants1, id2, participants2, …]`. KEYS: the set of nodes,
+/// this node's load and its connection counts ([`super::quota`]); ARGV: id, participants, dead after (ms), load TTL (ms),
 /// forget after (ms), the prefix of load keys.
 const HEARTBEAT: &str = r"
 local t = redis.call('TIME')
@@ -123,6 +125,7 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZADD', KEYS[1], now, ARGV[1])
 redis.call('HSET', KEYS[2], 'participants', ARGV[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
+redis.call('PEXPIRE', KEYS[3], ARGV[4])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[5]))
 local ids = redis.call('ZRANGEBYSCORE', KEYS[1], now - tonumber(ARGV[3]), '+inf')
 local out = {}
@@ -154,6 +157,11 @@ impl Nodes {
     /// The key of a node's load.
     pub fn load_key(&self, node: NodeId) -> String {
         self.key(format_args!("node:{node}"))
+    }
+
+    /// The key of a node's connection counts.
+    pub fn conns_key(&self, node: NodeId) -> String {
+        self.key(format_args!("conns:{node}"))
     }
 
     /// Sets this node's load, published with the next heartbeat.
@@ -196,10 +204,11 @@ impl Nodes {
             let beat: Result<Vec<String>, _> = script
                 .key(self.key("nodes"))
                 .key(self.load_key(self.id))
+                .key(self.conns_key(self.id))
                 .arg(self.id.to_string())
                 .arg(self.participants.load(Ordering::Relaxed))
                 .arg(DEAD_AFTER.as_millis() as u64)
-                .arg((DEAD_AFTER * 4).as_millis() as u64)
+                .arg(COUNTS_TTL.as_millis() as u64)
                 .arg(FORGET_AFTER.as_millis() as u64)
                 .arg(self.key("node:"))
                 .invoke_async(c)

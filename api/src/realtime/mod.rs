@@ -48,6 +48,8 @@ pub struct RealtimeParts {
     pub presence: std::sync::Arc<crate::live::presence::Presence>,
     /// Open connections, closed when the node stops.
     pub sessions: crate::live::sessions::Sessions,
+    /// Connections per user and per app, across the cluster.
+    pub quota: std::sync::Arc<crate::live::quota::ConnectionQuota>,
     /// Connections and egress are metered.
     pub meter: std::sync::Arc<crate::billing::meters::Meter>,
     /// Chat ops.
@@ -78,6 +80,7 @@ const REPLAY_PAGE: i64 = 500;
         (status = 400, description = "Not an upgrade, or a bad cursor (`invalid_cursor`)", body = ErrorBody),
         (status = 401, description = "`invalid_token`", body = ErrorBody),
         (status = 403, description = "`origin_not_allowed`", body = ErrorBody),
+        (status = 429, description = "`too_many_connections`: the user's or the app's connection quota is full", body = ErrorBody),
     )
 )]
 pub async fn ws(
@@ -87,6 +90,10 @@ pub async fn ws(
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
     let user = upgrade_user(&state.gate, &headers, q.token.as_deref()).await?;
+    let permit = state.quota.admit(user.app_id, &user.user_id).await.map_err(|over| {
+        metrics::counter!("caas_connections_refused_total", "limit" => over.label()).increment(1);
+        over.error(state.quota.limits())
+    })?;
     let cursor = match q.cursor.as_deref() {
         None | Some("") => None,
         Some(c) => Some(
@@ -101,10 +108,16 @@ pub async fn ws(
         .read_buffer_size(READ_BUFFER_BYTES)
         .max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
-        .on_upgrade(move |socket| session(state, user, cursor, socket)))
+        .on_upgrade(move |socket| session(state, user, cursor, socket, permit)))
 }
 
-async fn session(state: Realtime, user: EndUser, cursor: Option<i64>, socket: WebSocket) {
+async fn session(
+    state: Realtime,
+    user: EndUser,
+    cursor: Option<i64>,
+    socket: WebSocket,
+    _permit: crate::live::quota::Permit,
+) {
     let (mut sink, mut stream) = socket.split();
     let app = user.app_id.to_string();
     let Some(mut sub) = state.hub.register(&app, user.user_id.as_str(), QUEUE_FRAMES).await else {
