@@ -171,6 +171,29 @@ pub async fn upload(
     Ok(ApiJson(FileBody { file: meta }))
 }
 
+/// Media types served as themselves and `inline` (shown in the browser);
+/// every other upload is served as `application/octet-stream` and
+/// `attachment` (downloaded), so an uploaded page or SVG never runs on the
+/// API's origin.
+pub const INLINE_TYPES: &[&str] = &[
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "image/avif",
+    "audio/mpeg",
+    "audio/ogg",
+    "audio/x-wav",
+    "audio/webm",
+    "audio/mp4",
+    "audio/x-flac",
+    "video/mp4",
+    "video/webm",
+    "video/ogg",
+    "video/quicktime",
+    "text/plain",
+];
+
 /// Query of the download routes: a token for `<img src>` and links, which cannot send headers.
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct TokenQuery {
@@ -205,10 +228,21 @@ async fn serve(
     let stream = got.into_stream().map(|r| r.map_err(std::io::Error::other));
     let mut res = Body::from_stream(stream).into_response();
     let h = res.headers_mut();
-    let ct = if thumb { "image/png".to_owned() } else { meta.content_type.clone() };
+    let ct = if thumb { "image/png" } else { meta.content_type.as_str() };
+    // Uploads are untrusted: only media a browser shows without running
+    // anything is served as itself and inline; the rest downloads as bytes,
+    // and nothing served here may run script on this origin.
+    let shown = INLINE_TYPES.contains(&ct);
+    let ct = if shown { ct } else { "application/octet-stream" };
     h.insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_str(&ct).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+        HeaderValue::from_str(ct).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "sandbox; default-src 'none'; media-src 'self'; img-src 'self'; style-src 'unsafe-inline'",
+        ),
     );
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
@@ -217,7 +251,8 @@ async fn serve(
         h.insert(header::ETAG, etag);
     }
     let safe: String = meta.name.chars().filter(|c| c.is_ascii_graphic() && *c != '"' || *c == ' ').collect();
-    if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{safe}\"")) {
+    let disposition = if shown { "inline" } else { "attachment" };
+    if let Ok(v) = HeaderValue::from_str(&format!("{disposition}; filename=\"{safe}\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(res)
