@@ -67,6 +67,16 @@ impl TryFrom<PublicRow> for VerificationKey {
 }
 
 impl Store {
+    /// Whether `kid` names a key that is not revoked (one indexed read: a
+    /// token naming a key this node has not loaded is checked with it before
+    /// the node reloads all keys).
+    pub async fn key_exists(&self, kid: &KeyId) -> Result<bool> {
+        let sql = "SELECT 1 FROM app_signing_keys WHERE kid = $1 AND revoked_at IS NULL";
+        let row: Option<(i32,)> =
+            on_pool!(&self.db, |pool| sqlx::query_as(sql).bind(kid.to_string()).fetch_optional(pool).await?);
+        Ok(row.is_some())
+    }
+
     /// Every key that may still verify tokens (not revoked), of every app.
     /// Used to fill the in-memory verifier cache; never on a request's hot path.
     pub async fn verification_keys(&self) -> Result<Vec<VerificationKey>> {

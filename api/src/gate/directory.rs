@@ -1,11 +1,15 @@
 //! The in-memory directory of apps that end-user requests need on their hot path:
 //! token verification keys and allowed origins. It is rebuilt from the database
 //! after every local change, every few seconds (for changes made by other nodes or
-//! the CLI), and at most once a second when a token names an unknown key.
+//! the CLI), and when a token names a key the database has but this node has
+//! not loaded yet: the request waits for that reload (concurrent ones share
+//! it), so a key another node or the CLI just made is never refused. A token
+//! naming a key the database does not have costs one indexed read.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use caas_storage::{AppId, Store, StoreError};
 
@@ -21,17 +25,22 @@ struct Snapshot {
 /// Verification keys and origin lists of every app, shared by all requests.
 pub struct Directory {
     current: RwLock<Arc<Snapshot>>,
-    last_reload: tokio::sync::Mutex<Instant>,
+    /// Held while reloading: reloads run one at a time.
+    reloading: tokio::sync::Mutex<()>,
+    /// Reloads done so far: a request that waited for the lock knows whether
+    /// a reload finished meanwhile.
+    generation: AtomicU64,
 }
-
-/// Shortest time between two reloads caused by unknown key ids.
-const MISS_RELOAD_INTERVAL: Duration = Duration::from_secs(1);
 
 impl Directory {
     /// Loads the directory from the database.
     pub async fn load(store: &Store) -> Result<Directory, StoreError> {
         let snap = build(store).await?;
-        Ok(Directory { current: RwLock::new(Arc::new(snap)), last_reload: tokio::sync::Mutex::new(Instant::now()) })
+        Ok(Directory {
+            current: RwLock::new(Arc::new(snap)),
+            reloading: tokio::sync::Mutex::new(()),
+            generation: AtomicU64::new(0),
+        })
     }
 
     fn snapshot(&self) -> Arc<Snapshot> {
@@ -41,41 +50,51 @@ impl Directory {
 
     /// Rebuilds the directory from the database now.
     pub async fn reload(&self, store: &Store) -> Result<(), StoreError> {
-        let mut last = self.last_reload.lock().await;
+        let _one = self.reloading.lock().await;
         let snap = build(store).await?;
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(snap);
-        *last = Instant::now();
+        self.generation.fetch_add(1, Ordering::AcqRel);
         Ok(())
     }
 
-    /// Verifies a token. A token naming a key this node has not seen yet (an app
-    /// created by another node or the CLI) triggers one throttled reload.
+    /// Reloads unless a reload started after `seen` (the generation the
+    /// caller saw) has finished meanwhile: concurrent callers share one.
+    async fn reload_after(&self, store: &Store, seen: u64) -> Result<(), StoreError> {
+        let _one = self.reloading.lock().await;
+        if self.generation.load(Ordering::Acquire) != seen {
+            return Ok(());
+        }
+        let snap = build(store).await?;
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(snap);
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        Ok(())
+    }
+
+    /// Verifies a token. A token naming a key this node has not loaded (an
+    /// app or a key made by another node or the CLI) waits for a reload if
+    /// the database has that key.
     pub async fn verify(&self, store: &Store, token: &str) -> Result<Claims, TokenError> {
+        let seen = self.generation.load(Ordering::Acquire);
         match self.snapshot().keys.verify_cached(token, now_secs()) {
             Err(TokenError::UnknownKey) => {
-                let reloaded = {
-                    let mut last = self.last_reload.lock().await;
-                    if last.elapsed() >= MISS_RELOAD_INTERVAL {
-                        *last = Instant::now();
-                        match build(store).await {
-                            Ok(snap) => {
-                                *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(snap);
-                                true
-                            }
-                            Err(e) => {
-                                tracing::warn!(error = %e, "directory reload failed");
-                                false
-                            }
-                        }
-                    } else {
-                        false
+                let kid = jsonwebtoken::decode_header(token)
+                    .ok()
+                    .and_then(|h| h.kid)
+                    .and_then(|k| k.parse::<caas_storage::KeyId>().ok())
+                    .ok_or(TokenError::UnknownKey)?;
+                match store.key_exists(&kid).await {
+                    Ok(true) => {}
+                    Ok(false) => return Err(TokenError::UnknownKey),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot look up a token's key");
+                        return Err(TokenError::UnknownKey);
                     }
-                };
-                if reloaded {
-                    self.snapshot().keys.verify_cached(token, now_secs())
-                } else {
-                    Err(TokenError::UnknownKey)
                 }
+                if let Err(e) = self.reload_after(store, seen).await {
+                    tracing::warn!(error = %e, "directory reload failed");
+                    return Err(TokenError::UnknownKey);
+                }
+                self.snapshot().keys.verify_cached(token, now_secs())
             }
             other => other,
         }
