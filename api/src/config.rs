@@ -49,6 +49,16 @@ pub struct ServeArgs {
     /// Redis URL for a cluster's event bus (unset: in-process bus).
     #[arg(long, env = "CAAS_REDIS_URL")]
     pub redis_url: Option<String>,
+    /// Seconds a client has to send a request's headers (on a new connection,
+    /// or between requests on a kept-alive one) before it is closed.
+    #[arg(long, env = "CAAS_HEADER_READ_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_read_timeout_secs: u64,
+    /// Open TCP connections at once [default: the process' open-file limit less 256].
+    #[arg(long, env = "CAAS_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+    /// Open TCP connections per client address, trusted proxies excepted (0: no limit).
+    #[arg(long, env = "CAAS_MAX_CONNECTIONS_PER_IP", default_value_t = 256)]
+    pub max_connections_per_ip: usize,
     /// Open real-time connections (`/v1/ws`) per end user, across the cluster (0: no limit).
     #[arg(long, env = "CAAS_MAX_CONNECTIONS_PER_USER", default_value_t = 50)]
     pub max_connections_per_user: u32,

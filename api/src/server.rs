@@ -8,7 +8,6 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::serve::ListenerExt;
 use caas_storage::Store;
 use tower_http::timeout::TimeoutLayer;
 use utoipa::OpenApi;
@@ -136,6 +135,7 @@ pub struct Server {
     router: Router,
     state: AppState,
     background: Vec<tokio::task::JoinHandle<()>>,
+    limits: crate::http::serve::ConnLimits,
 }
 
 impl Server {
@@ -240,7 +240,13 @@ impl Server {
             .await
             .map_err(|source| BootError::Bind { addr: config.http_addr, source })?;
         let router = router(config, state.clone());
-        Ok(Server { listener, router, state, background })
+        let limits = crate::http::serve::ConnLimits {
+            header_read: Duration::from_secs(config.header_read_timeout_secs.max(1)),
+            max_total: config.max_connections.unwrap_or_else(crate::http::serve::fd_budget),
+            max_per_ip: config.max_connections_per_ip,
+            trusted: config.trusted_proxies.clone(),
+        };
+        Ok(Server { listener, router, state, background, limits })
     }
 
     /// The bound address (useful with port 0).
@@ -255,16 +261,8 @@ impl Server {
 
     /// Serves until `shutdown` completes, then lets in-flight requests finish.
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        let Server { listener, router, state, background } = self;
-        let service = router.into_make_service_with_connect_info::<SocketAddr>();
-        // Real-time frames are small: send them at once instead of waiting for
-        // Nagle's algorithm to batch them behind delayed acknowledgements.
-        let listener = listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::trace!(error = %e, "cannot set TCP_NODELAY");
-            }
-        });
-        let result = axum::serve(listener, service).with_graceful_shutdown(shutdown).await;
+        let Server { listener, router, state, background, limits } = self;
+        let result = crate::http::serve::serve(listener, router, limits, shutdown).await;
         // Upgraded WebSocket connections outlive the HTTP server: close them and
         // let their clean-up (presence, last seen) finish before the pool closes.
         state.sessions.close_all(Duration::from_secs(10)).await;

@@ -8,4 +8,5 @@ pub mod handle;
 pub mod input;
 pub mod observe;
 pub mod otlp;
+pub mod serve;
 pub mod wire;
