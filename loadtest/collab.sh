@@ -73,7 +73,7 @@ app=$(CAAS_DATABASE_URL=$db CAAS_DATA_DIR=$work "$BIN/caas" app create --name co
 key=$(echo "$app" | python3 -c 'import json,sys; print(json.load(sys.stdin)["api_key"])')
 secret=$(echo "$app" | python3 -c 'import json,sys; print(json.load(sys.stdin)["api_secret"])')
 CAAS_DATABASE_URL=$db CAAS_DATA_DIR=$work CAAS_HTTP_ADDR=127.0.0.1:$PORT \
-  CAAS_RATE_LIMIT_APP=0 CAAS_RATE_LIMIT_USER=0 CAAS_LOG=warn "$BIN/caas" serve &
+  CAAS_RATE_LIMIT_APP=0 CAAS_RATE_LIMIT_USER=0 CAAS_MAX_CONNECTIONS_PER_IP=0 CAAS_MAX_CONNECTIONS_PER_USER=0 CAAS_LOG=warn "$BIN/caas" serve &
 server=$!
 wait_http "http://127.0.0.1:$PORT/readyz"
 echo "== CAAS collab: $DOCS docs x $CLIENTS clients x $RATE updates/s, $SECS s" >&2

@@ -19,7 +19,7 @@ run() { # label database-url port
   app=$(CAAS_DATABASE_URL=$url CAAS_DATA_DIR=$work "$BIN/caas" app create --name bench)
   key=$(echo "$app" | python3 -c 'import json,sys; print(json.load(sys.stdin)["api_key"])')
   secret=$(echo "$app" | python3 -c 'import json,sys; print(json.load(sys.stdin)["api_secret"])')
-  CAAS_DATABASE_URL=$url CAAS_DATA_DIR=$work CAAS_HTTP_ADDR=127.0.0.1:$port CAAS_RATE_LIMIT_APP=0 \
+  CAAS_DATABASE_URL=$url CAAS_DATA_DIR=$work CAAS_HTTP_ADDR=127.0.0.1:$port CAAS_RATE_LIMIT_APP=0 CAAS_MAX_CONNECTIONS_PER_IP=0 \
     CAAS_LOG=warn "$BIN/caas" serve &
   pid=$!
   for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
