@@ -21,6 +21,8 @@ export interface DemoServer {
   log: string[];
   /** Stops it (SIGTERM, then SIGKILL after 10 s) and removes its data folder. */
   stop(): Promise<void>;
+  /** Kills it at once (SIGKILL, like a crashed node) and resolves once it exited; `stop()` still removes its data folder. */
+  kill(): Promise<void>;
 }
 
 /** How long the server may take to log `caas listening`. */
@@ -36,6 +38,8 @@ export interface DemoServerOptions {
   dataDir?: string;
   /** Address to listen on (`host:port`). Default `127.0.0.1:0` (a free port). */
   addr?: string;
+  /** More environment for the server (e.g. `CAAS_DATABASE_URL`, `CAAS_REDIS_URL`, `CAAS_CLUSTER` for a cluster node). */
+  env?: Record<string, string>;
 }
 
 /** The `caas` binary: `$CAAS_BIN`, default `../target/debug/caas` from sdk-js. */
@@ -67,6 +71,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
       CAAS_LOG: 'info',
       CAAS_DEMO_DIR: join(SDK_DIR, 'demo'),
       CAAS_DEMO_SDK_DIR: join(SDK_DIR, 'dist'),
+      ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -101,7 +106,13 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
         reject(new Error(`the server exited (${signal ?? code}) before listening:\n${tail(log)}`));
       });
     });
-    return { url: `http://${addr}`, log, stop };
+    const kill = async (): Promise<void> => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((done) => child.once('exit', () => done()));
+      child.kill('SIGKILL');
+      await exited;
+    };
+    return { url: `http://${addr}`, log, stop, kill };
   } catch (error) {
     await stop();
     throw error;

@@ -24,7 +24,14 @@ export { CallRoom } from './calls/room.js';
 export type { CallRoomState } from './calls/room.js';
 export { DATA_CHANNEL_LABEL, MAX_DATA_MESSAGE_BYTES } from './calls/data.js';
 export { CallEvent } from './calls/events.js';
-export type { CallDisconnectReason, CallDisconnectedEvent, CallRoomEventMap } from './calls/events.js';
+export type {
+  CallDisconnectReason,
+  CallDisconnectedEvent,
+  CallReconnectReason,
+  CallReconnectingEvent,
+  CallRoomEventMap,
+} from './calls/events.js';
+export type { CallReconnectOptions } from './calls/rejoin.js';
 export { LocalParticipant, Participant, RemoteParticipant } from './calls/participants.js';
 export type {
   LocalTrackPublication,

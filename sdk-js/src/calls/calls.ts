@@ -16,10 +16,13 @@ import {
   type Capture,
 } from './media.js';
 import { asCallError } from './core.js';
+import { resolveCallReconnect, type CallReconnectOptions } from './rejoin.js';
 import { CallRoom } from './room.js';
 import type { CaasClient } from '../client/client.js';
 import { CaasError, CallError, CallErrorCode } from '../core/errors.js';
 import { ClientEvent } from '../client/events.js';
+// CallEvent: for the {@link} tags.
+import type { CallEvent } from './events.js';
 import type { CallJoinReply } from './types.js';
 
 /** Options of {@link CallsApi.join}. */
@@ -36,6 +39,14 @@ export interface JoinCallOptions extends CallMediaOptions {
    * Default `true`.
    */
   simulcast?: boolean;
+  /**
+   * Join again on its own when the node holding the room dies or the
+   * real-time connection drops ({@link CallEvent.Reconnecting} →
+   * {@link CallEvent.Reconnected}): `true` (the default: 3 attempts within
+   * 30 s), bounds of your own, or `false` to end the room instead
+   * (`removed` for a lost node, `connection_lost` for a dropped connection).
+   */
+  reconnect?: boolean | CallReconnectOptions;
 }
 
 /** A room id: 1–128 characters of `[A-Za-z0-9._:-]`. */
@@ -67,9 +78,10 @@ interface Joining {
  * ```
  *
  * One client may be in several rooms at once, but in each room once. A room
- * ends when it is left, when the real-time connection closes (the server then
- * drops the client from its rooms: join again once reconnected), or when its
- * media fails.
+ * ends when it is left, when its media fails, when the server removes the
+ * participant, or when the client stops for good. When the node holding the
+ * room dies, or the socket drops and the client reconnects, the room joins
+ * again by itself (see {@link JoinCallOptions.reconnect}).
  */
 export class CallsApi {
   private readonly entries = new Map<string, CallRoom | Joining>();
@@ -106,6 +118,7 @@ export class CallsApi {
     }
     if (this.entries.has(roomId)) throw new CallError(CallErrorCode.AlreadyJoined, `already in the call ${roomId}`);
     const media = resolveMedia(options);
+    const reconnect = resolveCallReconnect(options.reconnect);
     const audio = constraintsOf(options.audio, DEFAULT_AUDIO_CONSTRAINTS, true);
     const video = constraintsOf(options.video, DEFAULT_VIDEO_CONSTRAINTS, true);
     const joining: Joining = { early: [] };
@@ -137,6 +150,7 @@ export class CallsApi {
           simulcast: options.simulcast ?? true,
         },
         captures,
+        reconnect,
         onEnded: (ended) => this.forget(roomId, ended),
       });
       room = created;
@@ -157,13 +171,21 @@ export class CallsApi {
     const offs = CALL_EVENTS.map((event) =>
       this.client.on(event, (data: unknown, _frame: unknown) => this.route(event, data)),
     );
+    // The socket dropped: the server dropped this client from its rooms. Rooms join again once the client is back; joins under way fail.
+    const dropped = (): void => {
+      for (const [id, entry] of [...this.entries]) {
+        if (entry instanceof CallRoom) entry.socketLost();
+        else this.forget(id, entry);
+      }
+    };
+    // The client stopped for good: every room ends.
     const lost = (error?: CaasError): void => {
       for (const [id, entry] of [...this.entries]) {
         if (entry instanceof CallRoom) entry.lost(error);
         else this.forget(id, entry);
       }
     };
-    offs.push(this.client.on(ClientEvent.Reconnecting, () => lost()));
+    offs.push(this.client.on(ClientEvent.Reconnecting, () => dropped()));
     offs.push(this.client.on(ClientEvent.Disconnected, (event) => lost(event.error)));
     this.unlisten = () => {
       for (const off of offs) off();

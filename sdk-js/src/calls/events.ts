@@ -52,7 +52,23 @@ export enum CallEvent {
   DataReceived = 'dataReceived',
   /** The data channel opened (messages may be sent from now on) or closed. */
   DataChannelStateChanged = 'dataChannelStateChanged',
-  /** This client is out of the room: it left, its connection was lost, or its media failed. */
+  /**
+   * The room is joining again on its own (state `reconnecting`): the node
+   * holding it died (`node_lost`), or the real-time connection dropped and
+   * the server dropped this participant with it (`connection_lost`). The
+   * peer connection is closed and remote media unsubscribed; the local
+   * tracks are kept and published again. {@link CallEvent.Reconnected}
+   * follows, or {@link CallEvent.Disconnected} with `reconnect_failed`.
+   */
+  Reconnecting = 'reconnecting',
+  /**
+   * The room is back (state `joined`): joined again (a new participant id),
+   * a new peer connection, the same local tracks published. Remote
+   * participants that went meanwhile have left ({@link CallEvent.ParticipantLeft});
+   * their media comes back with {@link CallEvent.TrackSubscribed}.
+   */
+  Reconnected = 'reconnected',
+  /** This client is out of the room: it left, its connection was lost, its media failed, or rejoining failed. */
   Disconnected = 'disconnected',
   /** Something failed in the background (e.g. applying a server offer); the call goes on. */
   Error = 'error',
@@ -62,8 +78,14 @@ export enum CallEvent {
 export type CallDisconnectReason =
   /** {@link CallRoom.leave} was called. */
   | 'left'
-  /** The real-time connection closed: the server removes a closed connection from its rooms. */
+  /**
+   * The real-time connection closed for good (the client stopped reconnecting
+   * or was disconnected), or closed with rejoining turned off
+   * (`reconnect: false`).
+   */
   | 'connection_lost'
+  /** Joining again after a lost node or connection failed (attempts or time ran out, or the server refused). */
+  | 'reconnect_failed'
   /** The media connection failed (ICE or DTLS). */
   | 'media_failed'
   /** The server removed this participant (e.g. its media timed out). */
@@ -75,6 +97,19 @@ export interface CallDisconnectedEvent {
   reason: CallDisconnectReason;
   /** The error behind it, if any. */
   error?: CaasError;
+}
+
+/** Why a {@link CallRoom} is joining again (payload of {@link CallEvent.Reconnecting}). */
+export type CallReconnectReason =
+  /** The node whose SFU held the room died (`call.participant_left` with reason `node_lost`). */
+  | 'node_lost'
+  /** The real-time connection dropped; the room joins again once the client reconnects. */
+  | 'connection_lost';
+
+/** Payload of {@link CallEvent.Reconnecting}. */
+export interface CallReconnectingEvent {
+  /** Why the room is joining again. */
+  reason: CallReconnectReason;
 }
 
 /** Listener arguments of every event of {@link CallRoom}. */
@@ -94,6 +129,8 @@ export type CallRoomEventMap = {
   [CallEvent.ConnectionStateChanged]: [state: RTCPeerConnectionState];
   [CallEvent.DataReceived]: [data: string | ArrayBuffer, participant?: RemoteParticipant | undefined];
   [CallEvent.DataChannelStateChanged]: [state: RTCDataChannelState];
+  [CallEvent.Reconnecting]: [event: CallReconnectingEvent];
+  [CallEvent.Reconnected]: [];
   [CallEvent.Disconnected]: [event: CallDisconnectedEvent];
   [CallEvent.Error]: [error: CaasError];
 };

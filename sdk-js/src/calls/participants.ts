@@ -6,8 +6,9 @@
  * @packageDocumentation
  */
 
-// CallRoom: for the {@link} tags.
+// CallRoom, CallEvent: for the {@link} tags.
 import type { CallRoom } from './room.js';
+import type { CallEvent } from './events.js';
 import { CallError, CallErrorCode } from '../core/errors.js';
 import type { CallTrackInfo, TrackKind, TrackSource } from './types.js';
 
@@ -112,13 +113,21 @@ export abstract class Participant {
   private level = 0;
 
   /**
-   * @param participantId - server-assigned id of the connection in the room.
+   * @param id - server-assigned id of the connection in the room.
    * @param userId - the end user.
    */
   protected constructor(
-    readonly participantId: string,
+    protected id: string,
     readonly userId: string,
   ) {}
+
+  /**
+   * Server-assigned id of the connection in the room. The local participant's
+   * changes when its room joins again ({@link CallEvent.Reconnected}).
+   */
+  get participantId(): string {
+    return this.id;
+  }
 
   /** Whether it is among the active speakers. */
   get isSpeaking(): boolean {
@@ -180,6 +189,11 @@ export class LocalParticipant extends Participant {
     private readonly controls: LocalControls,
   ) {
     super(participantId, userId);
+  }
+
+  /** @internal The room joined again under a new participant id. */
+  setParticipantId(participantId: string): void {
+    this.id = participantId;
   }
 
   /** Its published tracks, by source. */

@@ -85,6 +85,26 @@ export class CallPublisher {
     for (const pub of this.room.localParticipant.pubs.values()) if (pub.trackId === trackId) pub.trackId = undefined;
   }
 
+  /**
+   * The peer connection went (the room joins again): the local tracks stay,
+   * without a sender, and lose their server ids (the server names them anew).
+   */
+  detach(): void {
+    for (const pub of this.room.localParticipant.pubs.values()) {
+      pub.transceiver = undefined;
+      pub.trackId = undefined;
+    }
+  }
+
+  /**
+   * Adds every local track, the same `MediaStreamTrack`s, to the room's new
+   * peer connection, for the offer that publishes them again (nothing is
+   * captured anew). Call it inside {@link CallSignaling.run}.
+   */
+  republish(): void {
+    for (const pub of [...this.room.localParticipant.pubs.values()]) this.addLocal(pub);
+  }
+
   /** The room ended: stops every local track. */
   stopAll(): void {
     for (const pub of this.room.localParticipant.pubs.values()) pub.track.stop();
@@ -99,7 +119,8 @@ export class CallPublisher {
   /** Adds a local publication and its sending transceiver. */
   private addLocal(pub: LocalPub): void {
     const init: RTCRtpTransceiverInit = { direction: 'sendonly', streams: [pub.stream] };
-    if (pub.simulcast > 1) init.sendEncodings = SIMULCAST_ENCODINGS.map((e) => ({ ...e }));
+    // As offered at first (the server may have reported fewer layers since).
+    if (pub.source === 'camera' && this.room.settings.simulcast) init.sendEncodings = SIMULCAST_ENCODINGS.map((e) => ({ ...e }));
     pub.transceiver = this.room.pc.addTransceiver(pub.track, init);
     this.room.localParticipant.pubs.set(pub.source, pub);
   }

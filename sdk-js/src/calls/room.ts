@@ -3,14 +3,16 @@
  * the server's SFU and wires the parts of the room: its negotiation
  * (signaling.ts), the other participants (roster.ts), the local
  * tracks (publisher.ts) and the data channel (data.ts); routes the
- * server's events to them.
+ * server's events to them; joins again on a new peer connection when the
+ * node holding the room dies or the connection drops (the policy in
+ * rejoin.ts).
  *
  * @packageDocumentation
  */
 
 import { CallData } from './data.js';
 import { asCallError, type CallOp, type CallRoomSettings, type RoomCore } from './core.js';
-import { CallEvent, type CallDisconnectReason, type CallRoomEventMap } from './events.js';
+import { CallEvent, type CallDisconnectReason, type CallReconnectReason, type CallRoomEventMap } from './events.js';
 import type { CallMedia, Capture } from './media.js';
 import {
   LocalParticipant,
@@ -19,6 +21,7 @@ import {
   type RemoteParticipant,
 } from './participants.js';
 import { CallPublisher } from './publisher.js';
+import { rejoinLoop, type ResolvedCallReconnect } from './rejoin.js';
 import { CallRoster } from './roster.js';
 import { CallSignaling } from './signaling.js';
 import type { CaasClient } from '../client/client.js';
@@ -37,8 +40,12 @@ import type {
   CallTrackUnpublishedEvent,
 } from './types.js';
 
-/** State of a {@link CallRoom}: `joining` until its first negotiation is answered, then `joined`, then `left` for good. */
-export type CallRoomState = 'joining' | 'joined' | 'left';
+/**
+ * State of a {@link CallRoom}: `joining` until its first negotiation is
+ * answered, then `joined`; `reconnecting` while it joins again on its own
+ * (back to `joined`, {@link CallEvent.Reconnected}); `left` for good.
+ */
+export type CallRoomState = 'joining' | 'joined' | 'reconnecting' | 'left';
 
 /** What {@link CallsApi.join} hands its new room. */
 export interface CallRoomInit {
@@ -49,6 +56,8 @@ export interface CallRoomInit {
   settings: CallRoomSettings;
   /** The tracks captured for joining, published by {@link CallRoom.start}. */
   captures: Capture[];
+  /** How to join again after a lost node or connection; `false`: end the room instead. */
+  reconnect: ResolvedCallReconnect | false;
   /** Called once when the room ends, before {@link CallEvent.Disconnected}. */
   onEnded: (room: CallRoom) => void;
 }
@@ -74,24 +83,38 @@ export interface CallRoomInit {
  * (screen share, a new microphone) waits for a server offer being answered,
  * and the other way round. A server offer that crossed a local offer is
  * dropped, as docs/calls.md says the server does.
+ *
+ * When the node holding the room dies (`call.participant_left` with reason
+ * `node_lost`) or the real-time connection drops, the room joins again on its
+ * own ({@link CallEvent.Reconnecting}, then {@link CallEvent.Reconnected}): a
+ * new `call.join`, a new peer connection with the new ICE servers, the same
+ * local tracks published again. It gives up after the `reconnect` bounds of
+ * the join (3 attempts within 30 s by default) with reason `reconnect_failed`.
  */
 export class CallRoom extends TypedEmitter<CallRoomEventMap> {
   /** The room id. */
   readonly roomId: string;
   /** This client in the room. */
   readonly localParticipant: LocalParticipant;
-  /** The ICE servers from `call.join`. */
-  readonly iceServers: readonly CallIceServer[];
 
   private readonly client: CaasClient;
   private readonly onEnded: (room: CallRoom) => void;
-  private readonly pc: RTCPeerConnection;
+  private readonly media: CallMedia;
+  private readonly reconnectPolicy: ResolvedCallReconnect | false;
+  private readonly core: RoomCore;
+  private pc: RTCPeerConnection;
   private readonly signaling: CallSignaling;
   private readonly roster: CallRoster;
   private readonly publisher: CallPublisher;
-  private readonly data: CallData;
+  private data: CallData;
+  private ice: readonly CallIceServer[];
+  private nodeId: string | undefined;
   private initialCaptures: Capture[];
   private roomState: CallRoomState = 'joining';
+  /** The requests of the current peer connection; aborted when the room joins again. */
+  private session = new Session();
+  /** The room's events held while a `call.join` of rejoining awaits its reply. */
+  private held: Array<[event: string, data: unknown]> | undefined;
 
   /** @internal Use {@link CallsApi.join}. */
   constructor(init: CallRoomInit) {
@@ -99,23 +122,24 @@ export class CallRoom extends TypedEmitter<CallRoomEventMap> {
     this.client = init.client;
     this.roomId = init.roomId;
     this.onEnded = init.onEnded;
+    this.media = init.media;
+    this.reconnectPolicy = init.reconnect;
     this.initialCaptures = init.captures;
-    this.iceServers = init.reply.ice_servers;
+    this.ice = init.reply.ice_servers;
+    this.nodeId = init.reply.node;
     this.localParticipant = new LocalParticipant(init.reply.participant_id, init.client.user?.id ?? '', {
       setEnabled: (source, enabled) => this.publisher.controls.setEnabled(source, enabled),
       startScreenShare: (options) => this.publisher.controls.startScreenShare(options),
       stopScreenShare: () => this.publisher.controls.stopScreenShare(),
       switchDevice: (kind, deviceId) => this.publisher.controls.switchDevice(kind, deviceId),
     });
-    this.pc = init.media.peerConnectionFactory({
-      iceServers: init.reply.ice_servers.map((s) => ({ ...s })),
-      bundlePolicy: 'max-bundle',
-      rtcpMuxPolicy: 'require',
-    });
+    this.pc = this.newPeerConnection();
     const room = this;
     const core: RoomCore = {
       roomId: this.roomId,
-      pc: this.pc,
+      get pc() {
+        return room.pc;
+      },
       localParticipant: this.localParticipant,
       media: init.media,
       settings: init.settings,
@@ -128,6 +152,7 @@ export class CallRoom extends TypedEmitter<CallRoomEventMap> {
       request: (op, data) => this.request(op, data),
       assertOpen: () => this.assertOpen(),
     };
+    this.core = core;
     this.roster = new CallRoster(core, init.reply.participants);
     this.signaling = new CallSignaling(core, {
       sources: () => this.publisher.sources(),
@@ -136,13 +161,22 @@ export class CallRoom extends TypedEmitter<CallRoomEventMap> {
     });
     this.publisher = new CallPublisher(core, this.signaling);
     // Before the first offer: every offer then has an application section.
-    this.data = new CallData(core, (id) => this.roster.remotes.get(id));
-    this.pc.onconnectionstatechange = () => this.onConnectionState();
+    this.data = this.newData();
   }
 
-  /** `joining` until the first negotiation is answered, `joined`, then `left` for good. */
+  /** `joining` until the first negotiation is answered, `joined` (`reconnecting` while joining again), then `left` for good. */
   get state(): CallRoomState {
     return this.roomState;
+  }
+
+  /** The ICE servers from the latest `call.join`. */
+  get iceServers(): readonly CallIceServer[] {
+    return this.ice;
+  }
+
+  /** In a cluster: the node whose SFU holds the room, from the latest `call.join` (`undefined` from a server that does not say). */
+  get node(): string | undefined {
+    return this.nodeId;
   }
 
   /** State of the media connection (the peer connection's `connectionState`). */
@@ -228,14 +262,30 @@ export class CallRoom extends TypedEmitter<CallRoomEventMap> {
     for (const pub of pubs) this.emit(CallEvent.LocalTrackPublished, pub, this.localParticipant);
   }
 
-  /** @internal The client's connection closed: the server has dropped this participant. */
+  /** @internal The client stopped for good (disconnected, or reconnection gave up). */
   lost(error?: CaasError): void {
     this.end('connection_lost', error);
+  }
+
+  /**
+   * @internal The client's socket dropped (the client reconnects): the server
+   * has dropped this participant, so the room joins again once the client is
+   * back. A room still joining ends.
+   */
+  socketLost(): void {
+    if (this.roomState === 'joining') this.end('connection_lost');
+    else if (this.roomState === 'joined') this.reconnect('connection_lost');
+    // Already reconnecting: the attempt under way fails and the next waits for the client.
   }
 
   /** @internal A server push about this room. */
   handle(event: string, data: unknown): void {
     if (this.roomState === 'left' || typeof data !== 'object' || data === null) return;
+    if (this.roomState === 'reconnecting') {
+      // Events of the new participant may come before the reply of its call.join; those of the old one are moot.
+      this.held?.push([event, data]);
+      return;
+    }
     const self = this.localParticipant.participantId;
     switch (event) {
       case 'call.offer':
@@ -248,8 +298,10 @@ export class CallRoom extends TypedEmitter<CallRoomEventMap> {
       }
       case 'call.participant_left': {
         const d = data as CallParticipantLeftEvent;
-        if (d.participant_id === self) this.end('removed');
-        else this.roster.participantLeft(d.participant_id);
+        if (d.participant_id !== self) this.roster.participantLeft(d.participant_id);
+        // Still joining (join() then fails), or removed for its media: the room ends.
+        else if (d.reason === 'node_lost' && this.roomState === 'joined') this.reconnect('node_lost');
+        else this.end('removed');
         break;
       }
       case 'call.track_published': {
@@ -277,6 +329,122 @@ export class CallRoom extends TypedEmitter<CallRoomEventMap> {
     }
   }
 
+  /**
+   * Starts joining again: the peer connection goes (what was under way on it
+   * fails), remote media is unsubscribed, the local tracks are kept; then the
+   * attempts of {@link rejoinLoop} run. Without a policy the room ends.
+   */
+  private reconnect(reason: CallReconnectReason): void {
+    if (this.roomState !== 'joined') return;
+    const policy = this.reconnectPolicy;
+    if (!policy) {
+      this.end(reason === 'node_lost' ? 'removed' : 'connection_lost');
+      return;
+    }
+    this.roomState = 'reconnecting';
+    this.dropPeerConnection();
+    this.emit(CallEvent.Reconnecting, { reason });
+    void rejoinLoop(
+      { client: this.client, stopped: () => this.roomState === 'left', attempt: () => this.rejoinOnce() },
+      policy,
+    ).then((outcome) => {
+      if (!outcome.ok && !outcome.stopped) this.end('reconnect_failed', outcome.error);
+    });
+  }
+
+  /** Closes the current peer connection and its data channel, aborting the requests made for it. */
+  private dropPeerConnection(): void {
+    this.session.abort(new CallError(CallErrorCode.NotJoined, `the call ${this.roomId} is joining again`));
+    this.session = new Session();
+    const dataWasOpen = this.data.state === 'open';
+    this.signaling.close();
+    this.data.close();
+    this.closePeerConnection();
+    this.publisher.detach();
+    this.roster.pause();
+    if (dataWasOpen) this.emit(CallEvent.DataChannelStateChanged, 'closed');
+  }
+
+  /**
+   * One attempt at joining again, after any negotiation under way: `call.join`,
+   * a new peer connection with the new ICE servers, the same local tracks
+   * offered again. On failure the new peer connection is closed and the
+   * server told (`call.leave`), and the error thrown.
+   */
+  private async rejoinOnce(): Promise<void> {
+    await this.signaling.run(async () => {
+      this.assertOpen();
+      this.held = [];
+      let reply: CallJoinReply;
+      try {
+        reply = await this.request('call.join', { room_id: this.roomId });
+      } catch (error) {
+        this.held = undefined;
+        // The server still has this connection in the room (it was not told of the loss yet): leave first.
+        if (error instanceof CallError && error.code === CallErrorCode.AlreadyJoined) this.sendLeave();
+        throw error;
+      }
+      if (this.roomState !== 'reconnecting') {
+        // Left while joining.
+        this.sendLeave();
+        this.assertOpen();
+      }
+      try {
+        const sameNode = reply.node === this.nodeId;
+        this.localParticipant.setParticipantId(reply.participant_id);
+        this.ice = reply.ice_servers;
+        this.nodeId = reply.node;
+        this.pc = this.newPeerConnection();
+        this.signaling.attach();
+        this.data = this.newData();
+        this.roster.rejoined(reply.participants, sameNode);
+        this.publisher.republish();
+        await this.signaling.offer();
+      } catch (error) {
+        this.held = undefined;
+        if (this.roomState === 'reconnecting') this.dropPeerConnection();
+        this.sendLeave();
+        throw error;
+      }
+    });
+    if (this.roomState !== 'reconnecting') return;
+    this.roomState = 'joined';
+    const held = this.held ?? [];
+    this.held = undefined;
+    this.emit(CallEvent.Reconnected);
+    this.roster.resubscribe();
+    for (const [event, data] of held) this.handle(event, data);
+  }
+
+  private sendLeave(): void {
+    this.client.request('call.leave', { room_id: this.roomId }).catch(() => undefined);
+  }
+
+  private newPeerConnection(): RTCPeerConnection {
+    const pc = this.media.peerConnectionFactory({
+      iceServers: this.ice.map((s) => ({ ...s })),
+      bundlePolicy: 'max-bundle',
+      rtcpMuxPolicy: 'require',
+    });
+    pc.onconnectionstatechange = () => {
+      if (pc === this.pc) this.onConnectionState();
+    };
+    return pc;
+  }
+
+  private newData(): CallData {
+    return new CallData(this.core, (id) => this.roster.remotes.get(id));
+  }
+
+  private closePeerConnection(): void {
+    this.pc.onconnectionstatechange = null;
+    try {
+      this.pc.close();
+    } catch {
+      // Already closed.
+    }
+  }
+
   private onConnectionState(): void {
     const state = this.pc.connectionState;
     this.emit(CallEvent.ConnectionStateChanged, state);
@@ -286,9 +454,10 @@ export class CallRoom extends TypedEmitter<CallRoomEventMap> {
     }
   }
 
-  private async request<K extends CallOp>(op: K, data: Ops[K]['data']): Promise<Ops[K]['reply']> {
+  /** Sends a `call.*` op; rejects at once when the peer connection it was made for goes (the room joins again). */
+  private async request<K extends CallOp | 'call.join'>(op: K, data: Ops[K]['data']): Promise<Ops[K]['reply']> {
     try {
-      return await this.client.request(op, data);
+      return await Promise.race([this.client.request(op, data), this.session.aborted]);
     } catch (error) {
       throw asCallError(error, op);
     }
@@ -302,16 +471,31 @@ export class CallRoom extends TypedEmitter<CallRoomEventMap> {
   private end(reason: CallDisconnectReason, error?: CaasError): void {
     if (this.roomState === 'left') return;
     this.roomState = 'left';
+    this.held = undefined;
     this.publisher.stopAll();
     this.signaling.close();
     this.data.close();
-    this.pc.onconnectionstatechange = null;
-    try {
-      this.pc.close();
-    } catch {
-      // Already closed.
-    }
+    this.closePeerConnection();
     this.onEnded(this);
     this.emit(CallEvent.Disconnected, error ? { reason, error } : { reason });
+  }
+}
+
+/** The requests made for one peer connection of a room: {@link Session.abort} rejects those still awaited. */
+class Session {
+  /** Rejects when the session is aborted (never resolves). */
+  readonly aborted: Promise<never>;
+  private rejectAborted: ((error: CaasError) => void) | undefined;
+
+  constructor() {
+    this.aborted = new Promise<never>((_, reject) => {
+      this.rejectAborted = reject;
+    });
+    // Nobody may be waiting on it.
+    this.aborted.catch(() => undefined);
+  }
+
+  abort(error: CaasError): void {
+    this.rejectAborted?.(error);
   }
 }

@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 
-import type { RoomCore } from './core.js';
+import { asCallError, type RoomCore } from './core.js';
 import { CallEvent } from './events.js';
 import { speakerLevel } from './media.js';
 import { RemoteParticipant, RemotePub, type Participant, type RemoteControls } from './participants.js';
@@ -130,6 +130,65 @@ export class CallRoster {
     const byId = new Map(everyone.map((p) => [p.participantId, p]));
     this.speakers = (event.speakers ?? []).flatMap((s) => byId.get(s.participant_id) ?? []);
     this.room.emit(CallEvent.ActiveSpeakersChanged, [...this.speakers]);
+  }
+
+  /**
+   * The peer connection went (the room joins again): every received track is
+   * unsubscribed and nobody speaks; the participants stay until the new
+   * `call.join` says who is still there ({@link CallRoster.rejoined}).
+   */
+  pause(): void {
+    this.mids = new Map();
+    for (const participant of this.remotes.values()) {
+      for (const pub of participant.pubs.values()) this.detach(pub, participant);
+    }
+    for (const p of [this.room.localParticipant, ...this.remotes.values()]) p.setSpeaking(false, 0);
+    if (this.speakers.length > 0) {
+      this.speakers = [];
+      this.room.emit(CallEvent.ActiveSpeakersChanged, []);
+    }
+  }
+
+  /**
+   * The room joined again and `present` are the others in it now: those not
+   * among them left, new ones joined, and the tracks of those still there
+   * are brought up to date. Participant ids are those of the SFU holding the
+   * room: when the room was made anew on another node (`sameNode` false),
+   * every participant known before left, whatever its id.
+   */
+  rejoined(present: CallParticipantInfo[], sameNode: boolean): void {
+    const still = new Map(sameNode ? present.map((p) => [p.participant_id, p.user_id]) : []);
+    for (const [id, participant] of [...this.remotes]) {
+      if (still.get(id) !== participant.userId) this.participantLeft(id);
+    }
+    for (const info of present) {
+      const known = this.remotes.get(info.participant_id);
+      if (!known) {
+        this.participantJoined(info);
+        continue;
+      }
+      const tracks = new Set(info.tracks.map((t) => t.track_id));
+      for (const pub of [...known.pubs.values()]) {
+        if (!tracks.has(pub.trackId)) this.trackUnpublished(info.participant_id, pub.trackId);
+      }
+      for (const track of info.tracks) this.trackPublished(info.participant_id, track);
+    }
+  }
+
+  /**
+   * After joining again: asks the server anew for what this client changed of
+   * the default (a track turned off, a smaller video layer) on the tracks of
+   * participants still there.
+   */
+  resubscribe(): void {
+    for (const participant of this.remotes.values()) {
+      for (const pub of participant.pubs.values()) {
+        if (pub.subscribed && pub.maxHeight === undefined) continue;
+        this.subscribe(pub, pub.subscribed, pub.maxHeight).catch((error: unknown) => {
+          if (!this.room.isLeft) this.room.emit(CallEvent.Error, asCallError(error, 'call.subscribe'));
+        });
+      }
+    }
   }
 
   /** `call.subscribe`: turns one remote track on or off, or picks its video size. */

@@ -29,6 +29,8 @@ interface ServerOffer {
   event: CallOfferEvent;
   /** The number of the first local offer sent after it arrived, if any: the server dropped it for that one. */
   crossedBy: number | undefined;
+  /** The peer connection it came for ({@link CallSignaling.close} moves on). */
+  epoch: number;
 }
 
 /**
@@ -48,12 +50,27 @@ export class CallSignaling {
   private offerInFlight = false;
   /** Local candidates gathered before the first answer; `undefined` once sent. */
   private candidates: CallCandidateInit[] | undefined = [];
+  /** Bumped by {@link CallSignaling.close}: server offers for an older peer connection are dropped. */
+  private epoch = 0;
 
   constructor(
     private readonly room: RoomCore,
     private readonly hooks: SignalingHooks,
   ) {
-    room.pc.onicecandidate = (event) => this.onLocalCandidate(event.candidate);
+    this.attach();
+  }
+
+  /**
+   * Starts over on the room's current peer connection (a new one, after the
+   * room joined again): no offer sent yet, candidates held until the first
+   * answer. Call it inside {@link CallSignaling.run}.
+   */
+  attach(): void {
+    this.offersSent = 0;
+    this.lastAnsweredOffer = 0;
+    this.offerInFlight = false;
+    this.candidates = [];
+    this.room.pc.onicecandidate = (event) => this.onLocalCandidate(event.candidate);
   }
 
   /** Runs `task` after every negotiation queued before it; resolves or rejects as it does. */
@@ -104,25 +121,30 @@ export class CallSignaling {
 
   /** A server `call.offer`: applied and answered in its turn; a failure goes to {@link SignalingHooks.failed}. */
   serverOffer(event: CallOfferEvent): void {
-    const pending: ServerOffer = { event, crossedBy: this.offerInFlight ? this.offersSent : undefined };
+    const pending: ServerOffer = { event, crossedBy: this.offerInFlight ? this.offersSent : undefined, epoch: this.epoch };
     this.serverOffers.add(pending);
     void this.queue
       .run(() => this.answer(pending))
       .catch((error: unknown) => {
-        if (!this.room.isLeft) this.hooks.failed(asCallError(error, 'call.answer'));
+        if (!this.room.isLeft && pending.epoch === this.epoch) this.hooks.failed(asCallError(error, 'call.answer'));
       });
   }
 
-  /** The room ended: pending server offers are dropped and candidates no longer sent. */
+  /**
+   * The peer connection goes (the room ended, or joins again): pending server
+   * offers are dropped, candidates no longer sent, and failures of what was
+   * under way on it no longer reported.
+   */
   close(): void {
     this.room.pc.onicecandidate = null;
     this.serverOffers.clear();
+    this.epoch++;
   }
 
   /** Applies a server offer and answers it. Runs inside the queue. */
   private async answer(pending: ServerOffer): Promise<void> {
     this.serverOffers.delete(pending);
-    if (this.room.isLeft) return;
+    if (this.room.isLeft || pending.epoch !== this.epoch) return;
     // The server dropped an offer that crossed a local offer it answered, and sends a fresh one.
     if (pending.crossedBy !== undefined && pending.crossedBy <= this.lastAnsweredOffer) return;
     const { pc } = this.room;

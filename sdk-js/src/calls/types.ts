@@ -54,6 +54,8 @@ export interface CallJoinReply {
   ice_servers: CallIceServer[];
   /** The others already in the room. */
   participants: CallParticipantInfo[];
+  /** In a cluster: the id (16 hex digits) of the node whose SFU holds the room. */
+  node?: string;
 }
 
 /** Input of ops that name only a room: `call.join`, `call.leave`. */
@@ -164,6 +166,12 @@ export interface CallParticipantLeftEvent {
   room_id: string;
   /** Who left. */
   participant_id: string;
+  /**
+   * When it is the receiving participant itself: `disconnected` (its media
+   * stopped or never connected) or `node_lost` (the node holding the room
+   * died: join again, and the room is made anew on a live node).
+   */
+  reason?: 'disconnected' | 'node_lost';
 }
 
 /** Pushed `call.track_published`. */
