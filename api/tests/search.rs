@@ -54,6 +54,12 @@ async fn scenario(backend: Backend) {
     let (s, body) =
         read(h.client.get(h.url("/v1/messages/search?q=car")).bearer_auth(&ann).send().await.unwrap()).await;
     assert_eq!((s, texts(&body)), (200, vec!["a blue car".to_owned()]));
+    // A NUL or another control character is refused with a clear error, never a 500.
+    for bad in ["%00", "car%00blue", "%1B"] {
+        let res = h.client.get(h.url(&format!("/v1/messages/search?q={bad}"))).bearer_auth(&ann).send();
+        let (s, body) = read(res.await.unwrap()).await;
+        common::assert_error(s, &body, 422, "invalid_query");
+    }
     let other = h.create_app("B", &["127.0.0.1"], &[]).await;
     let zed = h.session(&other, json!({"user_id": "ann"})).await;
     let (s, body) =

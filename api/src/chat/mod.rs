@@ -567,6 +567,9 @@ pub async fn search(state: &Chat, user: &EndUser, q: SearchMessages) -> Result<M
     if query.is_empty() || query.chars().count() > 200 {
         return Err(ApiError::invalid("invalid_query", "q must be 1 to 200 characters"));
     }
+    if query.chars().any(char::is_control) {
+        return Err(ApiError::invalid("invalid_query", "q must not contain control characters"));
+    }
     let messages = state.store.app(user.app_id).search_messages(&user.user_id, query, q.conversation_id, limit).await?;
     Ok(MessagesBody { messages })
 }

@@ -10,9 +10,14 @@ macro_rules! search_columns {
     };
 }
 
-/// Quotes each word for FTS5, so user input is never query syntax.
+/// Quotes each word for FTS5, so user input is never query syntax; control
+/// characters (a NUL ends an FTS5 string) separate words.
 fn fts5_query(q: &str) -> String {
-    q.split_whitespace().map(|w| format!("\"{}\"", w.replace('"', "\"\""))).collect::<Vec<_>>().join(" ")
+    q.split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 impl AppScope<'_> {
@@ -27,6 +32,11 @@ impl AppScope<'_> {
     ) -> Result<Vec<Message>> {
         let app = self.id();
         let conv = conv.map(|c| c.to_string()).unwrap_or_default();
+        // Neither database takes a NUL in a query; no word is found by an empty query.
+        let query = query.replace(|c: char| c.is_control(), " ");
+        if fts5_query(&query).is_empty() {
+            return Ok(Vec::new());
+        }
         let rows: Vec<MessageRow> = match self.db() {
             crate::Db::Sqlite(pool) => {
                 sqlx::query_as(concat!(
@@ -39,7 +49,7 @@ impl AppScope<'_> {
                 ))
                 .bind(&app)
                 .bind(user.as_str())
-                .bind(fts5_query(query))
+                .bind(fts5_query(&query))
                 .bind(&conv)
                 .bind(limit)
                 .fetch_all(pool)
@@ -56,7 +66,7 @@ impl AppScope<'_> {
                 ))
                 .bind(&app)
                 .bind(user.as_str())
-                .bind(query)
+                .bind(&query)
                 .bind(&conv)
                 .bind(limit)
                 .fetch_all(pool)
@@ -75,5 +85,7 @@ mod tests {
     fn user_input_never_becomes_fts_syntax() {
         assert_eq!(fts5_query("hello world"), "\"hello\" \"world\"");
         assert_eq!(fts5_query("a\"b OR c*"), "\"a\"\"b\" \"OR\" \"c*\"");
+        assert_eq!(fts5_query("a\0b"), "\"a\" \"b\"", "a NUL never reaches FTS5");
+        assert_eq!(fts5_query("\0"), "");
     }
 }
