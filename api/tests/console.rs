@@ -110,6 +110,22 @@ async fn run(backend: Backend) {
         .unwrap();
     assert_eq!(billing["plan"]["id"], "free");
 
+    // The owner may move the app to a plan offered to clients, never to the operator's
+    // unmetered plan (no price, no quotas), which the page does not offer either.
+    let page = ann.get(&format!("/console/apps/{acme_app}")).await.body;
+    assert!(page.contains("value=\"pro\"") && !page.contains("value=\"unmetered\""), "plans offered");
+    let ann_csrf = csrf(&page);
+    let r = ann.post(&format!("/console/apps/{acme_app}/plan"), &[("csrf", &ann_csrf), ("plan", "unmetered")]).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let plan_of = || async {
+        let res = h.client.get(h.url("/v1/admin/billing")).basic_auth(&key, Some(&secret)).send().await.unwrap();
+        res.json::<serde_json::Value>().await.unwrap()["plan"]["id"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(plan_of().await, "free", "the refused change changed nothing");
+    let r = ann.post(&format!("/console/apps/{acme_app}/plan"), &[("csrf", &ann_csrf), ("plan", "pro")]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(plan_of().await, "pro");
+
     // Team isolation: bob's team cannot see or change ann's app, by any page.
     let apps = bob.get("/console/apps").await.body;
     assert!(apps.contains("Globex Chat") && !apps.contains("Initech Messenger") && !apps.contains(&acme_app));

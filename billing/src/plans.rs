@@ -71,6 +71,15 @@ pub struct Plan {
     /// Overage price per metric; a metric absent here is never charged.
     #[serde(default)]
     pub overage: BTreeMap<Metric, Overage>,
+    /// Whether a client may choose it in the console (default `true`); an
+    /// operator's plan (e.g. `unmetered`) says `false` and only the operator
+    /// assigns it (CLI, admin).
+    #[serde(default = "yes")]
+    pub self_service: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Plan {
@@ -176,6 +185,11 @@ impl Plans {
     /// The currency of every price, always `"USD"`.
     pub fn currency(&self) -> &str {
         &self.currency
+    }
+
+    /// The plans a client may choose in the console, in file order.
+    pub fn self_service(&self) -> impl Iterator<Item = &Plan> {
+        self.plans.iter().filter(|p| p.self_service)
     }
 
     /// The plans, in file order.

@@ -117,7 +117,7 @@ async fn view(
         webhook_events: crate::notify::webhooks::EVENTS.to_vec(),
         new_webhook_secret,
         plan_id: crate::billing::plan_of(&state.billing, app.id).await?.id.clone(),
-        plans: state.billing.plans.iter().map(|p| (p.id.clone(), p.name.clone(), p.price_cents)).collect(),
+        plans: state.billing.plans.self_service().map(|p| (p.id.clone(), p.name.clone(), p.price_cents)).collect(),
         csrf: c.session.csrf.clone(),
         can_edit: c.role() >= TeamRole::Developer,
         can_own: c.role() >= TeamRole::Owner,
@@ -310,7 +310,8 @@ pub async fn set_plan(
     c.check_csrf(&f.csrf)?;
     c.require(TeamRole::Owner, "changing plans")?;
     let app = c.app(&state, &id).await?;
-    let Some(plan) = state.billing.plans.get(&f.plan) else {
+    // Only plans offered to clients: an operator's plan (no quotas, no price) is not theirs to take.
+    let Some(plan) = state.billing.plans.get(&f.plan).filter(|p| p.self_service) else {
         return Err(Failure::new(
             axum::http::StatusCode::UNPROCESSABLE_ENTITY,
             format!("There is no plan `{}`.", f.plan),
