@@ -20,6 +20,34 @@ use crate::http::error::{ApiError, ApiJson, ErrorBody};
 
 /// Longest side of a thumbnail, in pixels.
 pub const THUMBNAIL_SIZE: u32 = 256;
+/// Pictures larger than this (width × height) are stored without a thumbnail,
+/// never decoded.
+pub const MAX_DECODE_PIXELS: u64 = 40_000_000;
+/// Most memory one decode may take.
+const MAX_DECODE_BYTES: u64 = 256 * 1024 * 1024;
+/// Pictures decoded at once, across all uploads.
+static DECODES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// A picture's size from its header and, if it is small enough to decode, its
+/// thumbnail as PNG. `None` if the bytes are not a readable picture.
+fn picture(bytes: &[u8]) -> Option<(u32, u32, Option<Vec<u8>>)> {
+    let reader = || image::ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format().ok();
+    let (w, h) = reader()?.into_dimensions().ok()?;
+    if u64::from(w) * u64::from(h) > MAX_DECODE_PIXELS {
+        return Some((w, h, None));
+    }
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
+    let mut decoder = reader()?;
+    decoder.limits(limits);
+    let Ok(img) = decoder.decode() else {
+        return Some((w, h, None));
+    };
+    let thumb = img.thumbnail(THUMBNAIL_SIZE, THUMBNAIL_SIZE);
+    let mut out = std::io::Cursor::new(Vec::new());
+    thumb.write_to(&mut out, image::ImageFormat::Png).ok()?;
+    Some((w, h, Some(out.into_inner())))
+}
 
 crate::handle! {
     /// What files need.
@@ -135,21 +163,18 @@ pub async fn upload(
     let (mut width, mut height, mut has_thumbnail) = (None, None, false);
     if content_type == "image/png" || content_type == "image/jpeg" {
         let bytes = std::mem::take(&mut whole);
-        let made = tokio::task::spawn_blocking(move || -> Option<(u32, u32, Vec<u8>)> {
-            let img = image::load_from_memory(&bytes).ok()?;
-            let thumb = img.thumbnail(THUMBNAIL_SIZE, THUMBNAIL_SIZE);
-            let mut out = std::io::Cursor::new(Vec::new());
-            thumb.write_to(&mut out, image::ImageFormat::Png).ok()?;
-            Some((img.width(), img.height(), out.into_inner()))
-        })
-        .await
-        .ok()
-        .flatten();
+        // Decoding is bounded: a few at a time, and none past MAX_DECODE_PIXELS
+        // (a small file may declare a huge picture).
+        let permit = DECODES.acquire().await.map_err(ApiError::internal)?;
+        let made = tokio::task::spawn_blocking(move || picture(&bytes)).await.ok().flatten();
+        drop(permit);
         if let Some((w, h, thumb)) = made {
             width = Some(i64::from(w));
             height = Some(i64::from(h));
-            state.blobs.put(&blob_path(user.app_id, id, true), thumb.into()).await.map_err(ApiError::internal)?;
-            has_thumbnail = true;
+            if let Some(thumb) = thumb {
+                state.blobs.put(&blob_path(user.app_id, id, true), thumb.into()).await.map_err(ApiError::internal)?;
+                has_thumbnail = true;
+            }
         }
     }
     let sha256: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
