@@ -189,6 +189,11 @@ async fn session(
                             let reply = Box::pin(handle_frame(&state, &user, &mut conn_state, &text)).await;
                             egress += reply.len() as u64;
                             sink.send(Message::Text(reply.into())).await.map_err(|e| e.to_string())?;
+                            if conn_state.abusive() {
+                                tracing::info!(app_id = %user.app_id, user_id = %user.user_id, conn_id = conn, "closing a connection that ignores the rate limit");
+                                let _ = sink.send(close(1008, "rate_limited: too many requests")).await;
+                                return Ok(());
+                            }
                         }
                         Message::Binary(_) => {
                             let reply = reply_err(&Value::Null, "bad_request", "binary frames are not supported; send JSON text");

@@ -22,12 +22,34 @@ pub(super) struct ConnState {
     pub(super) typing: Typing<ConversationId>,
     /// Created on the first `call.*` op (most connections never make a call).
     pub(super) calls: Option<Box<crate::calls::CallConn>>,
+    /// Ops refused for the rate limit in the current window, and when it began.
+    limited: (u32, Instant),
 }
+
+/// A connection refused this many ops within [`ABUSE_WINDOW`] is closed (1008).
+pub(super) const ABUSE_LIMIT: u32 = 100;
+/// The window of [`ABUSE_LIMIT`].
+const ABUSE_WINDOW: Duration = Duration::from_secs(10);
 
 impl ConnState {
     /// A new connection's: no typing, no calls.
     pub(super) fn new() -> Self {
-        ConnState { typing: Typing::new(TYPING_EVERY, TYPING_TTL), calls: None }
+        ConnState { typing: Typing::new(TYPING_EVERY, TYPING_TTL), calls: None, limited: (0, Instant::now()) }
+    }
+
+    /// Counts an op refused for the rate limit; true once the connection keeps
+    /// sending regardless ([`ABUSE_LIMIT`] within [`ABUSE_WINDOW`]).
+    fn refused(&mut self, now: Instant) -> bool {
+        if now.duration_since(self.limited.1) > ABUSE_WINDOW {
+            self.limited = (0, now);
+        }
+        self.limited.0 += 1;
+        self.limited.0 >= ABUSE_LIMIT
+    }
+
+    /// Whether the connection should be closed for ignoring the rate limit.
+    pub(super) fn abusive(&self) -> bool {
+        self.limited.0 >= ABUSE_LIMIT
     }
 }
 
@@ -39,11 +61,30 @@ const TYPING_TTL: Duration = Duration::from_secs(6);
 pub(super) async fn handle_frame(state: &Realtime, user: &EndUser, conn: &mut ConnState, text: &str) -> String {
     match parse_frame(text) {
         Inbound::Invalid { id, message } => reply_err(&id, "bad_request", &message),
-        Inbound::Request { id, op, data } => match dispatch(state, user, conn, &op, data).await {
-            Ok(value) => reply_ok(&id, &value),
-            Err(e) => reply_err(&id, e.code, &e.message),
-        },
+        Inbound::Request { id, op, data } => {
+            // Ops take from the same buckets as REST requests (the app's and the
+            // user's, shared across the cluster); ICE candidates come in bursts
+            // the browser makes and are not counted.
+            if op != "call.candidate"
+                && let Err(wait) = take_token(state, user)
+            {
+                conn.refused(Instant::now());
+                metrics::counter!("caas_ws_ops_rate_limited_total").increment(1);
+                let message = format!("too many requests; retry in {} ms", wait.as_millis().max(1));
+                return reply_err(&id, "rate_limited", &message);
+            }
+            match dispatch(state, user, conn, &op, data).await {
+                Ok(value) => reply_ok(&id, &value),
+                Err(e) => reply_err(&id, e.code, &e.message),
+            }
+        }
     }
+}
+
+fn take_token(state: &Realtime, user: &EndUser) -> Result<(), Duration> {
+    let now = Instant::now();
+    state.gate.app_limiter.check(&user.app_id, now)?;
+    state.gate.user_limiter.check(&(user.app_id, user.user_id.clone()), now)
 }
 
 async fn dispatch(
