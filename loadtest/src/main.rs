@@ -12,6 +12,10 @@
 //! - `collab`: documents edited by y-websocket clients sending small Yjs updates,
 //!   timing every fan-out to the other editors — against CAAS or a plain
 //!   y-websocket server such as `@y/websocket-server` (see `collab/`).
+//! - `nodeloss`: chat clients that resume by cursor and editors of a shared
+//!   document, through a gateway in front of several nodes while one is killed;
+//!   checks that nothing acknowledged is lost or duplicated and that the
+//!   document converges (see `nodeloss/`, run by `loadtest/node-loss.sh`).
 //!
 //! Every run is bounded by `--duration` and aimed only at the `--base` URL, which
 //! must be on this machine (loopback) — the harness refuses anything else.
@@ -29,6 +33,7 @@ use crate::error::{ConfigError, Error};
 mod chat;
 mod collab;
 mod error;
+mod nodeloss;
 mod proto;
 mod sfu;
 
@@ -49,6 +54,8 @@ enum Scenario {
     Sfu(sfu::SfuArgs),
     /// Shared documents over y-websocket: update fan-out throughput and latency, server CPU and memory per document.
     Collab(collab::CollabArgs),
+    /// Node loss behind a gateway: chat resume by cursor (no loss, no duplicates), reconnect times, collab convergence.
+    Nodeloss(nodeloss::NodeLossArgs),
 }
 
 #[derive(Args)]
@@ -120,6 +127,9 @@ async fn main() {
         Scenario::Chat(args) => chat::chat(args).await.and_then(|r| serde_json::to_value(r).map_err(Error::from)),
         Scenario::Sfu(args) => sfu::sfu(args).await.and_then(|r| serde_json::to_value(r).map_err(Error::from)),
         Scenario::Collab(args) => collab::collab(args).await.and_then(|r| serde_json::to_value(r).map_err(Error::from)),
+        Scenario::Nodeloss(args) => {
+            nodeloss::nodeloss(args).await.and_then(|r| serde_json::to_value(r).map_err(Error::from))
+        }
     };
     match result {
         Ok(report) => println!("{report}"),

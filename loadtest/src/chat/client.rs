@@ -1,5 +1,7 @@
 //! One load-generating client: sessions, connecting, the handshake of each target, and the send/receive loop.
 
+use tokio_tungstenite::tungstenite::Utf8Bytes;
+
 use super::*;
 
 /// One session token per user, from 32 workers (the chat and collab scenarios share it).
@@ -56,9 +58,14 @@ pub(crate) async fn sessions(base: &str, key: &str, secret: &str, users: &[Strin
     Ok(tokens)
 }
 
-type Ws = WebSocketStream<TcpStream>;
+pub(super) type Ws = WebSocketStream<TcpStream>;
 
-async fn open(sh: &Shared, spec: &Spec) -> Result<Ws, WsError> {
+/// The response header a gateway may set to name the node it chose (HAProxy:
+/// `http-response set-header X-Caas-Node %s`, as `loadtest/node-loss.sh` does).
+pub(crate) const NODE_HEADER: &str = "x-caas-node";
+
+/// Connects to `url` and upgrades; also returns the node the gateway picked, if it says.
+async fn open(sh: &Shared, spec: &Spec, url: &str) -> Result<(Ws, Option<String>), WsError> {
     let socket = if sh.addr.is_ipv4() { TcpSocket::new_v4() } else { TcpSocket::new_v6() }?;
     if let Some(src) = spec.source {
         bind_address_no_port(&socket);
@@ -70,10 +77,10 @@ async fn open(sh: &Shared, spec: &Spec) -> Result<Ws, WsError> {
     // reads keep the load generator small with tens of thousands of clients
     // (a larger frame still arrives whole, over several reads).
     let config = WebSocketConfig::default().read_buffer_size(8 * 1024);
-    let (ws, _) = tokio_tungstenite::client_async_with_config(spec.url.as_str(), stream, Some(config))
-        .await
-        .map_err(WsError::Upgrade)?;
-    Ok(ws)
+    let (ws, response) =
+        tokio_tungstenite::client_async_with_config(url, stream, Some(config)).await.map_err(WsError::Upgrade)?;
+    let node = response.headers().get(NODE_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    Ok((ws, node))
 }
 
 /// Lets the kernel pick the source port at `connect` (by the whole address
@@ -106,9 +113,10 @@ fn classify(target: Target, text: &str) -> Inbound {
     }
 }
 
-/// Opens the connection and waits until the session can be used.
-async fn handshake(sh: &Shared, spec: &Spec) -> Result<Ws, WsError> {
-    let mut ws = open(sh, spec).await?;
+/// Opens the connection to `url` and waits until the session can be used; with
+/// the node the gateway picked and the frame that said so (CAAS: `session.ready`).
+pub(super) async fn handshake(sh: &Shared, spec: &Spec, url: &str) -> Result<(Ws, Option<String>, Utf8Bytes), WsError> {
+    let (mut ws, node) = open(sh, spec, url).await?;
     loop {
         let frame = match ws.next().await {
             Some(Ok(Message::Text(t))) => t,
@@ -118,7 +126,7 @@ async fn handshake(sh: &Shared, spec: &Spec) -> Result<Ws, WsError> {
             None => return Err(WsError::ClosedBeforeReady(None)),
         };
         match classify(sh.target, frame.as_str()) {
-            Inbound::Ready => return Ok(ws),
+            Inbound::Ready => return Ok((ws, node, frame)),
             Inbound::Open => {
                 ws.send(Message::Text(proto::SIO_CONNECT.into())).await.map_err(WsError::Send)?;
             }
@@ -135,10 +143,10 @@ pub(super) async fn client(sh: Arc<Shared>, spec: Spec, mut phase: watch::Receiv
     let c = &sh.counters;
     let ws = {
         let _permit = sh.connect_gate.acquire().await;
-        tokio::time::timeout(Duration::from_secs(30), handshake(&sh, &spec)).await
+        tokio::time::timeout(Duration::from_secs(30), handshake(&sh, &spec, &spec.url)).await
     };
     let mut ws = match ws {
-        Ok(Ok(ws)) => ws,
+        Ok(Ok((ws, _, _))) => ws,
         Ok(Err(e)) => {
             sh.note(&format!("client {}: {e}", spec.index));
             c.connect_errors.fetch_add(1, Ordering::Relaxed);

@@ -47,16 +47,16 @@ pub enum Target {
 pub struct ChatArgs {
     /// Server base URL (loopback only).
     #[arg(long, default_value = "http://127.0.0.1:8080")]
-    base: String,
+    pub(crate) base: String,
     /// Which server speaks at `--base`.
     #[arg(long, value_enum, default_value_t = Target::Caas)]
     target: Target,
     /// The app's API key (CAAS).
     #[arg(long, env = "CAAS_API_KEY")]
-    api_key: Option<String>,
+    pub(crate) api_key: Option<String>,
     /// The app's API secret (CAAS).
     #[arg(long, env = "CAAS_API_SECRET")]
-    api_secret: Option<String>,
+    pub(crate) api_secret: Option<String>,
     /// WebSocket clients, one user each.
     #[arg(long, default_value_t = 100)]
     clients: usize,
@@ -68,7 +68,7 @@ pub struct ChatArgs {
     rate: f64,
     /// Seconds of sending (with `--idle`: seconds the connections stay open).
     #[arg(long, default_value_t = 10)]
-    duration: u64,
+    pub(crate) duration: u64,
     /// Loopback addresses to bind clients' sockets to, round-robin (more than ~28k
     /// connections need more than one: each address has its own ephemeral ports).
     #[arg(long, default_value = "")]
@@ -76,9 +76,10 @@ pub struct ChatArgs {
     /// Connections being opened at once.
     #[arg(long, default_value_t = 64)]
     connect_concurrency: usize,
-    /// Seconds to wait for late deliveries after sending stops.
+    /// Seconds to wait for late deliveries after sending stops (with `--resume`:
+    /// also for clients still reconnecting and sends still unanswered).
     #[arg(long, default_value_t = 10)]
-    drain: u64,
+    pub(crate) drain: u64,
     /// Only connect and stay idle (no groups, no messages): for memory per connection.
     #[arg(long)]
     idle: bool,
@@ -91,6 +92,22 @@ pub struct ChatArgs {
     /// Label put in the report.
     #[arg(long, default_value = "")]
     label: String,
+    /// Survive the loss of a node (CAAS only, see `resume.rs`): a client whose socket
+    /// drops reconnects to `--base` with its last cursor; sends carry a
+    /// `client_msg_id` and are retried until answered; the report checks that every
+    /// acknowledged message reached every member once.
+    #[arg(long)]
+    pub(crate) resume: bool,
+    /// With `--resume`: a delivery later than this after its send counts as delayed.
+    #[arg(long, default_value_t = 1000)]
+    delayed_ms: u64,
+}
+
+/// The send window of a run, told to whoever asked (`chat_with`) when sending starts.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SendWindow {
+    pub(crate) start: Instant,
+    pub(crate) end: Instant,
 }
 
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -117,6 +134,25 @@ struct Counters {
     error_replies: AtomicU64,
     disconnects: AtomicU64,
     printed_errors: AtomicU64,
+    // `--resume` only.
+    /// Lost connections.
+    drops: AtomicU64,
+    /// Lost connections resumed.
+    resumed: AtomicU64,
+    /// Clients reconnecting now.
+    down: AtomicU64,
+    reconnect_failures: AtomicU64,
+    /// First connections tried again.
+    connect_retries: AtomicU64,
+    /// Sends without a reply now.
+    pending: AtomicU64,
+    /// Sends again after a drop, with the same `client_msg_id`.
+    resent: AtomicU64,
+    unique_deliveries: AtomicU64,
+    duplicates: AtomicU64,
+    delayed: AtomicU64,
+    /// Acknowledged messages times their group's size.
+    acked_expected: AtomicU64,
 }
 
 struct Shared {
@@ -126,6 +162,8 @@ struct Shared {
     base: Instant,
     clients: usize,
     rate: f64,
+    /// `--delayed-ms`, in µs.
+    delayed_us: u64,
     counters: Counters,
     hists: Vec<Mutex<Histogram<u64>>>,
     close_codes: Mutex<BTreeMap<String, u64>>,
@@ -163,56 +201,16 @@ struct Spec {
     create_with: Option<Vec<String>>,
 }
 
-#[derive(Serialize)]
-pub struct ChatReport {
-    scenario: &'static str,
-    target: Target,
-    label: String,
-    clients: usize,
-    group_size: usize,
-    groups: usize,
-    rate: f64,
-    duration: u64,
-    idle: bool,
-    /// Deliveries include the sender's own copy of each message (both targets).
-    counts_own_echo: bool,
-    source_ips: usize,
-    connected: u64,
-    sessions_seconds: f64,
-    connect_seconds: f64,
-    connect_per_sec: f64,
-    group_seconds: f64,
-    setup_seconds: f64,
-    send_seconds: f64,
-    sent: u64,
-    sent_per_sec: f64,
-    late_sends: u64,
-    acks: u64,
-    expected_deliveries: u64,
-    deliveries: u64,
-    delivery_ratio: f64,
-    delivered_per_sec: f64,
-    p50_ms: f64,
-    p90_ms: f64,
-    p99_ms: f64,
-    p999_ms: f64,
-    max_ms: f64,
-    mean_ms: f64,
-    errors: u64,
-    connect_errors: u64,
-    send_failures: u64,
-    error_replies: u64,
-    disconnects: u64,
-    bad_deliveries: u64,
-    close_codes: BTreeMap<String, u64>,
-    error_codes: BTreeMap<String, u64>,
-    client_cpu_seconds: Option<f64>,
-    server_rss_before_kib: Option<u64>,
-    server_rss_connected_kib: Option<u64>,
-    server_rss_per_conn_kib: Option<f64>,
+/// Runs the `chat` scenario and returns its report.
+pub async fn chat(args: ChatArgs) -> Result<ChatReport, Error> {
+    chat_with(args, None).await
 }
 
-pub async fn chat(args: ChatArgs) -> Result<ChatReport, Error> {
+/// [`chat`], telling `started` the send window when sending starts.
+pub(crate) async fn chat_with(
+    args: ChatArgs,
+    started: Option<tokio::sync::oneshot::Sender<SendWindow>>,
+) -> Result<ChatReport, Error> {
     crate::loopback_only(&args.base)?;
     let addr = proto::target_addr(&args.base)?;
     let sources = proto::source_ips(&args.source_ips)?;
@@ -224,6 +222,9 @@ pub async fn chat(args: ChatArgs) -> Result<ChatReport, Error> {
         return Err(ConfigError::OutOfRange("--clients must be at least 1").into());
     }
     let g = if args.idle { 1 } else { args.group_size.clamp(1, n) };
+    if args.resume && (args.target != Target::Caas || args.idle) {
+        return Err(ConfigError::OutOfRange("--resume needs --target caas and no --idle").into());
+    }
     if !args.idle && (!args.rate.is_finite() || args.rate <= 0.0) {
         return Err(ConfigError::OutOfRange("--rate must be positive").into());
     }
@@ -244,6 +245,7 @@ pub async fn chat(args: ChatArgs) -> Result<ChatReport, Error> {
         base: Instant::now(),
         clients: n,
         rate: args.rate,
+        delayed_us: args.delayed_ms.saturating_mul(1000),
         counters: Counters::default(),
         hists,
         close_codes: Mutex::new(BTreeMap::new()),
@@ -293,7 +295,15 @@ pub async fn chat(args: ChatArgs) -> Result<ChatReport, Error> {
             group_len: (last - first) as u64,
             create_with,
         };
-        tasks.push(tokio::spawn(client(shared.clone(), spec, phase_rx.clone())));
+        if args.resume {
+            tasks.push(tokio::spawn(resume::client(shared.clone(), spec, phase_rx.clone())));
+        } else {
+            let (sh, rx) = (shared.clone(), phase_rx.clone());
+            tasks.push(tokio::spawn(async move {
+                client(sh, spec, rx).await;
+                None
+            }));
+        }
     }
     drop(phase_rx);
 
@@ -310,7 +320,17 @@ pub async fn chat(args: ChatArgs) -> Result<ChatReport, Error> {
                 + c.send_failures.load(Ordering::Relaxed)
                 + c.error_replies.load(Ordering::Relaxed)
                 + c.disconnects.load(Ordering::Relaxed),
-        )
+        );
+        if args.resume {
+            eprintln!(
+                "[chat {tag}]          drops={} resumed={} reconnecting={} unanswered={} duplicates={}",
+                c.drops.load(Ordering::Relaxed),
+                c.resumed.load(Ordering::Relaxed),
+                c.down.load(Ordering::Relaxed),
+                c.pending.load(Ordering::Relaxed),
+                c.duplicates.load(Ordering::Relaxed),
+            );
+        }
     };
 
     // Wait for every connection to be up (or to have failed).
@@ -392,6 +412,9 @@ pub async fn chat(args: ChatArgs) -> Result<ChatReport, Error> {
         let end = start + Duration::from_secs(args.duration);
         send_start_ns = (start - shared.base).as_nanos() as u64;
         let _ = phase_tx.send(Phase::Send { start, end });
+        if let Some(started) = started {
+            let _ = started.send(SendWindow { start, end });
+        }
         tokio::time::sleep_until(start.into()).await;
         let mut last = (Instant::now(), 0u64);
         while Instant::now() < end {
@@ -408,17 +431,31 @@ pub async fn chat(args: ChatArgs) -> Result<ChatReport, Error> {
         send_seconds = start.elapsed().as_secs_f64();
 
         // Drain: until every expected delivery arrived, nothing arrives for 2 s, or --drain.
+        // With --resume: until every client is back, every send answered and every
+        // acknowledged message delivered to every member; 5 s without progress
+        // only counts while nobody is reconnecting or waiting for a reply.
         let drain_end = Instant::now() + Duration::from_secs(args.drain);
         let mut seen = (c.deliveries.load(Ordering::Relaxed), Instant::now());
+        let quiet = Duration::from_secs(if args.resume { 5 } else { 2 });
         while Instant::now() < drain_end {
             let d = c.deliveries.load(Ordering::Relaxed);
-            if d >= c.expected.load(Ordering::Relaxed) {
+            let waiting = c.down.load(Ordering::Relaxed) > 0 || c.pending.load(Ordering::Relaxed) > 0;
+            let done = if args.resume {
+                !waiting && c.unique_deliveries.load(Ordering::Relaxed) >= c.acked_expected.load(Ordering::Relaxed)
+            } else {
+                d >= c.expected.load(Ordering::Relaxed)
+            };
+            if done {
                 break;
             }
             if d != seen.0 {
                 seen = (d, Instant::now());
-            } else if seen.1.elapsed() > Duration::from_secs(2) {
+            } else if seen.1.elapsed() > quiet && !(args.resume && waiting) {
                 break;
+            }
+            if last_print.elapsed() >= Duration::from_secs(2) {
+                progress("drain");
+                last_print = Instant::now();
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -427,13 +464,29 @@ pub async fn chat(args: ChatArgs) -> Result<ChatReport, Error> {
 
     let _ = phase_tx.send(Phase::Stop);
     let stop_by = Instant::now() + Duration::from_secs(15);
+    let mut outcomes = Vec::new();
     for t in tasks {
         let left = stop_by.saturating_duration_since(Instant::now());
-        if tokio::time::timeout(left, t).await.is_err() {
+        match tokio::time::timeout(left, t).await {
+            Ok(Ok(Some(outcome))) => outcomes.push(outcome),
+            Ok(_) => {}
             // The rest are cut off with the runtime when the report is printed.
-            break;
+            Err(_) => break,
         }
     }
+    let resume = args.resume.then(|| {
+        let mut r = verify::verify(
+            &outcomes,
+            n,
+            c.duplicates.load(Ordering::Relaxed),
+            c.delayed.load(Ordering::Relaxed),
+            args.delayed_ms,
+        );
+        r.reconnect_failures = c.reconnect_failures.load(Ordering::Relaxed);
+        r.first_connect_retries = c.connect_retries.load(Ordering::Relaxed);
+        r.resent = c.resent.load(Ordering::Relaxed);
+        r
+    });
 
     let mut hist = Histogram::<u64>::new_with_bounds(1, 120_000_000, 3)?;
     for h in &shared.hists {
@@ -501,14 +554,21 @@ pub async fn chat(args: ChatArgs) -> Result<ChatReport, Error> {
         server_rss_before_kib: rss_before,
         server_rss_connected_kib: rss_connected,
         server_rss_per_conn_kib: rss_per_conn,
+        resume,
     };
     print_table(&report);
+    if let Some(r) = &report.resume {
+        verify::print(r);
+    }
     Ok(report)
 }
 
 mod client;
-pub(crate) use client::sessions;
+pub(crate) use client::{NODE_HEADER, sessions};
 mod report;
+mod resume;
+pub(crate) mod verify;
 
 use client::client;
+pub use report::ChatReport;
 use report::{own_cpu_seconds, print_table, read_rss, round1, round3};

@@ -1,6 +1,66 @@
-//! Reading the server and the harness from /proc, and printing the report.
+//! The report, reading the server and the harness from /proc, and printing it.
 
 use super::*;
+
+/// The JSON report of a `chat` run.
+#[derive(Serialize)]
+pub struct ChatReport {
+    pub(super) scenario: &'static str,
+    pub(super) target: Target,
+    pub(super) label: String,
+    pub(super) clients: usize,
+    pub(super) group_size: usize,
+    pub(super) groups: usize,
+    pub(super) rate: f64,
+    pub(super) duration: u64,
+    pub(super) idle: bool,
+    /// Deliveries include the sender's own copy of each message (both targets).
+    pub(super) counts_own_echo: bool,
+    pub(super) source_ips: usize,
+    pub(super) connected: u64,
+    pub(super) sessions_seconds: f64,
+    pub(super) connect_seconds: f64,
+    pub(super) connect_per_sec: f64,
+    pub(super) group_seconds: f64,
+    pub(super) setup_seconds: f64,
+    pub(super) send_seconds: f64,
+    pub(super) sent: u64,
+    pub(super) sent_per_sec: f64,
+    pub(super) late_sends: u64,
+    pub(super) acks: u64,
+    pub(super) expected_deliveries: u64,
+    pub(super) deliveries: u64,
+    pub(super) delivery_ratio: f64,
+    pub(super) delivered_per_sec: f64,
+    pub(super) p50_ms: f64,
+    pub(super) p90_ms: f64,
+    pub(super) p99_ms: f64,
+    pub(super) p999_ms: f64,
+    pub(super) max_ms: f64,
+    pub(super) mean_ms: f64,
+    pub(super) errors: u64,
+    pub(super) connect_errors: u64,
+    pub(super) send_failures: u64,
+    pub(super) error_replies: u64,
+    pub(super) disconnects: u64,
+    pub(super) bad_deliveries: u64,
+    pub(super) close_codes: BTreeMap<String, u64>,
+    pub(super) error_codes: BTreeMap<String, u64>,
+    pub(super) client_cpu_seconds: Option<f64>,
+    pub(super) server_rss_before_kib: Option<u64>,
+    pub(super) server_rss_connected_kib: Option<u64>,
+    pub(super) server_rss_per_conn_kib: Option<f64>,
+    /// `--resume`: drops, reconnect times and the delivery checks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) resume: Option<verify::ResumeReport>,
+}
+
+impl ChatReport {
+    /// The `--resume` part of the report, if the run had it.
+    pub(crate) fn resume(&self) -> Option<&verify::ResumeReport> {
+        self.resume.as_ref()
+    }
+}
 
 pub(super) fn read_rss(pid: Option<u32>) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{}/status", pid?)).ok()?;
