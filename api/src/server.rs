@@ -234,6 +234,7 @@ impl Server {
                 tick.tick().await;
                 sweeper.gate.app_limiter.sweep(Instant::now());
                 sweeper.gate.user_limiter.sweep(Instant::now());
+                sweeper.gate.admin_failures.sweep(Instant::now());
             }
         }));
         let listener = tokio::net::TcpListener::bind(config.http_addr)

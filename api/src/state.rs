@@ -130,6 +130,7 @@ impl AppState {
             trusted_proxies: config.trusted_proxies.clone(),
             app_limiter: RateLimiter::new(config.app_rate()),
             user_limiter: RateLimiter::new(config.user_rate()),
+            admin_failures: RateLimiter::new(Some(crate::gate::auth::ADMIN_FAILURES)),
             activity: meter.clone(),
         });
         let mailer = Mailer::from_config(config);

@@ -59,6 +59,10 @@ pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
+/// Wrong admin credentials allowed per client address: a burst of 20, then one
+/// every 2 s. Past it the address is answered 429 before any lookup.
+pub const ADMIN_FAILURES: crate::gate::ratelimit::Rate = crate::gate::ratelimit::Rate { per_sec: 0.5, burst: 20.0 };
+
 impl<S> FromRequestParts<S> for AdminAuth
 where
     S: Send + Sync,
@@ -70,6 +74,12 @@ where
         let state = Gate::from_ref(state);
         let (key, secret) = basic_credentials(&parts.headers)
             .ok_or_else(|| ApiError::unauthorized("send `Authorization: Basic base64(api_key:api_secret)`"))?;
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+        let ip = peer.map(|p| client_ip(p, &parts.headers, &state.trusted_proxies));
+        // An address that keeps guessing is refused before any lookup or hash.
+        if let Some(ip) = ip {
+            state.admin_failures.peek(&ip, Instant::now()).map_err(ApiError::rate_limited)?;
+        }
         let app = state.store.app_by_api_key(&key).await?;
         let app = match app {
             Some(app) if secret_matches(&secret, &app.secret_hash) => app,
@@ -78,11 +88,14 @@ where
                     // Hash anyway, so an unknown key costs what a wrong secret costs.
                     let _ = secret_matches(&secret, &[0u8; 32]);
                 }
+                if let Some(ip) = ip
+                    && state.admin_failures.check(&ip, Instant::now()).is_err()
+                {
+                    tracing::info!(client_ip = %ip, "wrong admin credentials; address limited");
+                }
                 return Err(ApiError::unauthorized("wrong API key or secret"));
             }
         };
-        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-        let ip = peer.map(|p| client_ip(p, &parts.headers, &state.trusted_proxies));
         let nets = parse_cidrs(&app.allowed_ips).unwrap_or_else(|e| {
             tracing::warn!(app_id = %app.id, error = %e, "stored IP allowlist is invalid; allowing none");
             Vec::new()

@@ -45,6 +45,8 @@ pub struct GateParts {
     pub app_limiter: RateLimiter<AppId>,
     /// Requests per end user.
     pub user_limiter: RateLimiter<(AppId, UserId)>,
+    /// Wrong admin credentials per client address ([`auth::ADMIN_FAILURES`]).
+    pub admin_failures: RateLimiter<std::net::IpAddr>,
     /// Told of each authenticated end user.
     pub activity: Arc<dyn Activity>,
 }

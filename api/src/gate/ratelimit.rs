@@ -62,6 +62,13 @@ impl TokenBucket {
         self.tokens = (self.tokens - n).max(-rate.burst);
     }
 
+    /// Whether a token is there at `now`, without taking it; if not, how long until one is.
+    pub fn peek(&self, rate: Rate, now: Instant) -> Result<(), Duration> {
+        let mut b = *self;
+        b.refill(rate, now);
+        if b.tokens >= 1.0 { Ok(()) } else { Err(Duration::from_secs_f64((1.0 - b.tokens) / rate.per_sec)) }
+    }
+
     /// Whether the bucket would be full at `now` (an idle key that can be forgotten).
     pub fn is_full(&self, rate: Rate, now: Instant) -> bool {
         let mut b = *self;
@@ -97,6 +104,13 @@ impl<K: Hash + Eq + Clone> RateLimiter<K> {
                 r
             }
         }
+    }
+
+    /// Whether `key` has a token at `now`, without taking it.
+    pub fn peek(&self, key: &K, now: Instant) -> Result<(), Duration> {
+        let Some(rate) = self.rate else { return Ok(()) };
+        let map = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(key).map_or(Ok(()), |b| b.peek(rate, now))
     }
 
     /// Takes `n` tokens of `key` that another node used.
@@ -138,6 +152,17 @@ mod tests {
     use super::*;
 
     const RATE: Rate = Rate { per_sec: 2.0, burst: 3.0 };
+
+    #[test]
+    fn peeking_takes_nothing() {
+        let limiter = RateLimiter::new(Some(Rate { per_sec: 1.0, burst: 1.0 }));
+        let now = Instant::now();
+        assert_eq!(limiter.peek(&"k", now), Ok(()), "an unknown key has a token");
+        limiter.check(&"k", now).unwrap();
+        assert!(limiter.peek(&"k", now).is_err(), "the only token is gone");
+        assert_eq!(limiter.peek(&"k", now + Duration::from_secs(1)), Ok(()), "it refills");
+        assert_eq!(limiter.peek(&"k", now + Duration::from_secs(1)), Ok(()), "and peeking left it there");
+    }
 
     #[test]
     fn burst_then_refill_on_simulated_time() {
