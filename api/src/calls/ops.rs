@@ -62,7 +62,11 @@ impl CallConn {
     pub fn frame(&mut self, room: String, push: CallPush) -> Option<String> {
         let (event, data) = match push {
             CallPush::Signal { event, data } => (event, data),
-            CallPush::Gone { reason } => {
+            CallPush::Gone { p, reason } => {
+                // A late word about an earlier participant of a room joined again is old news.
+                if self.rooms.get(&room).is_none_or(|j| j.p != p) {
+                    return None;
+                }
                 let j = self.rooms.remove(&room)?;
                 (
                     "call.participant_left".to_owned(),
@@ -213,6 +217,7 @@ impl Calls {
         }
         let room_id = room.room.clone();
         let (p, others, mut signals) = self.sfu.join(room, user, perms).await.map_err(sfu_error)?;
+        let gone = p;
         tokio::spawn(async move {
             while let Some(s) = signals.recv().await {
                 let push = CallPush::Signal { event: s.event.to_owned(), data: s.data };
@@ -220,7 +225,7 @@ impl Calls {
                     return;
                 }
             }
-            let _ = tx.send((room_id, CallPush::Gone { reason: "disconnected" }));
+            let _ = tx.send((room_id, CallPush::Gone { p: gone, reason: "disconnected" }));
         });
         Ok((Joined { p, at: At::Here }, serde_json::to_value(others).unwrap_or_default(), me))
     }
@@ -349,6 +354,19 @@ impl CallConn {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_late_gone_of_an_earlier_participant_is_ignored() {
+        let mut conn = CallConn::default();
+        conn.rooms.insert("r".into(), Joined { p: ParticipantId(2), at: At::Here });
+        let old = CallPush::Gone { p: ParticipantId(1), reason: "disconnected" };
+        assert_eq!(conn.frame("r".into(), old), None, "the room was left and joined again");
+        assert!(conn.rooms.contains_key("r"));
+        let now = CallPush::Gone { p: ParticipantId(2), reason: "node_lost" };
+        let frame = conn.frame("r".into(), now).unwrap();
+        assert!(frame.contains("node_lost") && frame.contains("p-2"), "{frame}");
+        assert!(conn.rooms.is_empty());
+    }
 
     #[test]
     fn room_ids_are_checked() {

@@ -16,8 +16,11 @@ use crate::live::nodes::{DEAD_AFTER, NodeId, NodeLoad, Nodes, least_loaded};
 
 /// A room's record lives this long past the owner's last refresh.
 pub const ROOM_TTL: Duration = Duration::from_secs(30);
-/// How often the owner refreshes its rooms' records and publishes its load.
+/// How often a node publishes its load, and refreshes its rooms' records
+/// every [`REFRESH_EVERY`] of these.
 pub const UPKEEP_EVERY: Duration = Duration::from_secs(1);
+/// Upkeep rounds between two refreshes of the rooms' records (well within [`ROOM_TTL`]).
+const REFRESH_EVERY: u32 = 5;
 
 /// Keeps the owner if it beat within the dead time (Redis' clock), else
 /// records the candidate: KEYS[1] the room's key, KEYS[2] the set of nodes;
@@ -63,14 +66,19 @@ impl Relay {
         owner.parse().map_err(|_| RelayError::Unreachable)
     }
 
-    /// Refreshes the records of `rooms` (this node owns them).
-    async fn refresh(&self, rooms: &[(RoomKey, usize)]) -> Result<(), RelayError> {
+    /// Keeps the records of `rooms` (this node holds them) alive, and writes
+    /// back one Redis lost (a restart): a room is never placed twice while
+    /// its node lives.
+    async fn refresh(&self, rooms: &[(RoomKey, usize)], me: NodeId) -> Result<(), RelayError> {
         if rooms.is_empty() {
             return Ok(());
         }
+        let ttl = ROOM_TTL.as_millis() as u64;
         let mut pipe = redis::pipe();
         for (room, _) in rooms {
-            pipe.pexpire(self.room_key(room), ROOM_TTL.as_millis() as i64).ignore();
+            let key = self.room_key(room);
+            pipe.cmd("SET").arg(&key).arg(me.to_string()).arg("NX").arg("PX").arg(ttl).ignore();
+            pipe.pexpire(&key, ttl as i64).ignore();
         }
         let mut c = self.connection().await?;
         if let Err(e) = pipe.query_async::<()>(&mut c).await {
@@ -86,12 +94,18 @@ impl Relay {
 pub async fn upkeep(sfu: SfuHandle, nodes: Arc<Nodes>, relay: Option<Arc<Relay>>) {
     let mut tick = tokio::time::interval(UPKEEP_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut round = 0u32;
     loop {
         tick.tick().await;
+        round = round.wrapping_add(1);
+        let Some(relay) = &relay else {
+            nodes.set_participants(sfu.stats().await.1 as u64);
+            continue;
+        };
         let rooms = sfu.rooms().await;
         nodes.set_participants(rooms.iter().map(|(_, n)| *n as u64).sum());
-        if let Some(relay) = &relay
-            && let Err(e) = relay.refresh(&rooms).await
+        if round.is_multiple_of(REFRESH_EVERY)
+            && let Err(e) = relay.refresh(&rooms, nodes.id()).await
         {
             tracing::warn!(error = %e, rooms = rooms.len(), "cannot refresh the call rooms' records");
         }

@@ -50,6 +50,8 @@ pub enum CallPush {
     /// The SFU dropped the participant: `disconnected` (its media failed or
     /// went silent) or `node_lost` (the node holding the room died).
     Gone {
+        /// The participant (a later join of the same room is another one).
+        p: ParticipantId,
         /// Why.
         reason: &'static str,
     },
@@ -202,6 +204,8 @@ struct Route {
     owner: NodeId,
     room: String,
     tx: PushTx,
+    /// The participant, once the owner's reply named it.
+    p: Option<ParticipantId>,
 }
 
 /// A participant this node's SFU holds for another node's WebSocket.
@@ -310,14 +314,21 @@ impl Relay {
         tx: PushTx,
     ) -> Result<(ParticipantId, Value, u64), RelayError> {
         let route: u64 = rand::random();
-        lock(&self.routes).insert(route, Route { owner, room: room.room.clone(), tx });
+        lock(&self.routes).insert(route, Route { owner, room: room.room.clone(), tx, p: None });
         let op = RemoteOp::Join { route, app: room.app, room: room.room, user, perms };
         let joined = self.request(owner, op).await.and_then(|v| {
             let p = v.get("p").and_then(Value::as_u64).ok_or(RelayError::Unreachable)?;
             Ok((ParticipantId(p), v.get("participants").cloned().unwrap_or_else(|| json!([])), route))
         });
-        if joined.is_err() {
-            lock(&self.routes).remove(&route);
+        match &joined {
+            Ok((p, ..)) => {
+                if let Some(r) = lock(&self.routes).get_mut(&route) {
+                    r.p = Some(*p);
+                }
+            }
+            Err(_) => {
+                lock(&self.routes).remove(&route);
+            }
         }
         joined
     }
@@ -348,8 +359,10 @@ impl Relay {
                 }
             }
             Wire::Gone { route } => {
-                if let Some(r) = lock(&self.routes).remove(&route) {
-                    let _ = r.tx.send((r.room, CallPush::Gone { reason: "disconnected" }));
+                if let Some(r) = lock(&self.routes).remove(&route)
+                    && let Some(p) = r.p
+                {
+                    let _ = r.tx.send((r.room, CallPush::Gone { p, reason: "disconnected" }));
                 }
             }
             Wire::Leave { from, p } => {
@@ -358,10 +371,22 @@ impl Relay {
                 }
             }
             Wire::Request { from, id, op } => {
-                let result = self.execute(sfu, from, op).await;
-                if let Err(e) = self.send(from, &Wire::Reply { id, result }).await {
-                    tracing::debug!(to = %from, error = %e, "cannot relay a call reply");
-                }
+                // Concurrently: one slow op must not hold up the others (or this
+                // node's own replies). A connection sends its next op only after
+                // this one's reply, so each participant's ops stay in order.
+                let (relay, sfu) = (Arc::clone(self), sfu.clone());
+                tokio::spawn(async move {
+                    let result = relay.execute(&sfu, from, op).await;
+                    let joined = result.as_ref().ok().and_then(|v| v.get("p")).and_then(Value::as_u64);
+                    if let Err(e) = relay.send(from, &Wire::Reply { id, result }).await {
+                        tracing::debug!(to = %from, error = %e, "cannot relay a call reply");
+                        // A join nobody hears of would stay in the room as a ghost.
+                        if let Some(p) = joined {
+                            lock(&relay.hosted).remove(&ParticipantId(p));
+                            sfu.leave(ParticipantId(p));
+                        }
+                    }
+                });
             }
         }
     }
@@ -398,7 +423,9 @@ impl Relay {
         for r in lost {
             tracing::info!(owner = %r.owner, room = %r.room, "call node lost; participant told to rejoin");
             metrics::counter!("caas_call_node_lost_total").increment(1);
-            let _ = r.tx.send((r.room, CallPush::Gone { reason: "node_lost" }));
+            if let Some(p) = r.p {
+                let _ = r.tx.send((r.room, CallPush::Gone { p, reason: "node_lost" }));
+            }
         }
         // A participant hosted for a node this one has not seen yet is young, not orphaned.
         let orphans: Vec<ParticipantId> = lock(&self.hosted)

@@ -165,9 +165,16 @@ pub async fn upload(
         let bytes = std::mem::take(&mut whole);
         // Decoding is bounded: a few at a time, and none past MAX_DECODE_PIXELS
         // (a small file may declare a huge picture).
+        // The permit goes with the decode: it is held until the decode ends, even
+        // if this request is dropped meanwhile.
         let permit = DECODES.acquire().await.map_err(ApiError::internal)?;
-        let made = tokio::task::spawn_blocking(move || picture(&bytes)).await.ok().flatten();
-        drop(permit);
+        let made = tokio::task::spawn_blocking(move || {
+            let _held = permit;
+            picture(&bytes)
+        })
+        .await
+        .ok()
+        .flatten();
         if let Some((w, h, thumb)) = made {
             width = Some(i64::from(w));
             height = Some(i64::from(h));

@@ -94,7 +94,17 @@ impl Directory {
                     tracing::warn!(error = %e, "directory reload failed");
                     return Err(TokenError::UnknownKey);
                 }
-                self.snapshot().keys.verify_cached(token, now_secs())
+                match self.snapshot().keys.verify_cached(token, now_secs()) {
+                    // The reload this request shared began before the key was written: one more.
+                    Err(TokenError::UnknownKey) => {
+                        if let Err(e) = self.reload(store).await {
+                            tracing::warn!(error = %e, "directory reload failed");
+                            return Err(TokenError::UnknownKey);
+                        }
+                        self.snapshot().keys.verify_cached(token, now_secs())
+                    }
+                    other => other,
+                }
             }
             other => other,
         }

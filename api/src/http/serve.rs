@@ -110,6 +110,8 @@ impl Drop for Slot {
 impl Counter {
     /// Counts a connection from `ip` in, or says which limit it is over.
     pub fn admit(self: &Arc<Self>, ip: IpAddr, limits: &ConnLimits) -> Result<Slot, Refused> {
+        // An IPv4 client of a dual-stack listener arrives as ::ffff:a.b.c.d.
+        let ip = ip.to_canonical();
         if self.total.fetch_add(1, Ordering::AcqRel) >= limits.max_total {
             self.total.fetch_sub(1, Ordering::AcqRel);
             return Err(Refused::Total);

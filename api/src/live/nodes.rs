@@ -63,7 +63,8 @@ impl FromStr for NodeId {
 }
 
 /// A cluster's name (`CAAS_CLUSTER`): 1–64 characters of `A-Z a-z 0-9 _ -`.
-/// Clusters sharing one Redis keep apart by it.
+/// Clusters sharing one Redis keep their nodes, call rooms and connection
+/// counts apart by it (events, presence and documents are keyed by app).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ClusterName(String);
 
@@ -174,11 +175,6 @@ impl Nodes {
         self.live.borrow().clone()
     }
 
-    /// Whether `node` was alive at the last heartbeat.
-    pub fn is_live(&self, node: NodeId) -> bool {
-        self.live.borrow().iter().any(|n| n.id == node)
-    }
-
     /// The live nodes, each time they change.
     pub fn watch(&self) -> watch::Receiver<Live> {
         self.live.subscribe()
@@ -192,6 +188,10 @@ impl Nodes {
         let mut tick = tokio::time::interval(HEARTBEAT_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut conn = None;
+        // After beats that failed, nodes may look dead only because this node
+        // (or Redis) could not beat: for DEAD_AFTER after Redis answers again,
+        // a beat may add nodes but not remove any.
+        let mut recovered: Option<std::time::Instant> = None;
         loop {
             tick.tick().await;
             if conn.is_none() {
@@ -199,6 +199,7 @@ impl Nodes {
             }
             let Some(c) = conn.as_mut() else {
                 tracing::warn!(node = %self.id, "cannot reach Redis for the node heartbeat");
+                recovered = None;
                 continue;
             };
             let beat: Result<Vec<String>, _> = script
@@ -215,7 +216,8 @@ impl Nodes {
                 .await;
             match beat {
                 Ok(flat) => {
-                    let live = parse_live(&flat);
+                    let since = *recovered.get_or_insert_with(std::time::Instant::now);
+                    let live = view(&self.live(), parse_live(&flat), since.elapsed() < DEAD_AFTER);
                     self.live.send_if_modified(|old| {
                         let changed = old.as_ref() != live.as_slice();
                         if changed {
@@ -227,10 +229,23 @@ impl Nodes {
                 Err(e) => {
                     tracing::warn!(node = %self.id, error = %e, "node heartbeat failed");
                     conn = None;
+                    recovered = None;
                 }
             }
         }
     }
+}
+
+/// The live nodes after a beat that saw `beat`: with `keep_missing` (Redis
+/// answered again less than [`DEAD_AFTER`] ago) nodes of `previous` the beat
+/// did not see stay, since their silence may be Redis' or this node's.
+fn view(previous: &[NodeLoad], mut beat: Vec<NodeLoad>, keep_missing: bool) -> Vec<NodeLoad> {
+    if keep_missing {
+        let missing: Vec<NodeLoad> = previous.iter().filter(|n| !beat.iter().any(|b| b.id == n.id)).copied().collect();
+        beat.extend(missing);
+        beat.sort_by_key(|n| n.id);
+    }
+    beat
 }
 
 /// `[id, participants, …]` as loads, sorted by id; unreadable pairs skipped.
@@ -268,6 +283,15 @@ mod tests {
         for bad in ["", "xyz", "00000000000000000", "-1"] {
             assert_eq!(bad.parse::<NodeId>(), Err(BadNodeId), "{bad}");
         }
+    }
+
+    #[test]
+    fn nodes_are_not_declared_dead_right_after_redis_comes_back() {
+        let before = [load(1, 0), load(2, 3)];
+        let beat = vec![load(1, 1)];
+        assert_eq!(view(&before, beat.clone(), true), vec![load(1, 1), load(2, 3)], "node 2 is kept for now");
+        assert_eq!(view(&before, beat, false), vec![load(1, 1)], "then its silence counts");
+        assert_eq!(view(&before, vec![load(1, 0), load(2, 1), load(3, 0)], true).len(), 3, "new nodes join at once");
     }
 
     #[test]

@@ -64,8 +64,8 @@ pub(super) async fn handle_frame(state: &Realtime, user: &EndUser, conn: &mut Co
         Inbound::Request { id, op, data } => {
             // Ops take from the same buckets as REST requests (the app's and the
             // user's, shared across the cluster); ICE candidates come in bursts
-            // the browser makes and are not counted.
-            if op != "call.candidate"
+            // the browser makes, and leaving a call must always work.
+            if !matches!(op.as_str(), "call.candidate" | "call.leave")
                 && let Err(wait) = take_token(state, user)
             {
                 conn.refused(Instant::now());
