@@ -264,6 +264,13 @@ impl Server {
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let Server { listener, router, state, background, limits } = self;
         let result = crate::http::serve::serve(listener, router, limits, shutdown).await;
+        // No new call rooms here while the node drains; the calls it holds move.
+        if let Some(client) = &state.redis {
+            state.nodes.leave(client).await;
+        }
+        if let Some(relay) = &state.calls.relay {
+            relay.stop();
+        }
         // Upgraded WebSocket connections outlive the HTTP server: close them and
         // let their clean-up (presence, last seen) finish before the pool closes.
         state.sessions.close_all(Duration::from_secs(10)).await;

@@ -44,13 +44,8 @@ async fn scenario(backend: Backend) {
     assert_eq!(stored.len(), sent, "only what was accepted is stored");
 
     // Flooding on regardless closes the connection (policy violation).
-    for i in 0..200 {
-        a.send_raw(
-            &json!({"id": 100 + i, "op": "message.send", "data": {"conversation_id": cid, "text": "x"}}).to_string(),
-        )
-        .await;
-    }
-    assert_eq!(a.closed().await, Some(1008));
+    let flood = |i: u64| json!({"id": 100 + i, "op": "message.send", "data": {"conversation_id": cid, "text": "x"}});
+    assert_eq!(a.send_until_closed(200, |i| flood(i).to_string()).await, Some(1008));
     h.stop().await;
 }
 

@@ -114,6 +114,9 @@ pub enum Wire {
     Gone {
         /// The participant's route on the requesting node.
         route: u64,
+        /// `disconnected`, or `node_lost` when the owner is stopping.
+        #[serde(default)]
+        stopping: bool,
     },
 }
 
@@ -225,6 +228,8 @@ pub struct Relay {
     pending: Mutex<HashMap<u64, oneshot::Sender<Result<Value, SfuError>>>>,
     routes: Mutex<HashMap<u64, Route>>,
     hosted: Mutex<HashMap<ParticipantId, Hosted>>,
+    /// Set when this node stops: the participants it drops join again elsewhere.
+    stopping: std::sync::atomic::AtomicBool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -244,6 +249,7 @@ impl Relay {
             pending: Mutex::default(),
             routes: Mutex::default(),
             hosted: Mutex::default(),
+            stopping: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -333,6 +339,12 @@ impl Relay {
         joined
     }
 
+    /// This node is stopping: the participants it holds for other nodes are
+    /// told `node_lost` as they are dropped, so that they join again elsewhere.
+    pub fn stop(&self) {
+        self.stopping.store(true, Ordering::Release);
+    }
+
     /// Leaves a relayed participant (no reply awaited).
     pub fn leave(self: &Arc<Self>, owner: NodeId, p: ParticipantId, route: u64) {
         lock(&self.routes).remove(&route);
@@ -358,11 +370,12 @@ impl Relay {
                     let _ = r.tx.send((r.room.clone(), CallPush::Signal { event, data }));
                 }
             }
-            Wire::Gone { route } => {
+            Wire::Gone { route, stopping } => {
                 if let Some(r) = lock(&self.routes).remove(&route)
                     && let Some(p) = r.p
                 {
-                    let _ = r.tx.send((r.room, CallPush::Gone { p, reason: "disconnected" }));
+                    let reason = if stopping { "node_lost" } else { "disconnected" };
+                    let _ = r.tx.send((r.room, CallPush::Gone { p, reason }));
                 }
             }
             Wire::Leave { from, p } => {
@@ -455,7 +468,8 @@ async fn forward(
         }
     }
     lock(&relay.hosted).remove(&p);
-    let _ = relay.send(to, &Wire::Gone { route }).await;
+    let stopping = relay.stopping.load(Ordering::Acquire);
+    let _ = relay.send(to, &Wire::Gone { route, stopping }).await;
 }
 
 /// Serves this node's channel and watches the nodes, until the task is aborted.
@@ -518,7 +532,7 @@ mod tests {
                 op: RemoteOp::Participant { p: 3, op: ParticipantOp::Mute { track: "t-3-0".into(), muted: true } },
             },
             Wire::Signal { route: 9, event: "call.offer".into(), data: json!({"sdp": "v=0"}) },
-            Wire::Gone { route: 9 },
+            Wire::Gone { route: 9, stopping: true },
             Wire::Leave { from: node, p: 3 },
         ];
         for m in messages {

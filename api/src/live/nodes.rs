@@ -112,6 +112,8 @@ pub fn least_loaded(live: &[NodeLoad], prefer: NodeId) -> Option<NodeId> {
 pub struct Nodes {
     id: NodeId,
     cluster: ClusterName,
+    /// Set when the node stops: no more beats.
+    leaving: std::sync::atomic::AtomicBool,
     participants: AtomicU64,
     live: watch::Sender<Live>,
 }
@@ -142,7 +144,13 @@ impl Nodes {
     pub fn new(cluster: ClusterName) -> Nodes {
         let id = NodeId::random();
         let alone: Live = Arc::from(vec![NodeLoad { id, participants: 0 }]);
-        Nodes { id, cluster, participants: AtomicU64::new(0), live: watch::channel(alone).0 }
+        Nodes {
+            id,
+            cluster,
+            leaving: std::sync::atomic::AtomicBool::new(false),
+            participants: AtomicU64::new(0),
+            live: watch::channel(alone).0,
+        }
     }
 
     /// This node's id.
@@ -194,6 +202,9 @@ impl Nodes {
         let mut recovered: Option<std::time::Instant> = None;
         loop {
             tick.tick().await;
+            if self.leaving.load(Ordering::Acquire) {
+                return;
+            }
             if conn.is_none() {
                 conn = client.get_multiplexed_async_connection().await.ok();
             }
@@ -246,6 +257,28 @@ fn view(previous: &[NodeLoad], mut beat: Vec<NodeLoad>, keep_missing: bool) -> V
         beat.sort_by_key(|n| n.id);
     }
     beat
+}
+
+impl Nodes {
+    /// Leaves the cluster (the node is stopping): no more beats, and the other
+    /// nodes stop placing rooms here at once rather than after [`DEAD_AFTER`].
+    pub async fn leave(&self, client: &redis::Client) {
+        self.leaving.store(true, Ordering::Release);
+        let left: Result<(), redis::RedisError> = async {
+            let mut c = client.get_multiplexed_async_connection().await?;
+            redis::pipe()
+                .zrem(self.key("nodes"), self.id.to_string())
+                .ignore()
+                .del(self.load_key(self.id))
+                .ignore()
+                .query_async(&mut c)
+                .await
+        }
+        .await;
+        if let Err(e) = left {
+            tracing::warn!(node = %self.id, error = %e, "cannot leave the cluster; the others will find this node dead");
+        }
+    }
 }
 
 /// `[id, participants, …]` as loads, sorted by id; unreadable pairs skipped.

@@ -332,6 +332,33 @@ impl WsClient {
         }
     }
 
+    /// Sends up to `max` frames made by `frame(i)`, each after the previous
+    /// one's reply, until the server closes the connection: its close code
+    /// (`None` if it never closed, or closed without a code).
+    pub async fn send_until_closed(&mut self, max: u64, frame: impl Fn(u64) -> String) -> Option<u16> {
+        use futures_util::{SinkExt, StreamExt};
+        use tokio_tungstenite::tungstenite::Message;
+        for i in 0..max {
+            if self.stream.send(Message::Text(frame(i).into())).await.is_err() {
+                return None;
+            }
+            loop {
+                match tokio::time::timeout(WS_WAIT, self.stream.next()).await.expect("no frame within the wait bound") {
+                    Some(Ok(Message::Close(f))) => return f.map(|f| u16::from(f.code)),
+                    Some(Ok(Message::Text(t))) => {
+                        let v: Value = serde_json::from_str(&t).expect("json");
+                        if v.get("event").is_none() {
+                            break;
+                        }
+                    }
+                    Some(Ok(_)) => continue,
+                    Some(Err(_)) | None => return None,
+                }
+            }
+        }
+        None
+    }
+
     /// Sends a raw text frame.
     pub async fn send_raw(&mut self, text: &str) {
         use futures_util::SinkExt;
