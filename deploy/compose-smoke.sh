@@ -88,27 +88,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# podman within this machine's limits (hard nofile 20 000, hybrid cgroups, no
-# systemd), with its images, containers and network definitions in $work.
-cat >"$work/containers.conf" <<CONF
-[containers]
-default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-tmp_dir = "$work/tmp"
-[network]
-network_backend = "netavark"
-network_config_dir = "$work/networks"
-CONF
-cat >"$work/storage.conf" <<CONF
-[storage]
-driver = "overlay"
-graphroot = "$work/storage"
-runroot = "$work/run"
-CONF
-export CONTAINERS_CONF="$work/containers.conf" CONTAINERS_STORAGE_CONF="$work/storage.conf"
+# shellcheck source=deploy/podman-lib.sh
+source deploy/podman-lib.sh
+podman_scratch "$work"
 
 # podman-compose and the test client's libraries, in a venv kept in the cache.
 venv_dir="$cache/compose-venv"
@@ -126,17 +108,7 @@ venv=$venv_dir
 
 # The base image, from Debian packages (shared with deploy/image-smoke.sh).
 t=$(date +%s)
-base="$cache/bookworm-minbase.tar"
-if [ ! -s "$base" ]; then
-  mirror=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null \
-    | grep -oE 'https?://[^ ]+/debian/?( |$)' | head -n 1 | tr -d ' ' || true)
-  [ -n "$mirror" ] || { log "no Debian mirror in the apt sources"; exit 1; }
-  log "making the base image (debootstrap, about a minute)"
-  debootstrap --variant=minbase bookworm "$work/rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 \
-    || { tail -n 20 "$work/debootstrap.log"; exit 1; }
-  tar -C "$work/rootfs" -cf "$base.part" . && mv "$base.part" "$base"
-  rm -rf "$work/rootfs"
-fi
+base=$(debian_base "$cache" "$work")
 podman import -q "$base" debian:bookworm-slim >/dev/null
 
 # Stand-ins for the third-party images (deploy/compose/local.yaml), cached as
@@ -180,11 +152,7 @@ took[images_standins]=$(since "$t")
 
 # The caas image: deploy/Dockerfile's runtime stage around the host's binary.
 t=$(date +%s)
-sed -n '/^FROM debian:bookworm-slim/,$p' deploy/Dockerfile \
-  | sed 's#^COPY --from=build /src/target/release/caas #COPY caas #' >"$work/caas-ctx/Dockerfile"
-grep -q '^COPY caas /usr/local/bin/caas' "$work/caas-ctx/Dockerfile" || { log "Dockerfile has no binary COPY to replace"; exit 1; }
-podman build -q --pull=never --format docker -t caas:latest "$work/caas-ctx" >/dev/null 2>"$work/build-caas.log" \
-  || { tail -n 30 "$work/build-caas.log"; exit 1; }
+runtime_image "$work/caas-ctx" "$bin" caas:latest
 took[image_caas]=$(since "$t")
 log "caas image built in ${took[image_caas]} s"
 

@@ -36,49 +36,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# podman within this machine's limits (hard nofile 20 000, hybrid cgroups).
-cat >"$work/containers.conf" <<'CONF'
-[containers]
-default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-CONF
-cat >"$work/storage.conf" <<CONF
-[storage]
-driver = "overlay"
-graphroot = "$work/storage"
-runroot = "$work/run"
-CONF
-export CONTAINERS_CONF="$work/containers.conf" CONTAINERS_STORAGE_CONF="$work/storage.conf"
-
-# The base image, from Debian packages.
-mkdir -p "$cache"
-base="$cache/bookworm-minbase.tar"
-if [ ! -s "$base" ]; then
-  # The Debian mirror apt already uses (the first .../debian URI of its sources).
-  mirror=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null \
-    | grep -oE 'https?://[^ ]+/debian/?( |$)' | head -n 1 | tr -d ' ' || true)
-  [ -n "$mirror" ] || { log "no Debian mirror in the apt sources"; exit 1; }
-  log "making the base image (debootstrap, about a minute)"
-  debootstrap --variant=minbase bookworm "$work/rootfs" "$mirror" >"$work/debootstrap.log" 2>&1 \
-    || { tail -n 20 "$work/debootstrap.log"; exit 1; }
-  tar -C "$work/rootfs" -cf "$base.part" . && mv "$base.part" "$base"
-  rm -rf "$work/rootfs"
-fi
+# shellcheck source=deploy/podman-lib.sh
+source deploy/podman-lib.sh
+podman_scratch "$work"
+base=$(debian_base "$cache" "$work")
 podman import -q "$base" debian:bookworm-slim >/dev/null
 
-# The runtime stage of deploy/Dockerfile, unchanged but for where the binary comes from.
-mkdir -p "$work/ctx"
-cp "$bin" "$work/ctx/caas"
-sed -n '/^FROM debian:bookworm-slim/,$p' deploy/Dockerfile \
-  | sed 's#^COPY --from=build /src/target/release/caas #COPY caas #' >"$work/ctx/Dockerfile"
-grep -q '^COPY caas /usr/local/bin/caas' "$work/ctx/Dockerfile" || { log "Dockerfile has no binary COPY to replace"; exit 1; }
 log "building the image"
 start=$(date +%s)
-podman build -q --pull=never --format docker -t caas:smoke "$work/ctx" >/dev/null 2>"$work/build.log" \
-  || { tail -n 30 "$work/build.log"; exit 1; }
+runtime_image "$work/ctx" "$bin" caas:smoke
 log "built in $(( $(date +%s) - start )) s"
 
 log "running it"

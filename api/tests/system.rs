@@ -121,6 +121,15 @@ async fn scenario(backend: Backend) {
         }
     }
     assert_eq!(paths.len(), 81, "every route is documented, and only those: {:?}", paths.keys().collect::<Vec<_>>());
+    // Each response names its own schema: call usage is not billing's usage (issue 15 D10).
+    let schema_of = |path: &str| {
+        let r = &paths[path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"];
+        let name = r.as_str().unwrap().rsplit('/').next().unwrap().to_owned();
+        doc["components"]["schemas"][&name].clone()
+    };
+    let calls = schema_of("/v1/admin/usage/calls");
+    assert!(calls["properties"].get("days").is_some() && calls["properties"].get("totals").is_none(), "{calls}");
+    assert!(schema_of("/v1/admin/usage")["properties"].get("totals").is_some());
     h.stop().await;
 }
 

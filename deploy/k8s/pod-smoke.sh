@@ -110,30 +110,12 @@ startup_path='' startup_tries='' ready_path='' live_path='' grace='' uid='' turn
 # shellcheck disable=SC1091
 source "$work/pod.sh"
 
-# podman in this machine's limits, in a scratch store (as deploy/image-smoke.sh).
-cat >"$work/containers.conf" <<'CONF'
-[containers]
-default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-CONF
-cat >"$work/storage.conf" <<CONF
-[storage]
-driver = "overlay"
-graphroot = "$work/storage"
-runroot = "$work/run"
-CONF
-export CONTAINERS_CONF="$work/containers.conf" CONTAINERS_STORAGE_CONF="$work/storage.conf"
+# podman in this machine's limits, in a scratch store (deploy/podman-lib.sh).
+# shellcheck source=deploy/podman-lib.sh
+source deploy/podman-lib.sh
+podman_scratch "$work"
 podman import -q "$base" debian:bookworm-slim >/dev/null
-mkdir -p "$work/ctx"
-cp "$bin" "$work/ctx/caas"
-sed -n '/^FROM debian:bookworm-slim/,$p' deploy/Dockerfile \
-  | sed 's#^COPY --from=build /src/target/release/caas #COPY caas #' >"$work/ctx/Dockerfile"
-grep -q '^COPY caas /usr/local/bin/caas' "$work/ctx/Dockerfile" || die "Dockerfile has no binary COPY to replace"
-podman build -q --pull=never --format docker -t caas:pod "$work/ctx" >/dev/null 2>"$work/build.log" \
-  || { tail -n 30 "$work/build.log"; die "image build"; }
+runtime_image "$work/ctx" "$bin" caas:pod || die "image build"
 
 # emptyDirs: Kubernetes makes them world-writable folders (podman's --tmpfs
 # would be root's 0755 here, which no emptyDir is).

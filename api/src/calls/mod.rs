@@ -63,7 +63,7 @@ pub async fn ice_servers(State(state): State<Calls>, user: EndUser) -> Json<IceS
 /// Query of `GET /v1/admin/usage/calls`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
-pub struct UsageQuery {
+pub struct CallUsageQuery {
     /// First day, `YYYY-MM-DD` (UTC) [default: 30 days ago].
     pub from: Option<String>,
     /// Last day, `YYYY-MM-DD` (UTC) [default: today].
@@ -72,7 +72,7 @@ pub struct UsageQuery {
 
 /// One day of call usage.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct UsageDay {
+pub struct CallUsageDay {
     /// UTC day.
     pub day: String,
     /// Participant minutes with audio only (rounded up).
@@ -89,33 +89,33 @@ pub struct UsageDay {
 
 /// `{"days": […]}`.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct UsageBody {
+pub struct CallUsageBody {
     /// Days with usage, oldest first.
-    pub days: Vec<UsageDay>,
+    pub days: Vec<CallUsageDay>,
 }
 
 /// Call metering of the calling app: participant minutes per day, audio and video apart.
 #[utoipa::path(
-    get, path = "/v1/admin/usage/calls", tag = "admin", security(("api_secret" = [])), params(UsageQuery),
+    get, path = "/v1/admin/usage/calls", tag = "admin", security(("api_secret" = [])), params(CallUsageQuery),
     responses(
-        (status = 200, body = UsageBody),
+        (status = 200, body = CallUsageBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody),
     )
 )]
 pub async fn usage(
     State(state): State<Calls>,
     auth: crate::gate::auth::AdminAuth,
-    axum::extract::Query(q): axum::extract::Query<UsageQuery>,
-) -> Result<crate::http::error::ApiJson<UsageBody>, crate::http::error::ApiError> {
+    axum::extract::Query(q): axum::extract::Query<CallUsageQuery>,
+) -> Result<crate::http::error::ApiJson<CallUsageBody>, crate::http::error::ApiError> {
     let today = time::OffsetDateTime::now_utc().date();
     let from = q.from.unwrap_or_else(|| (today - time::Duration::days(30)).to_string());
     let to = q.to.unwrap_or_else(|| today.to_string());
     let rows = state.store.app(auth.app.id).call_usage(&from, &to).await?;
     let minutes = |ms: i64| (ms + 59_999) / 60_000;
-    Ok(crate::http::error::ApiJson(UsageBody {
+    Ok(crate::http::error::ApiJson(CallUsageBody {
         days: rows
             .into_iter()
-            .map(|r| UsageDay {
+            .map(|r| CallUsageDay {
                 audio_minutes: minutes(r.audio_ms),
                 video_minutes: minutes(r.video_ms),
                 day: r.day,
