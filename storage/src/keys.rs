@@ -3,7 +3,7 @@
 
 use sqlx::FromRow;
 
-use crate::{AppId, AppScope, BeginWrite, KeyId, Result, Store, StoreError, now_ms, on_pool};
+use crate::{AppId, AppScope, BeginWrite, KeyId, Result, Store, StoreError, UserId, now_ms, on_pool};
 
 /// A freshly generated key to store.
 #[derive(Debug, Clone)]
@@ -75,6 +75,26 @@ impl Store {
         let row: Option<(i32,)> =
             on_pool!(&self.db, |pool| sqlx::query_as(sql).bind(kid.to_string()).fetch_optional(pool).await?);
         Ok(row.is_some())
+    }
+
+    /// Every erased user of every app, with when (ms): tokens issued to them
+    /// before then are refused.
+    pub async fn erasures(&self) -> Result<Vec<(AppId, UserId, i64)>> {
+        let sql = "SELECT app_id, user_id, erased_at FROM user_erasures";
+        let rows: Vec<(String, String, i64)> = on_pool!(&self.db, |pool| sqlx::query_as(sql).fetch_all(pool).await?);
+        rows.into_iter()
+            .map(|(app, user, at)| {
+                let app = app.parse().map_err(|e: crate::IdError| StoreError::Corrupt {
+                    column: "user_erasures.app_id",
+                    reason: e.to_string(),
+                })?;
+                let user = user.parse().map_err(|e: crate::IdError| StoreError::Corrupt {
+                    column: "user_erasures.user_id",
+                    reason: e.to_string(),
+                })?;
+                Ok((app, user, at))
+            })
+            .collect()
     }
 
     /// Every key that may still verify tokens (not revoked), of every app.

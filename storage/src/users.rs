@@ -107,7 +107,8 @@ impl AppScope<'_> {
         row.map(User::try_from).transpose()
     }
 
-    /// Erases the user and everything of theirs in this app, in one transaction:
+    /// Erases the user and everything of theirs in this app, in one transaction
+    /// that also records when (`user_erasures`: their older tokens are refused):
     /// their messages become tombstones (text, payload, attachments and edit
     /// history gone; the conversation's order stays intact), and their reactions,
     /// memberships, social graph, files and personal events are deleted.
@@ -155,6 +156,15 @@ impl AppScope<'_> {
                     let q = if sql.contains("$3") { q.bind(now) } else { q };
                     q.execute(&mut *tx).await?;
                 }
+                sqlx::query(
+                    "INSERT INTO user_erasures (app_id, user_id, erased_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (app_id, user_id) DO UPDATE SET erased_at = excluded.erased_at",
+                )
+                .bind(self.id())
+                .bind(id.as_str())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
                 tx.commit().await?;
                 Some(files.into_iter().map(|(f,)| f).collect())
             }

@@ -343,6 +343,8 @@ pub async fn delete_user(
     let Some(files) = state.store.app(auth.app.id).delete_user(&id).await? else {
         return Err(user_not_found(&id));
     };
+    // Their tokens are void here at once, on other nodes at their next directory refresh.
+    state.directory.reload(&state.store).await?;
     crate::files::delete_blobs(&state.files, auth.app.id, &files).await;
     tracing::info!(app_id = %auth.app.id, user_id = %id, files = files.len(), "user erased");
     Ok(StatusCode::NO_CONTENT)

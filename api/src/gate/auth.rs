@@ -138,6 +138,12 @@ where
 pub async fn authenticate(state: &Gate, token: &str, origin: Option<&str>) -> Result<EndUser, ApiError> {
     let claims =
         state.directory.verify(&state.store, token).await.map_err(|e| ApiError::invalid_token(e.to_string()))?;
+    // A token issued before its user was erased (in the same second included) is void.
+    if let Some(at) = state.directory.erased_at(claims.app, &claims.sub)
+        && claims.iat <= at / 1000
+    {
+        return Err(ApiError::invalid_token("this user was erased; the token is void"));
+    }
     check_origin(&state.directory.origins(claims.app), origin)?;
     let now = Instant::now();
     state.app_limiter.check(&claims.app, now).map_err(ApiError::rate_limited)?;

@@ -4,14 +4,16 @@
 //! the CLI), and when a token names a key the database has but this node has
 //! not loaded yet: the request waits for that reload (concurrent ones share
 //! it), so a key another node or the CLI just made is never refused. A token
-//! naming a key the database does not have costs one indexed read.
+//! naming a key the database does not have costs one indexed read. It also
+//! holds when each erased user was erased, so that their older tokens are
+//! refused without a read per request.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use caas_storage::{AppId, Store, StoreError};
+use caas_storage::{AppId, Store, StoreError, UserId};
 
 use crate::gate::origin::{OriginPattern, origin_allowed, parse_origins};
 use crate::gate::tokens::{Claims, KeySet, TokenError};
@@ -20,6 +22,8 @@ use crate::gate::tokens::{Claims, KeySet, TokenError};
 struct Snapshot {
     keys: KeySet,
     origins: HashMap<AppId, Arc<Vec<OriginPattern>>>,
+    /// Erased users and when (ms): their older tokens are refused.
+    erased: HashMap<(AppId, UserId), i64>,
 }
 
 /// Verification keys and origin lists of every app, shared by all requests.
@@ -110,6 +114,15 @@ impl Directory {
         }
     }
 
+    /// When `user` of `app` was erased (ms), if ever.
+    pub fn erased_at(&self, app: AppId, user: &UserId) -> Option<i64> {
+        let snap = self.snapshot();
+        if snap.erased.is_empty() {
+            return None;
+        }
+        snap.erased.get(&(app, user.clone())).copied()
+    }
+
     /// The origins an app allows (empty if the app is unknown).
     pub fn origins(&self, app: AppId) -> Arc<Vec<OriginPattern>> {
         self.snapshot().origins.get(&app).cloned().unwrap_or_default()
@@ -149,7 +162,8 @@ async fn build(store: &Store) -> Result<Snapshot, StoreError> {
             (app.id, Arc::new(list))
         })
         .collect();
-    Ok(Snapshot { keys: KeySet::new(keys.into_iter().map(|k| (k.kid, k.app_id, k.public_key))), origins })
+    let erased = store.erasures().await?.into_iter().map(|(app, user, at)| ((app, user), at)).collect();
+    Ok(Snapshot { keys: KeySet::new(keys.into_iter().map(|k| (k.kid, k.app_id, k.public_key))), origins, erased })
 }
 
 fn now_secs() -> i64 {
