@@ -40,6 +40,7 @@ end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return ARGV[1]
 ";
+static PLACE_SCRIPT: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| redis::Script::new(PLACE));
 
 impl Relay {
     /// The Redis key of a room's owner.
@@ -51,7 +52,7 @@ impl Relay {
     /// node's view) if it has none or its owner is dead.
     pub async fn owner(&self, room: &RoomKey, live: &[NodeLoad], me: NodeId) -> Result<NodeId, RelayError> {
         let candidate = least_loaded(live, me).unwrap_or(me);
-        let script = redis::Script::new(PLACE);
+        let script = &*PLACE_SCRIPT;
         let mut place = script.key(self.room_key(room));
         place.key(self.key("nodes"));
         place.arg(candidate.to_string()).arg(ROOM_TTL.as_millis() as u64).arg(DEAD_AFTER.as_millis() as u64);

@@ -133,6 +133,15 @@ where
     }
 }
 
+/// Takes one request's token from the app's and the end user's buckets; on
+/// refusal, how long until one is there. REST requests, WebSocket upgrades
+/// and WebSocket ops all take from the same buckets.
+pub fn take_token(state: &Gate, app: AppId, user: &UserId) -> Result<(), std::time::Duration> {
+    let now = Instant::now();
+    state.app_limiter.check(&app, now)?;
+    state.user_limiter.check(&(app, user.clone()), now)
+}
+
 /// Verifies a session token, the request's origin against the token's app, and
 /// the rate limits. WebSocket upgrades call this with the `token` query parameter.
 pub async fn authenticate(state: &Gate, token: &str, origin: Option<&str>) -> Result<EndUser, ApiError> {
@@ -145,9 +154,7 @@ pub async fn authenticate(state: &Gate, token: &str, origin: Option<&str>) -> Re
         return Err(ApiError::invalid_token("this user was erased; the token is void"));
     }
     check_origin(&state.directory.origins(claims.app), origin)?;
-    let now = Instant::now();
-    state.app_limiter.check(&claims.app, now).map_err(ApiError::rate_limited)?;
-    state.user_limiter.check(&(claims.app, claims.sub.clone()), now).map_err(ApiError::rate_limited)?;
+    take_token(state, claims.app, &claims.sub).map_err(ApiError::rate_limited)?;
     state.activity.active(claims.app, &claims.sub);
     crate::http::observe::record_caller(&claims.app, Some(&claims.sub));
     Ok(EndUser { app_id: claims.app, user_id: claims.sub, grants: claims.grants })

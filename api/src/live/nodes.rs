@@ -138,6 +138,8 @@ for _, id in ipairs(ids) do
 end
 return out
 ";
+static HEARTBEAT_SCRIPT: std::sync::LazyLock<redis::Script> =
+    std::sync::LazyLock::new(|| redis::Script::new(HEARTBEAT));
 
 impl Nodes {
     /// This node of `cluster`, alone until its first heartbeat says otherwise.
@@ -192,7 +194,7 @@ impl Nodes {
     /// the previous view (the other nodes will think this one dead after
     /// [`DEAD_AFTER`], and this one keeps serving what it holds).
     pub async fn heartbeat(self: Arc<Self>, client: redis::Client) {
-        let script = redis::Script::new(HEARTBEAT);
+        let script = &*HEARTBEAT_SCRIPT;
         let mut tick = tokio::time::interval(HEARTBEAT_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut conn = None;

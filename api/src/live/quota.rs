@@ -123,6 +123,7 @@ redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
 redis.call('PEXPIRE', KEYS[2], ARGV[8])
 return 0
 ";
+static ADMIT_SCRIPT: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| redis::Script::new(ADMIT));
 
 /// Counts one connection out of this node's hash: KEYS[1] the hash; ARGV the
 /// user field and the app field.
@@ -132,6 +133,7 @@ for i = 1, 2 do
 end
 return 0
 ";
+static RELEASE_SCRIPT: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| redis::Script::new(RELEASE));
 
 /// This node's connection quota.
 pub struct ConnectionQuota {
@@ -233,7 +235,7 @@ impl ConnectionQuota {
     async fn admit_shared(&self, app: AppId, user: &UserId) -> Result<i64, redis::RedisError> {
         let (user_field, app_field) = fields(app, user);
         let me = self.nodes.id();
-        let script = redis::Script::new(ADMIT);
+        let script = &*ADMIT_SCRIPT;
         let mut admit = script.key(self.nodes.key("nodes"));
         admit.key(self.nodes.conns_key(me));
         admit
@@ -251,7 +253,7 @@ impl ConnectionQuota {
 
     async fn release_shared(&self, app: AppId, user: &UserId) {
         let (user_field, app_field) = fields(app, user);
-        let script = redis::Script::new(RELEASE);
+        let script = &*RELEASE_SCRIPT;
         let mut release = script.key(self.nodes.conns_key(self.nodes.id()));
         release.arg(user_field).arg(app_field);
         let done = match self.connection().await {

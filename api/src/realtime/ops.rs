@@ -66,7 +66,7 @@ pub(super) async fn handle_frame(state: &Realtime, user: &EndUser, conn: &mut Co
             // user's, shared across the cluster); ICE candidates come in bursts
             // the browser makes, and leaving a call must always work.
             if !matches!(op.as_str(), "call.candidate" | "call.leave")
-                && let Err(wait) = take_token(state, user)
+                && let Err(wait) = crate::gate::auth::take_token(&state.gate, user.app_id, &user.user_id)
             {
                 conn.refused(Instant::now());
                 metrics::counter!("caas_ws_ops_rate_limited_total").increment(1);
@@ -79,12 +79,6 @@ pub(super) async fn handle_frame(state: &Realtime, user: &EndUser, conn: &mut Co
             }
         }
     }
-}
-
-fn take_token(state: &Realtime, user: &EndUser) -> Result<(), Duration> {
-    let now = Instant::now();
-    state.gate.app_limiter.check(&user.app_id, now)?;
-    state.gate.user_limiter.check(&(user.app_id, user.user_id.clone()), now)
 }
 
 async fn dispatch(
