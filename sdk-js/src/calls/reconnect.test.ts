@@ -225,8 +225,8 @@ describe('when the node holding the room dies (node_lost)', () => {
     s.server.push('call.participant_left', { room_id: 'standup', participant_id: 'p-1', reason: 'node_lost' }, false);
     await until(() => s.server.sent('call.join').length === 2);
     // Carol joins right after ann, before ann's reply is out.
+    // The fake socket delivers at once: the event has been handled, and held.
     s.server.push('call.participant_joined', { room_id: 'standup', participant: carol }, false);
-    await new Promise((r) => setTimeout(r, 10));
     expect(room.remoteParticipants.size).toBe(0);
     reply.resolve({ participant_id: 'p-3', ice_servers: [], participants: [] });
     await until(() => room.state === 'joined');
@@ -420,7 +420,8 @@ describe('giving up', () => {
     reply.resolve({ participant_id: 'p-3', ice_servers: [], participants: [] });
     // The server is told again once the join it answered is known.
     await until(() => s.server.sent('call.leave').length === 2);
-    await new Promise((r) => setTimeout(r, 20));
+    // Let everything already queued run (one turn of the event loop, not a time).
+    await new Promise((r) => setImmediate(r));
     expect(s.media.pcs).toHaveLength(1);
     expect(s.server.sent('call.join')).toHaveLength(2);
   });
